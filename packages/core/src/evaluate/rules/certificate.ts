@@ -1,0 +1,40 @@
+// Rule: "high" confidentiality (RFC 8314 §5.2–5.3, RFC 7817) needs PKIX path validation and an RFC 7817
+// identity match on every connection; a `tls-cert` latch (DEEP -04 §11.2) asks for the same.
+import type { Commitment } from '../../model/commitment.js'
+import type { Observation } from '../../model/observation.js'
+import { violation, type Violation } from '../violation.js'
+
+function certTag(c: Commitment): string | undefined {
+  if (c.latches.includes('tls-cert')) return 'tls-cert'
+  const d = c.directives.tlsCert
+  return d === 'pkix' || d === 'pkix+dane' ? 'tls-cert' : undefined
+}
+
+function isVersionFailure(code: string): boolean {
+  return /PROTOCOL|VERSION/i.test(code)
+}
+
+export function certificateRule(c: Commitment, o: Observation, out: Violation[]): void {
+  if (o.transport === 'plaintext') return
+  const tag = certTag(c)
+  const cert = o.certificate
+  if (cert === undefined) {
+    if (o.handshakeError !== undefined && !isVersionFailure(o.handshakeError)) {
+      out.push(violation('tls_handshake_failed', ['handshakeError'], 'completed TLS handshake', o.handshakeError))
+    } else if (o.tls !== undefined) {
+      out.push(violation('certificate_not_trusted', ['certificate'], 'a server certificate', 'none', { tag }))
+    }
+    return
+  }
+  if (cert.expired) {
+    out.push(violation('certificate_expired', ['certificate', 'expired'], 'certificate within validity', 'expired', { tag }))
+  } else if (!cert.chainTrusted) {
+    const observed = cert.chainError ?? 'untrusted'
+    out.push(violation('certificate_not_trusted', ['certificate', 'chainTrusted'], 'PKIX-valid chain', observed, { tag }))
+  }
+  if (!cert.nameMatch) {
+    out.push(
+      violation('certificate_host_mismatch', ['certificate', 'nameMatch'], `DNS-ID for ${c.endpoint.host}`, 'no match', { tag }),
+    )
+  }
+}

@@ -1,0 +1,118 @@
+// strengthen(): what a commitment may learn from a live connection, and nothing more.
+// DEEP -04 §5.1/§5.3: latch an advertised tag only if it was read after TLS, the server was
+// authenticated in this session, and the session itself meets the tag. -05 §7: first every saved
+// directive must already be satisfied; values only go up (§7.1).
+import { evaluate } from '../evaluate/evaluate.js'
+import type { Commitment, Provenance } from '../model/commitment.js'
+import { provenanceKey } from '../model/commitment.js'
+import { daneValid, isServerAuthenticated, type Observation, pkixValid } from '../model/observation.js'
+import { type IsoTime, tlsRank } from '../model/primitives.js'
+import {
+  isKnownTag,
+  type TlsCertDirective,
+  type TlsVersionDirective,
+  tlsVersionDirectiveToProtocol,
+} from '../model/tags.js'
+import { MIN_CIPHER_BITS } from '../evaluate/rules/cipher.js'
+import { merge } from './merge.js'
+
+export type StrengthenResult = {
+  readonly commitment: Commitment
+  /** Provenance keys of properties that are new (not merely re-confirmed). Empty → nothing learned. */
+  readonly learned: readonly string[]
+}
+
+function strongCipher(o: Observation): boolean {
+  return o.tls !== undefined && o.tls.cipherBits >= MIN_CIPHER_BITS
+}
+
+/** DEEP -04 §11.2 latch conditions, per known tag. Unknown well-formed tags are kept as data. */
+function meetsTag(tag: string, o: Observation): boolean {
+  if (!isKnownTag(tag)) return true
+  switch (tag) {
+    case 'tls11':
+      return tlsRank(o.tls?.version) >= tlsRank('TLSv1.1') && strongCipher(o)
+    case 'tls12':
+      return tlsRank(o.tls?.version) >= tlsRank('TLSv1.2') && strongCipher(o)
+    case 'tls-cert':
+      return pkixValid(o)
+    case 'tls-dane-tlsa':
+      return daneValid(o) && o.certificate?.nameMatch === true
+  }
+}
+
+function meetsTlsCert(d: TlsCertDirective, o: Observation): boolean {
+  if (d === 'any') return true
+  if (d === 'pkix') return pkixValid(o)
+  if (d === 'dane') return daneValid(o)
+  return pkixValid(o) && daneValid(o)
+}
+
+function meetsTlsVersion(v: TlsVersionDirective, o: Observation): boolean {
+  return tlsRank(o.tls?.version) >= tlsRank(tlsVersionDirectiveToProtocol(v))
+}
+
+/** What the session is allowed to teach: tags, directives and URL, already filtered by their conditions. */
+function learnable(o: Observation): Pick<Commitment, 'latches' | 'directives'> & { url: string | undefined } {
+  const deep = o.advertisement?.deep
+  const sts = o.advertisement?.sts
+  const latches = (deep?.tags ?? []).filter((t) => meetsTag(t, o))
+  const directives: Commitment['directives'] = {}
+  if (sts?.tlsVersion !== undefined && meetsTlsVersion(sts.tlsVersion, o)) directives.tlsVersion = sts.tlsVersion
+  if (sts?.tlsCert !== undefined && meetsTlsCert(sts.tlsCert, o)) directives.tlsCert = sts.tlsCert
+  const url = [deep?.url, sts?.stsUrl].find((u) => u !== undefined && /^https:\/\/[^\s<>"]+$/.test(u) && u.length <= 2048)
+  return { latches, directives, url }
+}
+
+/**
+ * Learns from an observation. Pure; `now` is supplied by the caller. Returns the input unchanged (and
+ * `learned: []`) unless TLS is up, the server is authenticated and the commitment is already met.
+ */
+export function strengthen(current: Commitment, o: Observation, now: IsoTime): StrengthenResult {
+  if (o.transport === 'plaintext' || o.tls === undefined || !isServerAuthenticated(o)) return { commitment: current, learned: [] }
+  if (evaluate(current, o).outcome !== 'ok') return { commitment: current, learned: [] }
+  const { latches, directives, url } = learnable(o)
+  const prov: Provenance = { source: 'server', firstSeen: now, lastConfirmed: now }
+  const provenance: Record<string, Provenance> = {}
+  for (const t of latches) provenance[provenanceKey('latch', t)] = prov
+  if (directives.tlsVersion !== undefined) provenance[provenanceKey('directive', 'tls-version')] = prov
+  if (directives.tlsCert !== undefined) provenance[provenanceKey('directive', 'tls-cert')] = prov
+  const seen: Commitment = {
+    ...current,
+    latches: [...new Set(latches)].sort(),
+    directives,
+    pins: { spki: [], backup: [] },
+    provenance,
+  }
+  delete seen.statusUrl
+  if (url !== undefined) {
+    seen.statusUrl = { url, seenAt: now }
+    provenance[provenanceKey('statusUrl')] = prov
+  }
+  const next = merge(current, seen)
+  return { commitment: next, learned: newlyLearned(current, next) }
+}
+
+function newlyLearned(before: Commitment, after: Commitment): string[] {
+  const out = after.latches.filter((t) => !before.latches.includes(t)).map((t) => provenanceKey('latch', t))
+  if (after.directives.tlsVersion !== before.directives.tlsVersion) out.push(provenanceKey('directive', 'tls-version'))
+  if (after.directives.tlsCert !== before.directives.tlsCert) out.push(provenanceKey('directive', 'tls-cert'))
+  if (after.statusUrl?.url !== before.statusUrl?.url) out.push(provenanceKey('statusUrl'))
+  return out
+}
+
+/**
+ * RFC 8314 §3 upgrade: replace a STARTTLS endpoint by an implicit-TLS one that was seen working.
+ * Only called when app/admin policy says so. Pure. Returns `current` if the observation does not qualify.
+ */
+export function adoptImplicitTls(current: Commitment, o: Observation, now: IsoTime): StrengthenResult {
+  if (current.endpoint.transport === 'implicit-tls' || o.transport !== 'implicit-tls') return { commitment: current, learned: [] }
+  const candidate: Commitment = {
+    ...current,
+    endpoint: { host: o.endpoint.host, port: o.endpoint.port, transport: 'implicit-tls' },
+    provenance: { ...current.provenance, [provenanceKey('endpoint')]: { source: 'policy', firstSeen: now, lastConfirmed: now } },
+  }
+  if (!isServerAuthenticated(o) || evaluate(candidate, o).outcome !== 'ok') return { commitment: current, learned: [] }
+  return { commitment: candidate, learned: [provenanceKey('endpoint')] }
+}
+
