@@ -38,7 +38,9 @@ function lines(socket: Socket) {
         if (line === undefined) {
           await new Promise<void>((resolve, reject) => {
             waiting.push(resolve)
-            socket.once('close', () => reject(new Error(`closed before ${match}; saw ${JSON.stringify(seen)}`)))
+            socket.once('close', () =>
+              reject(new Error(`closed before ${match}; saw ${JSON.stringify(seen)}`)),
+            )
           })
           continue
         }
@@ -162,15 +164,6 @@ describe.skipIf(!requireOrSkip(dovecotAvailable(), 'dovecot'))('Dovecot harness'
     pop3.destroy()
   })
 
-  it('rejects a wrong password, because only the configured user exists', async () => {
-    const imap = await tlsTo(dovecot.ports.imaps, pki.caCert)
-    const i = lines(imap)
-    await i.until(/^\* OK/)
-    imap.write(`l LOGIN "${dovecot.user}" "not-the-password"\r\n`)
-    expect((await i.until(/^l /)).at(-1)).toMatch(/^l NO/)
-    imap.destroy()
-  })
-
   it('relays an authenticated submission to the in-process sink', async () => {
     const transport = createTransport({
       host: '127.0.0.1',
@@ -179,7 +172,12 @@ describe.skipIf(!requireOrSkip(dovecotAvailable(), 'dovecot'))('Dovecot harness'
       auth: { user: dovecot.user, pass: dovecot.password },
       tls: { servername: SERVERNAME, ca: pki.caCert },
     })
-    await transport.sendMail({ from: 'alice@example.test', to: 'bob@example.test', subject: 'relay', text: 'x' })
+    await transport.sendMail({
+      from: 'alice@example.test',
+      to: 'bob@example.test',
+      subject: 'relay',
+      text: 'x',
+    })
     transport.close()
     expect(dovecot.relayed).toHaveLength(1)
     expect(dovecot.relayed[0]?.from).toBe('alice@example.test')
@@ -190,6 +188,25 @@ describe.skipIf(!requireOrSkip(dovecotAvailable(), 'dovecot'))('Dovecot harness'
 
 describe.skipIf(!requireOrSkip(dovecotAvailable(), 'dovecot'))('Dovecot harness lifecycle', () => {
   const pki = testPki()
+
+  // Each login failure gets its own instance: after a failed login Dovecot's anvil auth penalty
+  // delays later logins from 127.0.0.1 on that instance by seconds.
+  it.each([
+    ['a wrong password', (d: Dovecot) => `"${d.user}" "not-the-password"`],
+    ['an unknown user', (d: Dovecot) => `"bob@example.test" "${d.password}"`],
+  ])('rejects a login with %s, because only the configured account exists', async (_, credentials) => {
+    const dovecot = await startDovecot({ leaf: pki.good })
+    try {
+      const imap = await tlsTo(dovecot.ports.imaps, pki.caCert)
+      const i = lines(imap)
+      await i.until(/^\* OK/)
+      imap.write(`l LOGIN ${credentials(dovecot)}\r\n`)
+      expect((await i.until(/^l /)).at(-1)).toMatch(/^l NO \[AUTHENTICATIONFAILED\]/)
+      imap.destroy()
+    } finally {
+      await dovecot.stop()
+    }
+  })
 
   it('presents the new certificate on every TLS port after swapCertificate', async () => {
     const dovecot = await startDovecot({ leaf: pki.good })

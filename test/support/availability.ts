@@ -15,7 +15,11 @@ export function inCi(env: NodeJS.ProcessEnv = process.env): boolean {
  *
  * Usage: `describe.skipIf(!requireOrSkip(dovecotAvailable(), 'dovecot'))('…', () => { … })`
  */
-export function requireOrSkip(available: boolean, what: string, env: NodeJS.ProcessEnv = process.env): boolean {
+export function requireOrSkip(
+  available: boolean,
+  what: string,
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
   if (available) return true
   if (inCi(env)) {
     throw new Error(

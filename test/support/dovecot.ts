@@ -1,12 +1,24 @@
 // A real Dovecot 2.3 on 127.0.0.1 for interop tests: IMAP/POP3/submission, each with a STARTTLS
 // port and an implicit-TLS port (RFC 8314 §3.3), started from a generated standalone config in a
 // private temp dir (never /etc/dovecot), so several test files can each run their own instance.
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { type ChildProcess, execFile, type SpawnOptions, spawn } from 'node:child_process'
 import { randomBytes, X509Certificate } from 'node:crypto'
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
+import { connect as connectTcp } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { checkConfigValue, type Layout, MAIL_GID, MAIL_UID, renderConfig } from './dovecot-config.js'
 import { probeGreeting } from './greeting-probe.js'
 import { freePorts } from './ports.js'
 import { type RelayedMessage, startRelaySink } from './relay-sink.js'
@@ -16,9 +28,6 @@ export type { RelayedMessage }
 const DOVECOT = '/usr/sbin/dovecot'
 const DOVEADM = '/usr/bin/doveadm'
 const SETPRIV = '/usr/bin/setpriv'
-/** Dovecot refuses mail access as root (UID 0); mail is owned by nobody:nogroup instead. */
-const MAIL_UID = 65534
-const MAIL_GID = 65534
 const READY_TIMEOUT_MS = 20_000
 const STOP_TIMEOUT_MS = 10_000
 
@@ -67,74 +76,6 @@ export function dovecotAvailable(): boolean {
   return process.getuid?.() === 0 && existsSync(DOVECOT) && existsSync(DOVEADM)
 }
 
-// Values are pasted into dovecot.conf and a passwd-file, so reject what would change their syntax.
-function checkConfigValue(name: string, value: string, forbidden: RegExp): string {
-  if (value === '' || forbidden.test(value)) {
-    throw new Error(`startDovecot: options.${name} must be non-empty and must not match ${forbidden}`)
-  }
-  return value
-}
-
-type Layout = { dir: string; conf: string; logPath: string; certPath: string; keyPath: string; mailDir: string }
-
-function renderConfig(l: Layout, ports: DovecotPorts, relayPort: number, o: Required<DovecotOptions>): string {
-  const deep =
-    o.deepStatus === ''
-      ? []
-      : [
-          // The ID response (RFC 2971) carries the DEEP status as field "deep"; the value is an
-          // IMAP quoted string, which is why '"' and '\' are refused above.
-          'imap_capability = +DEEP',
-          `imap_id_send = name * "deep" "${o.deepStatus}"`,
-        ]
-  return [
-    `base_dir = ${l.dir}/run`,
-    `state_dir = ${l.dir}/state`,
-    `log_path = ${l.logPath}`,
-    'protocols = imap pop3 submission',
-    'listen = 127.0.0.1',
-    'hostname = mail.example.test',
-    'ssl = required',
-    `ssl_cert = <${l.certPath}`,
-    `ssl_key = <${l.keyPath}`,
-    'ssl_min_protocol = TLSv1.2',
-    'disable_plaintext_auth = yes',
-    'auth_mechanisms = plain login',
-    'auth_verbose = yes',
-    // A wrong-password test must not slow down the next login of the same file by 2 s.
-    'auth_failure_delay = 0',
-    'mail_max_userip_connections = 100',
-    `mail_location = maildir:${l.mailDir}`,
-    ...deep,
-    'passdb {',
-    '  driver = passwd-file',
-    `  args = scheme=PLAIN username_format=%u ${l.dir}/passwd`,
-    '}',
-    'userdb {',
-    '  driver = static',
-    `  args = uid=${MAIL_UID} gid=${MAIL_GID} home=${l.mailDir}`,
-    '}',
-    ...listeners('imap-login', 'imap', ports.imap, 'imaps', ports.imaps),
-    ...listeners('pop3-login', 'pop3', ports.pop3, 'pop3s', ports.pop3s),
-    ...listeners('submission-login', 'submission', ports.submission, 'submissions', ports.submissions),
-    // Dovecot submission is a proxy: after AUTH it opens its own SMTP session to this relay.
-    'submission_relay_host = 127.0.0.1',
-    `submission_relay_port = ${relayPort}`,
-    'submission_relay_trusted = yes',
-    o.extraConfig,
-    '',
-  ].join('\n')
-}
-
-function listeners(service: string, plain: string, plainPort: number, tls: string, tlsPort: number): string[] {
-  return [
-    `service ${service} {`,
-    `  inet_listener ${plain} {\n    port = ${plainPort}\n  }`,
-    `  inet_listener ${tls} {\n    port = ${tlsPort}\n    ssl = yes\n  }`,
-    '}',
-  ]
-}
-
 function writeAtomically(path: string, data: string, mode: number): void {
   const tmp = `${path}.${randomBytes(4).toString('hex')}.tmp`
   writeFileSync(tmp, data, { mode })
@@ -143,6 +84,16 @@ function writeAtomically(path: string, data: string, mode: number): void {
 
 function fingerprintOf(certPem: string): string {
   return new X509Certificate(certPem).fingerprint256
+}
+
+/** Kills the master and every service it forked: they share the process group `detached` made. */
+function killGroup(child: ChildProcess): void {
+  if (child.pid === undefined) return
+  try {
+    process.kill(-child.pid, 'SIGKILL')
+  } catch {
+    // ESRCH: the group is already gone.
+  }
 }
 
 const running = new Set<ChildProcess>()
@@ -154,7 +105,7 @@ function trackUntilExit(child: ChildProcess): void {
   exitHookInstalled = true
   // Backstop for a test file that forgets stop(); setpriv --pdeathsig covers a killed worker.
   process.once('exit', () => {
-    for (const c of running) c.kill('SIGKILL')
+    for (const c of running) killGroup(c)
   })
 }
 
@@ -167,6 +118,26 @@ function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
       resolve(true)
     })
   })
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connectTcp({ host: '127.0.0.1', port })
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
+}
+
+/** Each process of the killed group exits on its own; stop() returns once no port accepts. */
+async function waitUntilClosed(ports: number[]): Promise<void> {
+  const deadline = Date.now() + STOP_TIMEOUT_MS
+  while ((await Promise.all(ports.map(accepts))).some(Boolean)) {
+    if (Date.now() > deadline) throw new Error(`dovecot ports still open after stop: ${ports.join(', ')}`)
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
 }
 
 type Readiness = { ports: DovecotPorts; servername: string; fingerprint: string; master: ChildProcess }
@@ -193,12 +164,14 @@ async function waitUntilServing(r: Readiness, log: () => string, why: string): P
     const pending = results.flatMap((res, i) => {
       const name = plan[i]?.[0] ?? '?'
       if (!res.ok) return [`${name}: ${res.reason}`]
-      if (res.fingerprint !== undefined && res.fingerprint !== r.fingerprint) return [`${name}: old certificate`]
+      if (res.fingerprint !== undefined && res.fingerprint !== r.fingerprint)
+        return [`${name}: old certificate`]
       return []
     })
     if (pending.length === 0) return
     last = pending.join('; ')
-    if (Date.now() > deadline) throw new Error(`dovecot not serving after ${READY_TIMEOUT_MS} ms while ${why}: ${last}\n${log()}`)
+    if (Date.now() > deadline)
+      throw new Error(`dovecot not serving after ${READY_TIMEOUT_MS} ms while ${why}: ${last}\n${log()}`)
     await new Promise((resolve) => setTimeout(resolve, 25))
   }
 }
@@ -210,9 +183,14 @@ async function waitUntilServing(r: Readiness, log: () => string, why: string): P
 export async function startDovecot(opts: DovecotOptions): Promise<Dovecot> {
   const o: Required<DovecotOptions> = {
     leaf: opts.leaf,
-    deepStatus: opts.deepStatus === undefined ? '' : checkConfigValue('deepStatus', opts.deepStatus, /["\\\r\n\0]/),
+    deepStatus:
+      opts.deepStatus === undefined ? '' : checkConfigValue('deepStatus', opts.deepStatus, /["\\\r\n\0]/),
     user: checkConfigValue('user', opts.user ?? 'alice@example.test', /[\s:"\\%/\0]|^\./),
-    password: checkConfigValue('password', opts.password ?? `dovecot-${randomBytes(9).toString('base64url')}`, /[:\r\n\0]/),
+    password: checkConfigValue(
+      'password',
+      opts.password ?? `dovecot-${randomBytes(9).toString('base64url')}`,
+      /[:\r\n\0]/,
+    ),
     extraConfig: opts.extraConfig ?? '',
   }
   const dir = mkdtempSync(join(tmpdir(), 'mua-sts-dovecot-'))
@@ -239,11 +217,7 @@ export async function startDovecot(opts: DovecotOptions): Promise<Dovecot> {
   const sink = await startRelaySink()
   let stderr = ''
   const log = (): string => stderr + (existsSync(l.logPath) ? readFileSync(l.logPath, 'utf8') : '')
-  const cleanupAfterFailure = async (master?: ChildProcess): Promise<void> => {
-    if (master) {
-      master.kill('SIGKILL')
-      await waitForExit(master, STOP_TIMEOUT_MS)
-    }
+  const cleanupAfterFailure = async (): Promise<void> => {
     await sink.close()
     rmSync(dir, { recursive: true, force: true })
   }
@@ -254,18 +228,25 @@ export async function startDovecot(opts: DovecotOptions): Promise<Dovecot> {
     const [imap, imaps, pop3, pop3s, submission, submissions] = await freePorts(6)
     const candidate = { imap, imaps, pop3, pop3s, submission, submissions } as DovecotPorts
     writeFileSync(l.conf, renderConfig(l, candidate, sink.port, o))
-    // -F keeps the master our child, so stop() can wait for it; pdeathsig kills it if we die.
+    // -F keeps the master our child, so stop() can wait for it; pdeathsig kills it if this test
+    // process dies without stop(), and Dovecot's services exit by themselves when their master dies.
     const argv = [DOVECOT, '-F', '-c', l.conf]
+    const spawnOpts: SpawnOptions = { stdio: ['ignore', 'ignore', 'pipe'], detached: true }
     const child = existsSync(SETPRIV)
-      ? spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', ...argv], { stdio: ['ignore', 'ignore', 'pipe'] })
-      : spawn(argv[0] as string, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] })
+      ? spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', ...argv], spawnOpts)
+      : spawn(argv[0] as string, argv.slice(1), spawnOpts)
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk
     })
     trackUntilExit(child)
     try {
       await waitUntilServing(
-        { ports: candidate, servername: 'mail.example.test', fingerprint: fingerprintOf(o.leaf.cert), master: child },
+        {
+          ports: candidate,
+          servername: 'mail.example.test',
+          fingerprint: fingerprintOf(o.leaf.cert),
+          master: child,
+        },
         log,
         'starting',
       )
@@ -273,7 +254,7 @@ export async function startDovecot(opts: DovecotOptions): Promise<Dovecot> {
       ports = candidate
     } catch (error) {
       const portTaken = /Address already in use/.test(log())
-      child.kill('SIGKILL')
+      killGroup(child)
       await waitForExit(child, STOP_TIMEOUT_MS)
       if (!portTaken || attempt >= 5) {
         await cleanupAfterFailure()
@@ -312,7 +293,12 @@ export async function startDovecot(opts: DovecotOptions): Promise<Dovecot> {
       // `ssl_cert = <file` is read when the config is (re)loaded, not per handshake.
       await promisify(execFile)(DOVEADM, ['-c', l.conf, 'reload'])
       await waitUntilServing(
-        { ports: livePorts, servername: 'mail.example.test', fingerprint: fingerprintOf(leaf.cert), master: liveMaster },
+        {
+          ports: livePorts,
+          servername: 'mail.example.test',
+          fingerprint: fingerprintOf(leaf.cert),
+          master: liveMaster,
+        },
         log,
         'reloading with a new certificate',
       )
@@ -320,12 +306,11 @@ export async function startDovecot(opts: DovecotOptions): Promise<Dovecot> {
     async stop(): Promise<void> {
       if (stopped) return
       stopped = true
-      // SIGTERM lets the master stop its services (shutdown_clients) before it exits.
-      liveMaster.kill('SIGTERM')
-      if (!(await waitForExit(liveMaster, STOP_TIMEOUT_MS))) {
-        liveMaster.kill('SIGKILL')
-        await waitForExit(liveMaster, STOP_TIMEOUT_MS)
-      }
+      // Not SIGTERM: Dovecot's graceful shutdown sleeps about a second waiting for its services, and
+      // everything this instance holds is thrown away below anyway.
+      killGroup(liveMaster)
+      if (!(await waitForExit(liveMaster, STOP_TIMEOUT_MS))) throw new Error(`dovecot did not exit\n${log()}`)
+      await waitUntilClosed(Object.values(livePorts))
       await sink.close()
       rmSync(dir, { recursive: true, force: true })
     },

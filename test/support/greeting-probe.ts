@@ -6,7 +6,11 @@ import { connect as connectTcp, type Socket } from 'node:net'
 import { connect as connectTls, type TLSSocket } from 'node:tls'
 
 export type GreetingProbe =
-  | { ok: true; greeting: string; /** SHA-256 fingerprint (AA:BB:…) of the presented leaf, TLS only. */ fingerprint?: string }
+  | {
+      ok: true
+      greeting: string /** SHA-256 fingerprint (AA:BB:…) of the presented leaf, TLS only. */
+      fingerprint?: string
+    }
   | { ok: false; reason: string }
 
 const PROBE_TIMEOUT_MS = 2_000
@@ -20,13 +24,22 @@ function isServingGreeting(line: string): boolean {
  * Connects to 127.0.0.1:`port`, reads one line and closes. Does I/O; never throws. The TLS probe does
  * not verify the chain: it reports the fingerprint so the caller can check which leaf is served.
  */
-export function probeGreeting(opts: { port: number; tls: boolean; servername: string }): Promise<GreetingProbe> {
+export function probeGreeting(opts: {
+  port: number
+  tls: boolean
+  servername: string
+}): Promise<GreetingProbe> {
   return new Promise((resolve) => {
     let fingerprint: string | undefined
     let buffered = ''
     let settled = false
     const socket: Socket | TLSSocket = opts.tls
-      ? connectTls({ host: '127.0.0.1', port: opts.port, servername: opts.servername, rejectUnauthorized: false })
+      ? connectTls({
+          host: '127.0.0.1',
+          port: opts.port,
+          servername: opts.servername,
+          rejectUnauthorized: false,
+        })
       : connectTcp({ host: '127.0.0.1', port: opts.port })
     const finish = (result: GreetingProbe): void => {
       if (settled) return

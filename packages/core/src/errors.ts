@@ -39,11 +39,14 @@ export const ErrorMessages: Readonly<Record<ErrorCode, string>> = {
   MUASTS_ERR_COMMITMENT_MISMATCH: 'Two commitments for different accounts or services cannot be merged.',
   MUASTS_ERR_NO_COMMITMENT: 'No security commitment exists for this account and service.',
   MUASTS_ERR_STORE_CORRUPT: 'The commitment store failed its integrity check; connections are refused.',
-  MUASTS_ERR_STORE_ROLLBACK: 'The commitment store is older than its recorded high-water mark; connections are refused.',
+  MUASTS_ERR_STORE_ROLLBACK:
+    'The commitment store is older than its recorded high-water mark; connections are refused.',
   MUASTS_ERR_STORE_LOCKED: 'The commitment store lock could not be acquired in time.',
   MUASTS_ERR_STORE_IO: 'The commitment store could not be read or written.',
-  MUASTS_ERR_KEYCHAIN_UNAVAILABLE: 'The OS keychain is locked or unavailable; the SDK will not fall back to an unprotected mode.',
-  MUASTS_ERR_CONFIRMATION_REQUIRED: 'Weakening a commitment needs an explicit, user-confirmed request with a reason.',
+  MUASTS_ERR_KEYCHAIN_UNAVAILABLE:
+    'The OS keychain is locked or unavailable; the SDK will not fall back to an unprotected mode.',
+  MUASTS_ERR_CONFIRMATION_REQUIRED:
+    'Weakening a commitment needs an explicit, user-confirmed request with a reason.',
   MUASTS_ERR_GUARD_BYPASSED: 'Credentials were about to be sent on a connection the guard never checked.',
   MUASTS_ERR_PROTOCOL: 'The server sent a malformed or unexpected response.',
   MUASTS_ERR_TIMEOUT: 'The server did not answer in time.',
@@ -69,7 +72,11 @@ export class SdkError extends Error {
   readonly code: ErrorCode
   /** Extra structured data (never secrets). */
   readonly details: Readonly<Record<string, unknown>> | undefined
-  constructor(code: ErrorCode, message?: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+  constructor(
+    code: ErrorCode,
+    message?: string,
+    options?: { cause?: unknown; details?: Record<string, unknown> },
+  ) {
     super(message ?? ErrorMessages[code], options?.cause === undefined ? undefined : { cause: options.cause })
     this.name = new.target.name
     this.code = code

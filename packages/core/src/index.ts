@@ -2,7 +2,56 @@
 // No I/O, no clock, no randomness (house style H3). Explicit export list (H2).
 
 export { ErrorCode, ErrorMessages, isSdkError, SdkError, toSdkError } from './errors.js'
-
+export { evaluate } from './evaluate/evaluate.js'
+export { MIN_CIPHER_BITS } from './evaluate/rules/cipher.js'
+export { requiredTlsVersion } from './evaluate/rules/tls-version.js'
+export {
+  RESULT_TYPE_BY_CODE,
+  TLSRPT_RESULT_TYPES,
+  type TlsrptResultType,
+  type Verdict,
+  VIOLATION_CODES,
+  type Violation,
+  type ViolationCode,
+  ViolationSchema,
+} from './evaluate/violation.js'
+export {
+  dnsIdMatches,
+  type IdentityMatch,
+  matchServerIdentity,
+  type PresentedIdentities,
+  parseSubjectAltName,
+} from './identity/rfc7817.js'
+export { isAtLeast, merge, securityKey } from './lattice/merge.js'
+export { adoptImplicitTls, type StrengthenResult, strengthen } from './lattice/strengthen.js'
+export {
+  COMMITMENT_FORMAT,
+  COMMITMENT_VERSION,
+  type Commitment,
+  CommitmentSchema,
+  createCommitment,
+  type Endpoint,
+  EndpointSchema,
+  type NewCommitmentInput,
+  type Provenance,
+  ProvenanceSchema,
+  type ProvenanceSource,
+  provenanceKey,
+} from './model/commitment.js'
+export {
+  ANOMALIES,
+  type Anomaly,
+  type CertificateObservation,
+  createObservation,
+  type DeepStatus,
+  daneValid,
+  isServerAuthenticated,
+  type Observation,
+  type ObservationInput,
+  ObservationSchema,
+  pkixValid,
+  type StsPolicy,
+} from './model/observation.js'
 export {
   type AccountRef,
   AccountRefSchema,
@@ -40,80 +89,12 @@ export {
   type TlsVersionDirective,
 } from './model/tags.js'
 export {
-  COMMITMENT_FORMAT,
-  COMMITMENT_VERSION,
-  type Commitment,
-  CommitmentSchema,
-  createCommitment,
-  type Endpoint,
-  EndpointSchema,
-  type NewCommitmentInput,
-  type Provenance,
-  ProvenanceSchema,
-  type ProvenanceSource,
-  provenanceKey,
-} from './model/commitment.js'
-export {
-  ANOMALIES,
-  type Anomaly,
-  type CertificateObservation,
-  createObservation,
-  type DeepStatus,
-  daneValid,
-  isServerAuthenticated,
-  type Observation,
-  type ObservationInput,
-  ObservationSchema,
-  pkixValid,
-  type StsPolicy,
-} from './model/observation.js'
-
-export { evaluate } from './evaluate/evaluate.js'
-export { requiredTlsVersion } from './evaluate/rules/tls-version.js'
-export { MIN_CIPHER_BITS } from './evaluate/rules/cipher.js'
-export {
-  RESULT_TYPE_BY_CODE,
-  TLSRPT_RESULT_TYPES,
-  type TlsrptResultType,
-  VIOLATION_CODES,
-  type Verdict,
-  type Violation,
-  type ViolationCode,
-  ViolationSchema,
-} from './evaluate/violation.js'
-
-export { isAtLeast, merge, securityKey } from './lattice/merge.js'
-export { adoptImplicitTls, type StrengthenResult, strengthen } from './lattice/strengthen.js'
-
-export {
-  dnsIdMatches,
-  type IdentityMatch,
-  matchServerIdentity,
-  type PresentedIdentities,
-  parseSubjectAltName,
-} from './identity/rfc7817.js'
-
-export type { ParseErrorCode, ParseResult } from './wire/result.js'
-export { MAX_DEEP_STATUS, type ParsedDeepStatus, parseDeepStatus, renderDeepStatus } from './wire/deep-status.js'
-export { type ParsedStsPolicy, parseStsPolicy, renderStsPolicy } from './wire/sts-policy.js'
-export { ESMTP_VALUE_RE, sanitizeEsmtpValue } from './wire/esmtp-value.js'
-export { type ClientReport, MAX_SMTP_COMMAND, type ParsedClient04, parseClient04, renderClient04 } from './wire/smtp-client-04.js'
-export { type ClientReport05, parseClient05, renderClient05 } from './wire/smtp-client-05.js'
-export {
-  deepStatusFromId,
-  ID_MAX_FIELD,
-  ID_MAX_PAIRS,
-  ID_MAX_VALUE,
-  type IdFields,
-  limitIdFields,
-  parseIdParams,
-  renderIdParams,
-  stsPolicyFromId,
-} from './wire/imap-id.js'
-export { hasCapability, parseDeepCapability, parseStsCapability } from './wire/capabilities.js'
-export { parseReceivedTls, type ReceivedTls, renderReceivedTls } from './wire/received-tls.js'
-
-export { buildInBand, type ClientIdentity, failedTags, type InBand, type InBandInput } from './report/in-band.js'
+  buildInBand,
+  type ClientIdentity,
+  failedTags,
+  type InBand,
+  type InBandInput,
+} from './report/in-band.js'
 export { explainViolation, VIOLATION_MESSAGES } from './report/messages.js'
 export {
   type BuildReportInput,
@@ -126,3 +107,35 @@ export {
   ReportSchema,
   reportJsonSchema,
 } from './report/report.js'
+export { CommitmentViolationError } from './report/violation-error.js'
+export type { AuditRecord, CommitmentStore, ForgetRequest } from './store/commitment-store.js'
+export { hasCapability, parseDeepCapability, parseStsCapability } from './wire/capabilities.js'
+export {
+  MAX_DEEP_STATUS,
+  type ParsedDeepStatus,
+  parseDeepStatus,
+  renderDeepStatus,
+} from './wire/deep-status.js'
+export { ESMTP_VALUE_RE, sanitizeEsmtpValue } from './wire/esmtp-value.js'
+export {
+  deepStatusFromId,
+  ID_MAX_FIELD,
+  ID_MAX_PAIRS,
+  ID_MAX_VALUE,
+  type IdFields,
+  limitIdFields,
+  parseIdParams,
+  renderIdParams,
+  stsPolicyFromId,
+} from './wire/imap-id.js'
+export { parseReceivedTls, type ReceivedTls, renderReceivedTls } from './wire/received-tls.js'
+export type { ParseErrorCode, ParseResult } from './wire/result.js'
+export {
+  type ClientReport,
+  MAX_SMTP_COMMAND,
+  type ParsedClient04,
+  parseClient04,
+  renderClient04,
+} from './wire/smtp-client-04.js'
+export { type ClientReport05, parseClient05, renderClient05 } from './wire/smtp-client-05.js'
+export { type ParsedStsPolicy, parseStsPolicy, renderStsPolicy } from './wire/sts-policy.js'

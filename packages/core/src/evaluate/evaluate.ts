@@ -11,7 +11,14 @@ import { transportRule } from './rules/transport.js'
 import type { Verdict, Violation } from './violation.js'
 
 type Rule = (c: Commitment, o: Observation, out: Violation[]) => void
-const RULES: readonly Rule[] = [transportRule, tlsVersionRule, cipherRule, certificateRule, spkiPinRule, daneRule]
+const RULES: readonly Rule[] = [
+  transportRule,
+  tlsVersionRule,
+  cipherRule,
+  certificateRule,
+  spkiPinRule,
+  daneRule,
+]
 const OK: Verdict = Object.freeze({ outcome: 'ok' })
 
 /** Checks a live connection's observation against the commitment. Pure; never throws for policy outcomes. */

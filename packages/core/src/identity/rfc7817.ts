@@ -32,7 +32,10 @@ export function dnsIdMatches(presented: string, reference: string): boolean {
 }
 
 /** Matches reference identities against what the certificate presents. Pure. */
-export function matchServerIdentity(references: readonly string[], presented: PresentedIdentities): IdentityMatch {
+export function matchServerIdentity(
+  references: readonly string[],
+  presented: PresentedIdentities,
+): IdentityMatch {
   for (const ref of references) {
     const r = normal(ref)
     if (IPV4.test(r) || r.includes(':')) {
@@ -40,7 +43,11 @@ export function matchServerIdentity(references: readonly string[], presented: Pr
       continue
     }
     for (const d of presented.dnsNames) if (dnsIdMatches(d, r)) return { match: true, identity: r }
-    if (presented.dnsNames.length === 0 && presented.commonName !== undefined && dnsIdMatches(presented.commonName, r)) {
+    if (
+      presented.dnsNames.length === 0 &&
+      presented.commonName !== undefined &&
+      dnsIdMatches(presented.commonName, r)
+    ) {
       return { match: true, identity: r }
     }
   }

@@ -18,7 +18,9 @@ function cmp(a: string | number, b: string | number): number {
 // concurrent setups; the tie-break is arbitrary but total, which keeps the join well defined.
 function joinEndpoint(a: Endpoint, b: Endpoint): Endpoint {
   const order =
-    cmp(TRANSPORTS.indexOf(a.transport), TRANSPORTS.indexOf(b.transport)) || cmp(a.host, b.host) || cmp(a.port, b.port)
+    cmp(TRANSPORTS.indexOf(a.transport), TRANSPORTS.indexOf(b.transport)) ||
+    cmp(a.host, b.host) ||
+    cmp(a.port, b.port)
   return order >= 0 ? a : b
 }
 
@@ -31,7 +33,11 @@ function joinProvenance(a: Provenance, b: Provenance): Provenance {
   }
 }
 
-function maxDirective<T extends string>(order: readonly T[], a: T | undefined, b: T | undefined): T | undefined {
+function maxDirective<T extends string>(
+  order: readonly T[],
+  a: T | undefined,
+  b: T | undefined,
+): T | undefined {
   if (a === undefined) return b
   if (b === undefined) return a
   return order.indexOf(a) >= order.indexOf(b) ? a : b
@@ -95,6 +101,14 @@ export function isAtLeast(a: Commitment, b: Commitment): boolean {
 
 /** Canonical string of the security-relevant part of a commitment (no provenance, no URL time). */
 export function securityKey(c: Commitment): string {
-  return JSON.stringify([c.endpoint, c.minLevel, c.tlsFloor, c.latches, c.directives.tlsVersion ?? null,
-    c.directives.tlsCert ?? null, c.pins.spki, c.pins.backup])
+  return JSON.stringify([
+    c.endpoint,
+    c.minLevel,
+    c.tlsFloor,
+    c.latches,
+    c.directives.tlsVersion ?? null,
+    c.directives.tlsCert ?? null,
+    c.pins.spki,
+    c.pins.backup,
+  ])
 }

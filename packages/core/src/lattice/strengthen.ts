@@ -3,6 +3,7 @@
 // authenticated in this session, and the session itself meets the tag. -05 §7: first every saved
 // directive must already be satisfied; values only go up (§7.1).
 import { evaluate } from '../evaluate/evaluate.js'
+import { MIN_CIPHER_BITS } from '../evaluate/rules/cipher.js'
 import type { Commitment, Provenance } from '../model/commitment.js'
 import { provenanceKey } from '../model/commitment.js'
 import { daneValid, isServerAuthenticated, type Observation, pkixValid } from '../model/observation.js'
@@ -13,7 +14,6 @@ import {
   type TlsVersionDirective,
   tlsVersionDirectiveToProtocol,
 } from '../model/tags.js'
-import { MIN_CIPHER_BITS } from '../evaluate/rules/cipher.js'
 import { merge } from './merge.js'
 
 export type StrengthenResult = {
@@ -58,9 +58,12 @@ function learnable(o: Observation): Pick<Commitment, 'latches' | 'directives'> &
   const sts = o.advertisement?.sts
   const latches = (deep?.tags ?? []).filter((t) => meetsTag(t, o))
   const directives: Commitment['directives'] = {}
-  if (sts?.tlsVersion !== undefined && meetsTlsVersion(sts.tlsVersion, o)) directives.tlsVersion = sts.tlsVersion
+  if (sts?.tlsVersion !== undefined && meetsTlsVersion(sts.tlsVersion, o))
+    directives.tlsVersion = sts.tlsVersion
   if (sts?.tlsCert !== undefined && meetsTlsCert(sts.tlsCert, o)) directives.tlsCert = sts.tlsCert
-  const url = [deep?.url, sts?.stsUrl].find((u) => u !== undefined && /^https:\/\/[^\s<>"]+$/.test(u) && u.length <= 2048)
+  const url = [deep?.url, sts?.stsUrl].find(
+    (u) => u !== undefined && /^https:\/\/[^\s<>"]+$/.test(u) && u.length <= 2048,
+  )
   return { latches, directives, url }
 }
 
@@ -69,7 +72,8 @@ function learnable(o: Observation): Pick<Commitment, 'latches' | 'directives'> &
  * `learned: []`) unless TLS is up, the server is authenticated and the commitment is already met.
  */
 export function strengthen(current: Commitment, o: Observation, now: IsoTime): StrengthenResult {
-  if (o.transport === 'plaintext' || o.tls === undefined || !isServerAuthenticated(o)) return { commitment: current, learned: [] }
+  if (o.transport === 'plaintext' || o.tls === undefined || !isServerAuthenticated(o))
+    return { commitment: current, learned: [] }
   if (evaluate(current, o).outcome !== 'ok') return { commitment: current, learned: [] }
   const { latches, directives, url } = learnable(o)
   const prov: Provenance = { source: 'server', firstSeen: now, lastConfirmed: now }
@@ -95,7 +99,8 @@ export function strengthen(current: Commitment, o: Observation, now: IsoTime): S
 
 function newlyLearned(before: Commitment, after: Commitment): string[] {
   const out = after.latches.filter((t) => !before.latches.includes(t)).map((t) => provenanceKey('latch', t))
-  if (after.directives.tlsVersion !== before.directives.tlsVersion) out.push(provenanceKey('directive', 'tls-version'))
+  if (after.directives.tlsVersion !== before.directives.tlsVersion)
+    out.push(provenanceKey('directive', 'tls-version'))
   if (after.directives.tlsCert !== before.directives.tlsCert) out.push(provenanceKey('directive', 'tls-cert'))
   if (after.statusUrl?.url !== before.statusUrl?.url) out.push(provenanceKey('statusUrl'))
   return out
@@ -106,13 +111,17 @@ function newlyLearned(before: Commitment, after: Commitment): string[] {
  * Only called when app/admin policy says so. Pure. Returns `current` if the observation does not qualify.
  */
 export function adoptImplicitTls(current: Commitment, o: Observation, now: IsoTime): StrengthenResult {
-  if (current.endpoint.transport === 'implicit-tls' || o.transport !== 'implicit-tls') return { commitment: current, learned: [] }
+  if (current.endpoint.transport === 'implicit-tls' || o.transport !== 'implicit-tls')
+    return { commitment: current, learned: [] }
   const candidate: Commitment = {
     ...current,
     endpoint: { host: o.endpoint.host, port: o.endpoint.port, transport: 'implicit-tls' },
-    provenance: { ...current.provenance, [provenanceKey('endpoint')]: { source: 'policy', firstSeen: now, lastConfirmed: now } },
+    provenance: {
+      ...current.provenance,
+      [provenanceKey('endpoint')]: { source: 'policy', firstSeen: now, lastConfirmed: now },
+    },
   }
-  if (!isServerAuthenticated(o) || evaluate(candidate, o).outcome !== 'ok') return { commitment: current, learned: [] }
+  if (!isServerAuthenticated(o) || evaluate(candidate, o).outcome !== 'ok')
+    return { commitment: current, learned: [] }
   return { commitment: candidate, learned: [provenanceKey('endpoint')] }
 }
-

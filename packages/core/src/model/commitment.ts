@@ -3,21 +3,21 @@
 // store's audited forget ceremony.
 import * as z from 'zod'
 import {
+  type AccountRef,
   AccountRefSchema,
   canonicalHost,
   HostSchema,
   HttpsUrlSchema,
+  type IsoTime,
   IsoTimeSchema,
   PortSchema,
+  type Service,
   ServiceSchema,
   SpkiSchema,
-  TlsFloorSchema,
-  TransportSchema,
-  type AccountRef,
-  type IsoTime,
-  type Service,
   type TlsFloor,
+  TlsFloorSchema,
   type Transport,
+  TransportSchema,
 } from './primitives.js'
 import { SecurityTagSchema, TlsCertDirectiveSchema, TlsVersionDirectiveSchema } from './tags.js'
 
@@ -33,7 +33,11 @@ export const ProvenanceSchema = z.strictObject({
 })
 export type Provenance = z.infer<typeof ProvenanceSchema>
 
-export const EndpointSchema = z.strictObject({ host: HostSchema, port: PortSchema, transport: TransportSchema })
+export const EndpointSchema = z.strictObject({
+  host: HostSchema,
+  port: PortSchema,
+  transport: TransportSchema,
+})
 export type Endpoint = z.infer<typeof EndpointSchema>
 
 export const CommitmentSchema = z.strictObject({

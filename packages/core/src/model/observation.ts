@@ -34,8 +34,8 @@ export const CertificateObservationSchema = z.strictObject({
   /** OpenSSL verify code when untrusted, e.g. CERT_HAS_EXPIRED, UNABLE_TO_VERIFY_LEAF_SIGNATURE. */
   chainError: z.string().max(128).optional(),
   expired: z.boolean(),
-  /** RFC 7817 / RFC 6125 DNS-ID match against a reference identity. */
-  nameMatch: z.boolean(),
+  /** RFC 7817 / RFC 6125 DNS-ID match; null when not checked because the chain already failed. */
+  nameMatch: z.boolean().nullable(),
   matchedIdentity: z.string().max(253).optional(),
   spkiSha256: z.string().max(64).optional(),
 })
@@ -46,7 +46,11 @@ export const ObservationSchema = z.strictObject({
   endpoint: z.strictObject({ host: HostSchema, port: PortSchema }),
   transport: ObservedTransportSchema,
   tls: z
-    .strictObject({ version: z.string().max(32), cipher: z.string().max(128), cipherBits: z.number().int().min(0) })
+    .strictObject({
+      version: z.string().max(32),
+      cipher: z.string().max(128),
+      cipherBits: z.number().int().min(0),
+    })
     .optional(),
   /** Set when the TLS handshake did not complete (code from Node/OpenSSL, e.g. ERR_SSL_UNSUPPORTED_PROTOCOL). */
   handshakeError: z.string().max(128).optional(),
@@ -56,7 +60,9 @@ export const ObservationSchema = z.strictObject({
   capsBeforeTls: z.array(z.string().max(512)).max(256),
   capsAfterTls: z.array(z.string().max(512)).max(256),
   /** DEEP / STS advertisement, read only after TLS (DEEP -04 §5.1). */
-  advertisement: z.strictObject({ deep: DeepStatusSchema.optional(), sts: StsPolicySchema.optional() }).optional(),
+  advertisement: z
+    .strictObject({ deep: DeepStatusSchema.optional(), sts: StsPolicySchema.optional() })
+    .optional(),
   anomalies: z.array(AnomalySchema),
   /** Derived by createObservation: TLS up and the server authenticated by PKIX+identity or DANE. */
   serverAuthenticated: z.boolean(),
@@ -67,7 +73,7 @@ export type ObservationInput = Omit<Observation, 'serverAuthenticated'>
 /** PKIX validation plus an RFC 7817 identity match: what `tls-cert` asserts (DEEP -04 §11.2). */
 export function pkixValid(o: ObservationInput): boolean {
   const c = o.certificate
-  return o.tls !== undefined && c !== undefined && c.chainTrusted && !c.expired && c.nameMatch
+  return o.tls !== undefined && c !== undefined && c.chainTrusted && !c.expired && c.nameMatch === true
 }
 
 export function daneValid(o: ObservationInput): boolean {

@@ -35,7 +35,11 @@ export function tlsRank(version: string | undefined): number {
 // Lower-case LDH hostname (RFC 1123) or an IPv4 literal; canonical form only (see canonicalHost).
 const HOST_RE =
   /^(?:(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?))*|(?:\d{1,3}\.){3}\d{1,3})$/
-export const HostSchema = z.string().min(1).max(253).regex(HOST_RE, 'expected a lower-case hostname without trailing dot')
+export const HostSchema = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(HOST_RE, 'expected a lower-case hostname without trailing dot')
 export const PortSchema = z.number().int().min(1).max(65535)
 
 /** Lower-cases and strips one trailing dot; DNS names compare case-insensitively (RFC 4343). */

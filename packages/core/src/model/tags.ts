@@ -3,7 +3,9 @@ import * as z from 'zod'
 
 /** security-tag = ALPHA 0*63( ALPHA / DIGIT / "-" / "_" ), DEEP -04 §5.1. Stored lower-case. */
 export const SECURITY_TAG_RE = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/
-export const SecurityTagSchema = z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, 'expected a lower-case security tag')
+export const SecurityTagSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]{0,63}$/, 'expected a lower-case security tag')
 
 /** The tags registered by DEEP -04 §11.2; only these are enforced. Unknown well-formed tags are kept as data. */
 export const KNOWN_TAGS = ['tls11', 'tls12', 'tls-cert', 'tls-dane-tlsa'] as const

@@ -2,14 +2,15 @@
 // Built once from the same data as the JSON report so the wire line and the JSON always agree.
 // Sent only when the server IS authenticated: data sent over a session whose certificate failed may
 // reach the attacker (digest §7.5), so then nothing is sent at all.
+
+import type { Violation } from '../evaluate/violation.js'
 import type { Commitment } from '../model/commitment.js'
 import { KNOWN_TAGS } from '../model/tags.js'
-import { renderStsPolicy } from '../wire/sts-policy.js'
+import { sanitizeEsmtpValue } from '../wire/esmtp-value.js'
 import { limitIdFields } from '../wire/imap-id.js'
 import { renderClient04 } from '../wire/smtp-client-04.js'
 import { renderClient05 } from '../wire/smtp-client-05.js'
-import { sanitizeEsmtpValue } from '../wire/esmtp-value.js'
-import type { Violation } from '../evaluate/violation.js'
+import { renderStsPolicy } from '../wire/sts-policy.js'
 
 /** -05 `directives`: what this SDK can enforce (any TLS version up to 1.3, PKIX certificates). */
 export const SUPPORTED_DIRECTIVES = 'tls-version=1.3; tls-cert=pkix'
@@ -50,7 +51,8 @@ function savedDirectives(c: Commitment): string {
 
 function failedDirectives(c: Commitment, failed: readonly string[]): string {
   const parts: string[] = []
-  if (failed.includes('tls-version') && c.directives.tlsVersion) parts.push(`tls-version=${c.directives.tlsVersion}`)
+  if (failed.includes('tls-version') && c.directives.tlsVersion)
+    parts.push(`tls-version=${c.directives.tlsVersion}`)
   if (failed.includes('tls-cert') && c.directives.tlsCert) parts.push(`tls-cert=${c.directives.tlsCert}`)
   return parts.join('; ')
 }

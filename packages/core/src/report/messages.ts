@@ -3,13 +3,16 @@
 import type { ViolationCode } from '../evaluate/violation.js'
 
 export const VIOLATION_MESSAGES: Readonly<Record<ViolationCode, string>> = {
-  starttls_not_offered: 'The server did not offer encryption (STARTTLS), which it did before. Someone may be interfering with the connection.',
+  starttls_not_offered:
+    'The server did not offer encryption (STARTTLS), which it did before. Someone may be interfering with the connection.',
   starttls_refused: 'The server refused to start encryption. Someone may be interfering with the connection.',
   preauth_before_tls: 'The server tried to skip encryption by pre-authenticating the session.',
-  bytes_after_starttls: 'Unexpected data arrived while encryption was being set up; this is a known attack pattern.',
+  bytes_after_starttls:
+    'Unexpected data arrived while encryption was being set up; this is a known attack pattern.',
   untagged_before_tls: 'The server sent unexpected messages before encryption was set up.',
   tls_not_established: 'The connection is not encrypted.',
-  implicit_tls_downgraded: 'This account uses a directly encrypted connection, but the server offered a weaker kind.',
+  implicit_tls_downgraded:
+    'This account uses a directly encrypted connection, but the server offered a weaker kind.',
   endpoint_mismatch: 'The connection went to a different server or port than the one configured.',
   tls_handshake_failed: 'Encryption could not be set up with the server.',
   tls_version_below_floor: 'The server offered an outdated encryption version.',

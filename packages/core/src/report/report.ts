@@ -2,20 +2,20 @@
 // passwords, tokens or message data: the account appears only as an opaque ref. Time and id come from
 // the caller (core has no clock and no randomness).
 import * as z from 'zod'
+import { type Violation, ViolationSchema } from '../evaluate/violation.js'
 import { type Commitment, CommitmentSchema } from '../model/commitment.js'
 import { type Observation, ObservationSchema } from '../model/observation.js'
 import {
+  type AccountRef,
   AccountRefSchema,
   HostSchema,
+  type IsoTime,
   IsoTimeSchema,
   ObservedTransportSchema,
   PortSchema,
-  ServiceSchema,
-  type AccountRef,
-  type IsoTime,
   type Service,
+  ServiceSchema,
 } from '../model/primitives.js'
-import { type Violation, ViolationSchema } from '../evaluate/violation.js'
 import { buildInBand, type ClientIdentity } from './in-band.js'
 
 export const REPORT_SCHEMA_VERSION = 1
@@ -31,11 +31,19 @@ export type ReportAction = z.infer<typeof ReportActionSchema>
 
 export const ReportSchema = z.strictObject({
   schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
-  reportId: z.string().min(8).max(64).regex(/^[A-Za-z0-9_-]+$/),
+  reportId: z
+    .string()
+    .min(8)
+    .max(64)
+    .regex(/^[A-Za-z0-9_-]+$/),
   generatedAt: IsoTimeSchema,
   account: z.strictObject({ ref: AccountRefSchema }),
   service: ServiceSchema,
-  endpoint: z.strictObject({ host: HostSchema, port: PortSchema, transport: ObservedTransportSchema.optional() }),
+  endpoint: z.strictObject({
+    host: HostSchema,
+    port: PortSchema,
+    transport: ObservedTransportSchema.optional(),
+  }),
   outcome: z.literal('violated'),
   action: ReportActionSchema,
   violations: z.array(ViolationSchema).min(1).max(32),
@@ -70,8 +78,16 @@ export type BuildReportInput = {
 }
 
 /** Dedup key: who, where, and which codes — never time, id or observed free text. Pure. */
-export function dedupKey(account: string, service: string, host: string, port: number, violations: readonly Violation[]): string {
-  const codes = [...new Set(violations.map((v) => (v.tag === undefined ? v.code : `${v.code}/${v.tag}`)))].sort()
+export function dedupKey(
+  account: string,
+  service: string,
+  host: string,
+  port: number,
+  violations: readonly Violation[],
+): string {
+  const codes = [
+    ...new Set(violations.map((v) => (v.tag === undefined ? v.code : `${v.code}/${v.tag}`))),
+  ].sort()
   return `${account}|${service}|${host}:${port}|${codes.join(',')}`
 }
 
@@ -95,7 +111,13 @@ export function buildReport(input: BuildReportInput): Report {
     outcome: 'violated',
     action: input.action,
     violations: [...input.violations],
-    dedupKey: dedupKey(input.account, input.service, input.endpoint.host, input.endpoint.port, input.violations),
+    dedupKey: dedupKey(
+      input.account,
+      input.service,
+      input.endpoint.host,
+      input.endpoint.port,
+      input.violations,
+    ),
     inBand:
       inBand === null
         ? null

@@ -2,8 +2,8 @@
 // POP3 CAPA `DEEP <status>` (DEEP -04 §7.2), SMTP EHLO `DEEP <status>` (§7.3) and `MSTS <policy>` (-05 §9.3).
 // Callers pass only capabilities read AFTER TLS (RFC 2595 §4, RFC 3207 §4.2).
 import { type ParsedDeepStatus, parseDeepStatus } from './deep-status.js'
-import { type ParsedStsPolicy, parseStsPolicy } from './sts-policy.js'
 import type { ParseResult } from './result.js'
+import { type ParsedStsPolicy, parseStsPolicy } from './sts-policy.js'
 
 function argumentOf(lines: readonly string[], keyword: string): string | undefined {
   for (const line of lines) {

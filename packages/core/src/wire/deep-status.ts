@@ -3,7 +3,7 @@
 // split on SP first and classify each token by its first character, as the prose intends (digest §7.7).
 import type { DeepStatus } from '../model/observation.js'
 import { SECURITY_TAG_RE } from '../model/tags.js'
-import { fail, ok, PRINTABLE_RE, type ParseResult } from './result.js'
+import { fail, ok, type ParseResult, PRINTABLE_RE } from './result.js'
 
 /** Upper bound on a status we will look at; a real one is a few dozen octets. */
 export const MAX_DEEP_STATUS = 2048

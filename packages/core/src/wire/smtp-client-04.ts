@@ -2,7 +2,7 @@
 // The server answers 250 (valid syntax) or 501; the parser below is what a server (or our tests) applies.
 import { SECURITY_TAG_RE } from '../model/tags.js'
 import { ESMTP_VALUE_RE, TLS_CIPHER_RE } from './esmtp-value.js'
-import { fail, ok, PRINTABLE_RE, type ParseResult } from './result.js'
+import { fail, ok, type ParseResult, PRINTABLE_RE } from './result.js'
 
 /** RFC 5321 §4.5.3.1.4: a command line is at most 512 octets including CRLF. */
 export const MAX_SMTP_COMMAND = 510

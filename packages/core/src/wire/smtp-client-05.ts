@@ -2,8 +2,8 @@
 // are DQUOTEd ("tls-version=1.2; tls-cert=pkix"). -05's ABNF lists `latch` and omits `saved`; we accept
 // the `saved` the prose and examples use (digest §5.1).
 import { ESMTP_VALUE_RE, TLS_CIPHER_RE } from './esmtp-value.js'
+import { fail, ok, type ParseResult, PRINTABLE_RE } from './result.js'
 import { MAX_SMTP_COMMAND } from './smtp-client-04.js'
-import { fail, ok, PRINTABLE_RE, type ParseResult } from './result.js'
 
 export type ClientReport05 = {
   readonly name?: string | undefined
@@ -28,7 +28,8 @@ export function renderClient05(r: ClientReport05): string | undefined {
     ['policy-fail', r.policyFail],
     ['directives', r.directives],
   ]
-  for (const [k, v] of lists) if (v !== undefined && v !== '' && DIRECTIVE_LIST_RE.test(v)) params.push(`${k} "${v}"`)
+  for (const [k, v] of lists)
+    if (v !== undefined && v !== '' && DIRECTIVE_LIST_RE.test(v)) params.push(`${k} "${v}"`)
   if (r.tls !== undefined && TLS_CIPHER_RE.test(r.tls)) params.push(`tls ${r.tls}`)
   if (params.length === 0) return undefined
   const line = `CLIENT ${params.join(' ')}`
@@ -59,7 +60,9 @@ function tokenize(s: string): string[] | undefined {
 }
 
 /** Parses a -05 CLIENT line. Pure; never throws. */
-export function parseClient05(line: string): ParseResult<ClientReport05 & { extensions: Record<string, string> }> {
+export function parseClient05(
+  line: string,
+): ParseResult<ClientReport05 & { extensions: Record<string, string> }> {
   if (line.length > MAX_SMTP_COMMAND) return fail('too_long', 'CLIENT line exceeds 512 octets')
   if (!PRINTABLE_RE.test(line)) return fail('invalid_char', 'CLIENT line contains non-printable characters')
   const tokens = tokenize(line)

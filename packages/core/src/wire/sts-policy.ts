@@ -3,7 +3,7 @@
 // sts-url values are not RFC 7230 tokens (":" and "/"), so values are read up to the next ";" (digest §5.1).
 import type { StsPolicy } from '../model/observation.js'
 import { TLS_CERT_DIRECTIVES, TLS_VERSION_DIRECTIVES } from '../model/tags.js'
-import { fail, ok, PRINTABLE_RE, type ParseResult } from './result.js'
+import { fail, ok, type ParseResult, PRINTABLE_RE } from './result.js'
 
 export const MAX_STS_POLICY = 2048
 const TOKEN_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
@@ -29,7 +29,10 @@ export function parseStsPolicy(input: string): ParseResult<ParsedStsPolicy> {
     }
     if (name === 'tls-version' && (TLS_VERSION_DIRECTIVES as readonly string[]).includes(value ?? '')) {
       out.tlsVersion = value as StsPolicy['tlsVersion']
-    } else if (name === 'tls-cert' && (value === undefined || (TLS_CERT_DIRECTIVES as readonly string[]).includes(value))) {
+    } else if (
+      name === 'tls-cert' &&
+      (value === undefined || (TLS_CERT_DIRECTIVES as readonly string[]).includes(value))
+    ) {
       out.tlsCert = (value ?? 'any') as StsPolicy['tlsCert'] // -05 §6: default value is "any"
     } else if (name === 'sts-url' && value !== undefined && /^https:\/\/[^\s<>"\\]+$/.test(value)) {
       out.stsUrl = value

@@ -60,9 +60,12 @@ function readCapped(response: IncomingMessage, maxBytes: number, abort: (e: Erro
     }
     const chunks: Buffer[] = []
     let total = 0
+    let stopped = false
     response.on('data', (chunk: Buffer) => {
+      if (stopped) return
       total += chunk.length
       if (total > maxBytes) {
+        stopped = true
         // Stop reading at once: destroying the request closes the socket mid-body.
         const failure = new SourceFailure(IssueCode.HttpTooLarge, `body exceeds ${maxBytes} bytes`)
         abort(failure)
@@ -139,8 +142,8 @@ export function httpsFetch(options: HttpsFetchOptions = {}): DiscoveryFetch {
       if (hop >= maxRedirects) {
         throw new SourceFailure(IssueCode.HttpRedirectRefused, `more than ${maxRedirects} redirects`)
       }
+      // validatedHttps keeps its value: an http: first hop taints everything it redirected to.
       url = next
-      validatedHttps &&= true
     }
   }
 }

@@ -2,7 +2,7 @@
 // identity match on every connection; a `tls-cert` latch (DEEP -04 §11.2) asks for the same.
 import type { Commitment } from '../../model/commitment.js'
 import type { Observation } from '../../model/observation.js'
-import { violation, type Violation } from '../violation.js'
+import { type Violation, violation } from '../violation.js'
 
 function certTag(c: Commitment): string | undefined {
   if (c.latches.includes('tls-cert')) return 'tls-cert'
@@ -20,21 +20,37 @@ export function certificateRule(c: Commitment, o: Observation, out: Violation[])
   const cert = o.certificate
   if (cert === undefined) {
     if (o.handshakeError !== undefined && !isVersionFailure(o.handshakeError)) {
-      out.push(violation('tls_handshake_failed', ['handshakeError'], 'completed TLS handshake', o.handshakeError))
+      out.push(
+        violation('tls_handshake_failed', ['handshakeError'], 'completed TLS handshake', o.handshakeError),
+      )
     } else if (o.tls !== undefined) {
       out.push(violation('certificate_not_trusted', ['certificate'], 'a server certificate', 'none', { tag }))
     }
     return
   }
   if (cert.expired) {
-    out.push(violation('certificate_expired', ['certificate', 'expired'], 'certificate within validity', 'expired', { tag }))
+    out.push(
+      violation('certificate_expired', ['certificate', 'expired'], 'certificate within validity', 'expired', {
+        tag,
+      }),
+    )
   } else if (!cert.chainTrusted) {
     const observed = cert.chainError ?? 'untrusted'
-    out.push(violation('certificate_not_trusted', ['certificate', 'chainTrusted'], 'PKIX-valid chain', observed, { tag }))
-  }
-  if (!cert.nameMatch) {
     out.push(
-      violation('certificate_host_mismatch', ['certificate', 'nameMatch'], `DNS-ID for ${c.endpoint.host}`, 'no match', { tag }),
+      violation('certificate_not_trusted', ['certificate', 'chainTrusted'], 'PKIX-valid chain', observed, {
+        tag,
+      }),
+    )
+  }
+  if (cert.nameMatch === false) {
+    out.push(
+      violation(
+        'certificate_host_mismatch',
+        ['certificate', 'nameMatch'],
+        `DNS-ID for ${c.endpoint.host}`,
+        'no match',
+        { tag },
+      ),
     )
   }
 }

@@ -2,7 +2,7 @@
 // DANE-validated certificate (RFC 6698) on every later connection.
 import type { Commitment } from '../../model/commitment.js'
 import type { Observation } from '../../model/observation.js'
-import { violation, type TlsrptResultType, type Violation } from '../violation.js'
+import { type TlsrptResultType, type Violation, violation } from '../violation.js'
 
 function daneTag(c: Commitment): string | undefined {
   if (c.latches.includes('tls-dane-tlsa')) return 'tls-dane-tlsa'

@@ -3,7 +3,7 @@
 import type { Commitment } from '../../model/commitment.js'
 import type { Observation } from '../../model/observation.js'
 import { SPKI_PIN_TAG } from '../../model/tags.js'
-import { violation, type Violation } from '../violation.js'
+import { type Violation, violation } from '../violation.js'
 
 export function spkiPinRule(c: Commitment, o: Observation, out: Violation[]): void {
   if (o.tls === undefined) return
@@ -11,8 +11,14 @@ export function spkiPinRule(c: Commitment, o: Observation, out: Violation[]): vo
   const seen = o.certificate?.spkiSha256
   if (seen !== undefined && (c.pins.spki.includes(seen) || c.pins.backup.includes(seen))) return
   out.push(
-    violation('spki_pin_mismatch', ['certificate', 'spkiSha256'], 'one of the pinned SPKI hashes', seen ?? 'none', {
-      tag: SPKI_PIN_TAG,
-    }),
+    violation(
+      'spki_pin_mismatch',
+      ['certificate', 'spkiSha256'],
+      'one of the pinned SPKI hashes',
+      seen ?? 'none',
+      {
+        tag: SPKI_PIN_TAG,
+      },
+    ),
   )
 }

@@ -4,7 +4,7 @@ import type { Commitment } from '../../model/commitment.js'
 import type { Observation } from '../../model/observation.js'
 import { tlsRank } from '../../model/primitives.js'
 import { tlsVersionDirectiveToProtocol } from '../../model/tags.js'
-import { violation, type Violation } from '../violation.js'
+import { type Violation, violation } from '../violation.js'
 
 type Requirement = { version: string; tag: string | undefined }
 
@@ -12,12 +12,16 @@ type Requirement = { version: string; tag: string | undefined }
 export function requiredTlsVersion(c: Commitment): Requirement {
   let req: Requirement = { version: c.tlsFloor, tag: undefined }
   const raise = (version: string, tag: string) => {
-    if (tlsRank(version) > tlsRank(req.version) || (tlsRank(version) === tlsRank(req.version) && req.tag === undefined))
+    if (
+      tlsRank(version) > tlsRank(req.version) ||
+      (tlsRank(version) === tlsRank(req.version) && req.tag === undefined)
+    )
       req = { version, tag }
   }
   if (c.latches.includes('tls11')) raise('TLSv1.1', 'tls11')
   if (c.latches.includes('tls12')) raise('TLSv1.2', 'tls12')
-  if (c.directives.tlsVersion !== undefined) raise(tlsVersionDirectiveToProtocol(c.directives.tlsVersion), 'tls-version')
+  if (c.directives.tlsVersion !== undefined)
+    raise(tlsVersionDirectiveToProtocol(c.directives.tlsVersion), 'tls-version')
   return req
 }
 
@@ -27,11 +31,19 @@ export function tlsVersionRule(c: Commitment, o: Observation, out: Violation[]):
   if (o.tls === undefined) {
     // A handshake the client refused for protocol version is still a version violation, not just "failed".
     if (o.handshakeError !== undefined && /PROTOCOL|VERSION/i.test(o.handshakeError)) {
-      out.push(violation('tls_version_below_floor', ['tls', 'version'], `>= ${req.version}`, o.handshakeError, { tag: req.tag }))
+      out.push(
+        violation('tls_version_below_floor', ['tls', 'version'], `>= ${req.version}`, o.handshakeError, {
+          tag: req.tag,
+        }),
+      )
     }
     return
   }
   if (tlsRank(o.tls.version) < tlsRank(req.version)) {
-    out.push(violation('tls_version_below_floor', ['tls', 'version'], `>= ${req.version}`, o.tls.version, { tag: req.tag }))
+    out.push(
+      violation('tls_version_below_floor', ['tls', 'version'], `>= ${req.version}`, o.tls.version, {
+        tag: req.tag,
+      }),
+    )
   }
 }

@@ -1,7 +1,7 @@
 // Rule: TLS must be up on the committed endpoint in the committed mode, with no pre-TLS attack signature.
 import type { Commitment } from '../../model/commitment.js'
 import type { Observation } from '../../model/observation.js'
-import { violation, type Violation, type ViolationCode } from '../violation.js'
+import { type Violation, type ViolationCode, violation } from '../violation.js'
 
 // Each anomaly is itself a refusal reason (RFC 2595 §3.1, RFC 3207 §4.2, NO STARTTLS attack classes).
 const ANOMALY_EXPECTED: Readonly<Record<Observation['anomalies'][number], string>> = {
@@ -25,7 +25,8 @@ export function transportRule(c: Commitment, o: Observation, out: Violation[]): 
     )
   }
   if (o.transport === 'plaintext') {
-    if (o.anomalies.length === 0) out.push(violation('tls_not_established', ['transport'], c.endpoint.transport, 'plaintext'))
+    if (o.anomalies.length === 0)
+      out.push(violation('tls_not_established', ['transport'], c.endpoint.transport, 'plaintext'))
     return
   }
   // RFC 8314 §3: once implicit TLS is committed, a STARTTLS connection is a downgrade.

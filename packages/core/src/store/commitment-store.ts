@@ -1,0 +1,47 @@
+// The contract between guards and any persister (house style H16). Defined in core so that guards,
+// setup and the CLI depend on the shape, not on a backend. Implementations live in @mua-sts/store.
+import type { Commitment } from '../model/commitment.js'
+import type { AccountRef, IsoTime, Service } from '../model/primitives.js'
+
+/** The user-confirmed request that is the only way to weaken or remove a commitment. */
+export type ForgetRequest = {
+  readonly account: AccountRef
+  /** Omit to forget every service of the account. */
+  readonly service?: Service | undefined
+  /** Why, in the user's or admin's words; stored in the audit log. */
+  readonly reason: string
+  /** Who confirmed (an app-defined actor, e.g. "user" or "admin:alice"); never a mail password. */
+  readonly actor: string
+  /** Token obtained from `requestForget` and shown/confirmed in the UI. */
+  readonly confirmation: string
+}
+
+export type AuditRecord = {
+  readonly kind: 'forget'
+  readonly at: IsoTime
+  readonly account: AccountRef
+  readonly services: readonly Service[]
+  readonly actor: string
+  readonly reason: string
+  /** The commitments as they were before removal, so the act can be reviewed later. */
+  readonly removed: readonly Commitment[]
+}
+
+export interface CommitmentStore {
+  /** Current commitment or undefined. Throws MUASTS_ERR_STORE_CORRUPT / _ROLLBACK / _KEYCHAIN_UNAVAILABLE. */
+  get(account: AccountRef, service: Service): Promise<Commitment | undefined>
+  /**
+   * Durably joins `next` into what is stored (never weakens; see core `merge`). Returns what is now
+   * stored, which may be stronger than `next` if another process wrote concurrently.
+   */
+  strengthen(next: Commitment): Promise<Commitment>
+  /** Every commitment of one account, or of all accounts. */
+  list(account?: AccountRef): Promise<Commitment[]>
+  /** Step 1 of the forget ceremony: returns a one-time confirmation token for the UI to show. */
+  requestForget(
+    account: AccountRef,
+    service?: Service,
+  ): Promise<{ confirmation: string; commitments: Commitment[] }>
+  /** Step 2: removes commitments, appends an audit record and emits 'forgotten'. */
+  forget(request: ForgetRequest): Promise<AuditRecord>
+}

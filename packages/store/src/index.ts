@@ -1,0 +1,3 @@
+// @mua-sts/store: durable commitment stores (issue #3).
+export { checkForgetRequest } from './forget-request.js'
+export { MemoryCommitmentStore } from './memory-store.js'

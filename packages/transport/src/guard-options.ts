@@ -1,0 +1,50 @@
+// Options every guarded client shares, validated eagerly (house style H15).
+
+import { AccountRefSchema, type CommitmentStore, ErrorCode, SdkError } from '@mua-sts/core'
+import type { ReportDispatcher } from '@mua-sts/reports'
+import * as z from 'zod'
+
+const StoreShape = z.custom<CommitmentStore>(
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as CommitmentStore).get === 'function' &&
+    typeof (v as CommitmentStore).strengthen === 'function',
+  'expected a CommitmentStore',
+)
+const DispatcherShape = z.custom<ReportDispatcher>(
+  (v) => typeof v === 'object' && v !== null && typeof (v as ReportDispatcher).dispatch === 'function',
+  'expected a ReportDispatcher',
+)
+
+export const GuardOptionsSchema = z.strictObject({
+  /** Opaque account reference (never the username). */
+  account: AccountRefSchema,
+  store: StoreShape,
+  reports: DispatcherShape.optional(),
+  /** Name/version sent in CLIENT and ID; null switches them off for privacy (DEEP -04 §12). */
+  client: z
+    .strictObject({ name: z.string().min(1).max(64), version: z.string().min(1).max(32) })
+    .nullable()
+    .optional(),
+  /** Extra trust anchors (PEM), e.g. an enterprise root or the tests' CA. */
+  trust: z.strictObject({ ca: z.union([z.string(), z.array(z.string())]).optional() }).optional(),
+  /** Clock and id seams for tests (house style H20). */
+  now: z.custom<() => Date>((v) => typeof v === 'function').optional(),
+  newReportId: z.custom<() => string>((v) => typeof v === 'function').optional(),
+  /** Per-step network timeout in milliseconds. */
+  timeoutMs: z.number().int().min(100).max(600_000).optional(),
+})
+export type GuardOptions = z.infer<typeof GuardOptionsSchema>
+
+/** Parses options or throws MUASTS_ERR_INVALID_OPTION naming the first bad path. */
+export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
+  const r = schema.safeParse(input)
+  if (r.success) return r.data
+  const issue = r.error.issues[0]
+  const path = issue?.path.length ? issue.path.join('.') : '(root)'
+  throw new SdkError(ErrorCode.InvalidOption, `${what} options.${path}: ${issue?.message ?? 'invalid'}`, {
+    cause: r.error,
+    details: { issues: r.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })) },
+  })
+}

@@ -1,0 +1,14 @@
+// @mua-sts/transport: the shared TLS gate used by the IMAP, SMTP, POP3 guards and the setup prober.
+export { cipherBits } from './cipher-bits.js'
+export { type CheckResult, Guard } from './guard.js'
+export { type GuardOptions, GuardOptionsSchema, parseOptions } from './guard-options.js'
+export { observeHandshakeFailure, observePreTls, observeSecureSocket, type SessionFacts } from './observe.js'
+export {
+  createTlsParams,
+  type IdentityRecord,
+  spkiSha256,
+  type TlsParams,
+  type TrustOptions,
+} from './tls-params.js'
+export { assertPassed, hasPassed, markPassed } from './tripwire.js'
+export { SDK_VERSION } from './version.js'

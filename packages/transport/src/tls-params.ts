@@ -1,0 +1,76 @@
+// The SDK owns every TLS option (integration notes §8.3: library defaults leak credentials). Chain
+// validation stays on inside the handshake (rejectUnauthorized: true — never turned off); our
+// checkServerIdentity adds the RFC 7817 identity check and captures the leaf for pins and reports.
+import { createHash, X509Certificate } from 'node:crypto'
+import { isIP } from 'node:net'
+import type { ConnectionOptions, PeerCertificate } from 'node:tls'
+import {
+  type Commitment,
+  matchServerIdentity,
+  parseSubjectAltName,
+  requiredTlsVersion,
+  tlsRank,
+} from '@mua-sts/core'
+
+export type TrustOptions = {
+  /** Extra trust anchors (PEM). When set, they replace Node's bundled roots, as Node's `ca` does. */
+  readonly ca?: string | readonly string[] | undefined
+}
+
+/** What the identity callback saw; filled during the handshake, read by observe(). */
+export type IdentityRecord = {
+  spkiSha256?: string
+  matchedIdentity?: string
+  nameMatch: boolean | null
+}
+
+export type TlsParams = {
+  readonly options: ConnectionOptions
+  readonly identity: IdentityRecord
+}
+
+export function spkiSha256(raw: Buffer): string {
+  const der = new X509Certificate(raw).publicKey.export({ type: 'spki', format: 'der' })
+  return createHash('sha256').update(der).digest('base64')
+}
+
+function altNameError(host: string): Error {
+  const e = new Error(`certificate is not valid for ${host} (RFC 7817)`) as Error & { code: string }
+  e.code = 'ERR_TLS_CERT_ALTNAME_INVALID'
+  return e
+}
+
+/**
+ * TLS options for one connection to the committed endpoint. Pure apart from creating a record object.
+ * minVersion is the commitment's strictest requirement (floor, tls12 latch, -05 tls-version), never < 1.2.
+ * No `session` is ever passed: resumption skips checkServerIdentity (integration notes §1.3).
+ */
+export function createTlsParams(commitment: Commitment, trust: TrustOptions = {}): TlsParams {
+  const host = commitment.endpoint.host
+  const identity: IdentityRecord = { nameMatch: null }
+  const required = requiredTlsVersion(commitment).version
+  const minVersion = tlsRank(required) >= tlsRank('TLSv1.3') ? 'TLSv1.3' : 'TLSv1.2'
+  const options: ConnectionOptions = {
+    host,
+    port: commitment.endpoint.port,
+    minVersion,
+    rejectUnauthorized: true,
+    checkServerIdentity: (_servername: string, cert: PeerCertificate) => {
+      identity.spkiSha256 = spkiSha256(cert.raw)
+      const m = matchServerIdentity([host], {
+        ...parseSubjectAltName(cert.subjectaltname),
+        commonName: typeof cert.subject?.CN === 'string' ? cert.subject.CN : undefined,
+      })
+      identity.nameMatch = m.match
+      if (m.match) {
+        identity.matchedIdentity = m.identity
+        return undefined
+      }
+      return altNameError(host)
+    },
+  }
+  // RFC 6066 §3: SNI carries host names only, never IP literals.
+  if (isIP(host) === 0) options.servername = host
+  if (trust.ca !== undefined) options.ca = typeof trust.ca === 'string' ? [trust.ca] : [...trust.ca]
+  return { options, identity }
+}
