@@ -34,17 +34,34 @@ unset DISPLAY WAYLAND_DISPLAY GNOME_KEYRING_CONTROL SSH_AUTH_SOCK
 
 # Inside the private bus: --unlock reads the new keyring's password from stdin, creates and unlocks
 # the "login" collection, and only returns once the daemon owns org.freedesktop.secrets on the bus.
-# The password protects a throwaway keyring in $scratch; it is not a secret.
+# The password protects a throwaway keyring in $scratch; it is not a secret. The daemon forks away
+# and can outlive the bus, so its pid is asked from the bus and it is stopped by that id at the end.
 inner='
+  keyring_pid=""
   if env_lines="$(printf %s mua-sts-test-keyring | gnome-keyring-daemon --unlock --components=secrets)"; then
     # It may print NAME=VALUE lines (GNOME_KEYRING_CONTROL); export them without eval.
     while IFS= read -r line; do
       case "$line" in [A-Z_]*=*) export "$line" ;; esac
     done <<<"$env_lines"
+    # --unlock can return before the daemon owns its bus name; a command that asked then would get
+    # a second, D-Bus-activated daemon without the unlocked collection. Wait for the name (<= 5 s).
+    bus() {
+      dbus-send --session --print-reply=literal --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+        "org.freedesktop.DBus.$1" string:org.freedesktop.secrets 2>/dev/null
+    }
+    for _ in $(seq 100); do
+      case "$(bus NameHasOwner)" in *true*) break ;; esac
+      sleep 0.05
+    done
+    keyring_pid="$(bus GetConnectionUnixProcessID | awk "{print \$2}")"
+    case "$keyring_pid" in "" | *[!0-9]*) keyring_pid="" ;; esac
   else
     echo "with-keyring: gnome-keyring-daemon did not start; running without a keyring" >&2
   fi
-  exec "$@"
+  "$@"
+  status=$?
+  if [ -n "$keyring_pid" ]; then kill "$keyring_pid" 2>/dev/null || true; fi
+  exit "$status"
 '
 set +e
 dbus-run-session -- bash -c "$inner" with-keyring "$@"

@@ -34,8 +34,8 @@ export function renderConfig(
     o.deepStatus === ''
       ? []
       : [
-          // The ID response (RFC 2971) carries the DEEP status as field "deep"; the value is an
-          // IMAP quoted string, which is why '"' and '\' are refused above.
+          // The ID response (RFC 2971) carries the DEEP status as field "deep". The value becomes an
+          // IMAP quoted string, which is why startDovecot refuses '"' and '\' in it.
           'imap_capability = +DEEP',
           `imap_id_send = name * "deep" "${o.deepStatus}"`,
         ]

@@ -1,6 +1,8 @@
 // A real Dovecot 2.3 on 127.0.0.1 for interop tests: IMAP/POP3/submission, each with a STARTTLS
 // port and an implicit-TLS port (RFC 8314 §3.3), started from a generated standalone config in a
 // private temp dir (never /etc/dovecot), so several test files can each run their own instance.
+// Caveat: Dovecot treats a client whose IP equals the local IP as secured, so on loopback it accepts
+// LOGIN/USER/AUTH in cleartext despite ssl=required; only the client side can be tested for that.
 import { type ChildProcess, execFile, type SpawnOptions, spawn } from 'node:child_process'
 import { randomBytes, X509Certificate } from 'node:crypto'
 import {
@@ -36,7 +38,9 @@ export type DovecotOptions = {
   /** DEEP status, e.g. 'tls12 tls-cert <https://status.example.test/mail>': sent as IMAP ID "deep" and
    * capability DEEP. */
   deepStatus?: string
+  /** The only account (passwd-file passdb). Default 'alice@example.test'. */
   user?: string
+  /** Default: random per instance, so a wire log can be searched for it. */
   password?: string
   /** Raw dovecot.conf lines appended last (a repeated setting overrides the earlier one). */
   extraConfig?: string

@@ -6,16 +6,12 @@ import { connect as connectTcp, type Socket } from 'node:net'
 import { connect as connectTls, type TLSSocket } from 'node:tls'
 
 export type GreetingProbe =
-  | {
-      ok: true
-      greeting: string /** SHA-256 fingerprint (AA:BB:…) of the presented leaf, TLS only. */
-      fingerprint?: string
-    }
-  | { ok: false; reason: string }
+  // fingerprint: SHA-256 (AA:BB:…) of the leaf the server presented; TLS probes only.
+  { ok: true; greeting: string; fingerprint?: string } | { ok: false; reason: string }
 
 const PROBE_TIMEOUT_MS = 2_000
 
-/** Greetings that mean "connected but not serving yet" (Dovecot login-common AUTH_*_WAITING_MSG). */
+/** A real greeting, not Dovecot's "Waiting for authentication process" (login-common AUTH_*_WAITING_MSG). */
 function isServingGreeting(line: string): boolean {
   return /^(\* OK|\+OK|220[ -])/.test(line) && !line.includes('Waiting for authentication')
 }

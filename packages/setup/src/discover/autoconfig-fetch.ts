@@ -3,10 +3,10 @@
 // candidates. Privacy: the address is sent only when the caller opts in, only to hosts the mail
 // domain controls, and never over plain HTTP.
 import { z } from 'zod'
+import { AUTOCONFIG_MAX_BYTES, parseAutoconfig } from './autoconfig-xml.js'
 import type { DraftCandidate, Source, SourceIssue, Trust } from './candidate.js'
 import { sourceSignal } from './deadline.js'
 import { IssueCode, SourceFailure } from './errors.js'
-import { AUTOCONFIG_MAX_BYTES, parseAutoconfig } from './autoconfig-xml.js'
 import type { DiscoveryFetch } from './https-fetch.js'
 import { emptyOutcome, issueFromError, mergeOutcomes, outcomeOfIssue, type SourceOutcome } from './outcome.js'
 import { autoconfigTrust, type FetchProvenance } from './trust.js'
@@ -51,7 +51,10 @@ const FetchResultSchema = z.object({
   url: z.string().optional(),
 })
 
-function provenanceOf(requested: URL, reported: { validatedHttps: boolean; url?: string | undefined }): FetchProvenance {
+function provenanceOf(
+  requested: URL,
+  reported: { validatedHttps: boolean; url?: string | undefined },
+): FetchProvenance {
   let final = requested
   try {
     if (reported.url !== undefined) final = new URL(reported.url)
@@ -71,7 +74,10 @@ function statusFailure(status: number): SourceFailure | undefined {
 }
 
 /** Fetches and parses one document. Does I/O; never rejects. */
-export async function fetchDocument(request: DocumentRequest, context: AutoconfigContext): Promise<SourceOutcome> {
+export async function fetchDocument(
+  request: DocumentRequest,
+  context: AutoconfigContext,
+): Promise<SourceOutcome> {
   const { source, url } = request
   const signal = sourceSignal(context.caller, context.timeoutMs)
   const requestUrl = request.withAddress ? `${url}?emailaddress=${encodeURIComponent(context.email)}` : url
@@ -84,7 +90,12 @@ export async function fetchDocument(request: DocumentRequest, context: Autoconfi
     const parsed = parseAutoconfig(result.data.body, context.domain)
     if (!parsed.ok) throw new SourceFailure(parsed.code, parsed.message)
     const trust = request.trust(provenanceOf(new URL(url), result.data))
-    const candidates: DraftCandidate[] = parsed.servers.map((server, index) => ({ ...server, source, trust, order: index }))
+    const candidates: DraftCandidate[] = parsed.servers.map((server, index) => ({
+      ...server,
+      source,
+      trust,
+      order: index,
+    }))
     const errors: SourceIssue[] = parsed.invalidEntries.map((message) => ({
       source,
       code: IssueCode.XmlInvalidEntry,
@@ -94,10 +105,19 @@ export async function fetchDocument(request: DocumentRequest, context: Autoconfi
     const diagnostics: SourceIssue[] =
       parsed.droppedPlaintext === 0
         ? []
-        : [{ source, code: IssueCode.PlaintextDropped, message: `dropped ${parsed.droppedPlaintext} plaintext server entries`, target: url }]
+        : [
+            {
+              source,
+              code: IssueCode.PlaintextDropped,
+              message: `dropped ${parsed.droppedPlaintext} plaintext server entries`,
+              target: url,
+            },
+          ]
     return { ...emptyOutcome, candidates, errors, diagnostics }
   } catch (error) {
-    return outcomeOfIssue(issueFromError(error, { source, target: url, signal, caller: context.caller }, IssueCode.HttpError))
+    return outcomeOfIssue(
+      issueFromError(error, { source, target: url, signal, caller: context.caller }, IssueCode.HttpError),
+    )
   }
 }
 
@@ -117,7 +137,10 @@ export async function domainAutoconfig(
     context,
   )
   if (!context.allowHttp || secure.candidates.length > 0 || context.caller?.aborted === true) return secure
-  const plain = await fetchDocument({ source, url: urlFor(context.domain, 'http'), withAddress: false, trust }, context)
+  const plain = await fetchDocument(
+    { source, url: urlFor(context.domain, 'http'), withAddress: false, trust },
+    context,
+  )
   return mergeOutcomes([secure, plain])
 }
 
@@ -129,5 +152,8 @@ export function ispdbCandidates(
   trust: Trust,
   context: AutoconfigContext,
 ): Promise<SourceOutcome> {
-  return fetchDocument({ source, url: ispdbUrl(template, domain), withAddress: false, trust: () => trust }, context)
+  return fetchDocument(
+    { source, url: ispdbUrl(template, domain), withAddress: false, trust: () => trust },
+    context,
+  )
 }

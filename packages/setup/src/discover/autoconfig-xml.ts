@@ -90,7 +90,11 @@ const OUTGOING: ServiceTable = new Map([['smtp', 'submission']])
 const MARKUP_DECLARATION = /<!(?!--|\[CDATA\[)/
 
 const clip = (text: string): string => (text.length > 200 ? `${text.slice(0, 200)}…` : text)
-const fail = (code: IssueCode, message: string): AutoconfigParse => ({ ok: false, code, message: clip(message) })
+const fail = (code: IssueCode, message: string): AutoconfigParse => ({
+  ok: false,
+  code,
+  message: clip(message),
+})
 
 type EntryOutcome = { kind: 'server'; server: AutoconfigServer } | { kind: 'plain' } | { kind: 'ignored' }
 
@@ -106,12 +110,16 @@ function readEntry(
   const entry = ServerEntrySchema.safeParse(raw)
   if (!entry.success) {
     const issue = entry.error.issues[0]
-    return { kind: 'invalid', message: `${service} entry: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}` }
+    return {
+      kind: 'invalid',
+      message: `${service} entry: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}`,
+    }
   }
   if (entry.data.socketType === 'plain') return { kind: 'plain' }
   // %EMAILDOMAIN% is the only placeholder Thunderbird defines for host names.
   const host = normalizeDomain(entry.data.hostname.replaceAll('%EMAILDOMAIN%', emailDomain))
-  if (host === undefined) return { kind: 'invalid', message: `${service} entry: hostname is not a valid host name` }
+  if (host === undefined)
+    return { kind: 'invalid', message: `${service} entry: hostname is not a valid host name` }
   const transport: Transport = entry.data.socketType === 'SSL' ? 'implicit-tls' : 'starttls'
   return { kind: 'server', server: { service, host, port: entry.data.port, transport } }
 }

@@ -10,11 +10,22 @@ export type Service = z.infer<typeof ServiceSchema>
 export const TransportSchema = z.enum(['implicit-tls', 'starttls'])
 export type Transport = z.infer<typeof TransportSchema>
 
-export const SourceSchema = z.enum(['srv', 'autoconfig', 'autoconfig-wellknown', 'ispdb', 'mx-autoconfig', 'guess'])
+export const SourceSchema = z.enum([
+  'srv',
+  'autoconfig',
+  'autoconfig-wellknown',
+  'ispdb',
+  'mx-autoconfig',
+  'guess',
+])
 export type Source = z.infer<typeof SourceSchema>
 
 /** Reasons that make a candidate usable without asking: RFC 8314 §5.1 and RFC 6186 §6. */
-export const TrustedReasonSchema = z.enum(['dnssec_validated', 'srv_target_in_domain', 'https_from_mail_domain'])
+export const TrustedReasonSchema = z.enum([
+  'dnssec_validated',
+  'srv_target_in_domain',
+  'https_from_mail_domain',
+])
 /** Reasons the wizard must show the user before using the candidate. */
 export const UntrustedReasonSchema = z.enum([
   'srv_target_outside_domain',

@@ -17,9 +17,13 @@ const BY_NODE_CODE: Readonly<Record<string, IssueCode>> = {
 export function dnsFailure(error: unknown, name: string): SourceFailure {
   if (error instanceof SourceFailure) return error
   const nodeCode = (error as { code?: unknown } | null)?.code
-  const code = typeof nodeCode === 'string' && Object.hasOwn(BY_NODE_CODE, nodeCode) ? BY_NODE_CODE[nodeCode] : undefined
-  const detail = typeof nodeCode === 'string' ? nodeCode : error instanceof Error ? error.message : String(error)
-  return new SourceFailure(code ?? IssueCode.DnsError, `${name}: ${describe(code)} (${detail})`, { cause: error })
+  const code =
+    typeof nodeCode === 'string' && Object.hasOwn(BY_NODE_CODE, nodeCode) ? BY_NODE_CODE[nodeCode] : undefined
+  const detail =
+    typeof nodeCode === 'string' ? nodeCode : error instanceof Error ? error.message : String(error)
+  return new SourceFailure(code ?? IssueCode.DnsError, `${name}: ${describe(code)} (${detail})`, {
+    cause: error,
+  })
 }
 
 function describe(code: IssueCode | undefined): string {

@@ -35,7 +35,8 @@ export function parseDnssecServer(text: string): DnssecServer | undefined {
 // RFC 6891 §6.2.5 and the DNS Flag Day 2020 recommendation: 1232 avoids IP fragmentation.
 const UDP_PAYLOAD = 1232
 
-const sameName = (a: string, b: string): boolean => a.replace(/\.$/, '').toLowerCase() === b.replace(/\.$/, '').toLowerCase()
+const sameName = (a: string, b: string): boolean =>
+  a.replace(/\.$/, '').toLowerCase() === b.replace(/\.$/, '').toLowerCase()
 
 function matchesQuery(packet: Packet, id: number, name: string, type: string): boolean {
   const question = packet.questions?.[0]
@@ -83,7 +84,9 @@ export function queryValidated(
     signal.addEventListener('abort', onAbort, { once: true })
     socket.on('error', (error) =>
       finish(() =>
-        reject(new SourceFailure(IssueCode.DnssecUnreachable, `${server.host}:${server.port}: ${error.message}`)),
+        reject(
+          new SourceFailure(IssueCode.DnssecUnreachable, `${server.host}:${server.port}: ${error.message}`),
+        ),
       ),
     )
     socket.on('message', (message) => {
@@ -96,10 +99,14 @@ export function queryValidated(
       if (!matchesQuery(packet, id, name, type)) return
       if (packet.flag_tc === true) {
         // No TCP fallback: SRV sets for mail fit in 1232 bytes; a truncated answer is refused, not guessed.
-        finish(() => reject(new SourceFailure(IssueCode.DnssecTruncated, `${name}: truncated answer (TC bit)`)))
+        finish(() =>
+          reject(new SourceFailure(IssueCode.DnssecTruncated, `${name}: truncated answer (TC bit)`)),
+        )
         return
       }
-      const records = (packet.answers ?? []).filter((r) => r.type === type && sameName(r.name, name)).map((r) => r.data)
+      const records = (packet.answers ?? [])
+        .filter((r) => r.type === type && sameName(r.name, name))
+        .map((r) => r.data)
       finish(() => resolve({ rcode: packet.rcode ?? 'RCODE_UNKNOWN', ad: packet.flag_ad === true, records }))
     })
     // connect() makes the kernel drop datagrams from any other source address and port.

@@ -20,9 +20,16 @@ function invalid(reason: string): DiscoverError {
   return new DiscoverError(DiscoverErrorCode.InvalidOption, `discover email: ${reason}`)
 }
 
+// domainToASCII runs the WHATWG host parser, which stops at '/', '?', '#' and '\\' and percent-decodes:
+// 'evil.test#.example.test' would come back as 'evil.test'. So every ASCII character outside LDH
+// and the dot is refused before it gets there (non-ASCII goes through UTS #46 mapping, which
+// refuses mapped delimiters such as U+FF0F itself).
+const NON_LDH_ASCII = /[\x00-\x2c\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]/
+
 /** Normalises a DNS domain to lower-case A-labels; returns undefined when it is not a host name. */
 export function normalizeDomain(input: string): string | undefined {
   if (input.length === 0 || input.length > 255) return undefined
+  if (NON_LDH_ASCII.test(input) || NON_LDH_ASCII.test(input.normalize('NFKC'))) return undefined
   const ascii = domainToASCII(input).toLowerCase().replace(/\.$/, '')
   if (ascii === '' || ascii.length > 253) return undefined
   const labels = ascii.split('.')

@@ -61,6 +61,7 @@ export const IssueCode = {
   // Any source
   Timeout: 'timeout',
   Aborted: 'aborted',
+  Internal: 'internal',
 } as const
 export type IssueCode = (typeof IssueCode)[keyof typeof IssueCode]
 

@@ -4,13 +4,38 @@
 import type { DraftCandidate, Service, Transport } from './candidate.js'
 import { guessedTrust } from './trust.js'
 
-type Pattern = { readonly service: Service; readonly prefixes: readonly string[]; readonly ports: readonly [number, Transport][] }
+type Pattern = {
+  readonly service: Service
+  readonly prefixes: readonly string[]
+  readonly ports: readonly [number, Transport][]
+}
 
 // Ports: RFC 8314 §3 (993, 995, 465 Implicit TLS), RFC 6409 §3.1 (587), RFC 2595 (143, 110 STARTTLS).
 const PATTERNS: readonly Pattern[] = [
-  { service: 'imap', prefixes: ['imap.', 'mail.', ''], ports: [[993, 'implicit-tls'], [143, 'starttls']] },
-  { service: 'pop3', prefixes: ['pop3.', 'pop.', 'mail.', ''], ports: [[995, 'implicit-tls'], [110, 'starttls']] },
-  { service: 'submission', prefixes: ['smtp.', 'mail.', ''], ports: [[465, 'implicit-tls'], [587, 'starttls']] },
+  {
+    service: 'imap',
+    prefixes: ['imap.', 'mail.', ''],
+    ports: [
+      [993, 'implicit-tls'],
+      [143, 'starttls'],
+    ],
+  },
+  {
+    service: 'pop3',
+    prefixes: ['pop3.', 'pop.', 'mail.', ''],
+    ports: [
+      [995, 'implicit-tls'],
+      [110, 'starttls'],
+    ],
+  },
+  {
+    service: 'submission',
+    prefixes: ['smtp.', 'mail.', ''],
+    ports: [
+      [465, 'implicit-tls'],
+      [587, 'starttls'],
+    ],
+  },
 ]
 
 /** The guessed endpoints for `domain`, most likely first. Pure. */

@@ -44,7 +44,9 @@ function classify(error: unknown, signal: AbortSignal): unknown {
   const code = (error as { code?: unknown } | null)?.code
   const detail = error instanceof Error ? error.message : String(error)
   if (typeof code === 'string' && TLS_ERROR.test(code)) {
-    return new SourceFailure(IssueCode.HttpTlsError, `TLS validation failed (${code}): ${detail}`, { cause: error })
+    return new SourceFailure(IssueCode.HttpTlsError, `TLS validation failed (${code}): ${detail}`, {
+      cause: error,
+    })
   }
   return new SourceFailure(IssueCode.HttpError, `request failed: ${detail}`, { cause: error })
 }
@@ -53,7 +55,10 @@ function readCapped(response: IncomingMessage, maxBytes: number, abort: (e: Erro
   return new Promise((resolve, reject) => {
     const declared = Number(response.headers['content-length'])
     if (Number.isFinite(declared) && declared > maxBytes) {
-      const failure = new SourceFailure(IssueCode.HttpTooLarge, `Content-Length ${declared} exceeds ${maxBytes}`)
+      const failure = new SourceFailure(
+        IssueCode.HttpTooLarge,
+        `Content-Length ${declared} exceeds ${maxBytes}`,
+      )
       abort(failure)
       reject(failure)
       return
@@ -95,7 +100,11 @@ function getOnce(url: URL, options: HttpsFetchOptions, fetchOptions: FetchOption
         signal: fetchOptions.signal,
         ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
         ...(secure
-          ? { rejectUnauthorized: true, minVersion: 'TLSv1.2' as const, ...(options.ca === undefined ? {} : { ca: [options.ca].flat() }) }
+          ? {
+              rejectUnauthorized: true,
+              minVersion: 'TLSv1.2' as const,
+              ...(options.ca === undefined ? {} : { ca: [options.ca].flat() }),
+            }
           : {}),
       },
       (response) => {
@@ -123,7 +132,7 @@ export function httpsFetch(options: HttpsFetchOptions = {}): DiscoveryFetch {
   const maxRedirects = options.maxRedirects ?? 3
   return async (input, fetchOptions) => {
     let url = new URL(input)
-    let validatedHttps = url.protocol === 'https:'
+    const validatedHttps = url.protocol === 'https:'
     for (let hop = 0; ; hop++) {
       if (url.protocol !== 'https:' && url.protocol !== 'http:') {
         throw new SourceFailure(IssueCode.HttpError, `unsupported URL scheme ${url.protocol}`)

@@ -2,7 +2,7 @@
 // (or ISPDB entry) lives under the MX host's domain. The MX answer is unauthenticated and the
 // provider is not the mail domain, so everything found this way needs the user's confirmation.
 import { z } from 'zod'
-import { autoconfigUrl, ispdbCandidates, type AutoconfigContext, fetchDocument } from './autoconfig-fetch.js'
+import { type AutoconfigContext, autoconfigUrl, fetchDocument, ispdbCandidates } from './autoconfig-fetch.js'
 import { raceSignal, sourceSignal } from './deadline.js'
 import { dnsFailure } from './dns-error.js'
 import { normalizeDomain } from './email.js'
@@ -19,7 +19,20 @@ export type MxContext = AutoconfigContext & {
 // Second-level labels that commonly sit under a two-letter ccTLD as a public suffix (co.uk, com.au,
 // ne.jp, …). A heuristic, not the Public Suffix List: a wrong guess only changes which provider
 // domain is asked, and every result from here is `needs-confirmation` anyway.
-const SHORT_SECOND_LEVEL = new Set(['ac', 'co', 'com', 'edu', 'gov', 'ltd', 'me', 'ne', 'net', 'or', 'org', 'plc'])
+const SHORT_SECOND_LEVEL = new Set([
+  'ac',
+  'co',
+  'com',
+  'edu',
+  'gov',
+  'ltd',
+  'me',
+  'ne',
+  'net',
+  'or',
+  'org',
+  'plc',
+])
 
 /**
  * The MX host's "registrable" domain by heuristic: the last two labels, or the last three when the
@@ -73,7 +86,10 @@ export async function mxCandidates(context: MxContext): Promise<SourceOutcome> {
     return outcomeOfIssue(issueFromError(error, issueContext, IssueCode.DnsError))
   }
   const lookups = [
-    fetchDocument({ source, url: autoconfigUrl(provider), withAddress: false, trust: () => mxDerivedTrust }, context),
+    fetchDocument(
+      { source, url: autoconfigUrl(provider), withAddress: false, trust: () => mxDerivedTrust },
+      context,
+    ),
   ]
   if (context.ispdbTemplate !== undefined) {
     lookups.push(ispdbCandidates(context.ispdbTemplate, provider, source, mxDerivedTrust, context))

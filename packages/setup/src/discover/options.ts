@@ -7,10 +7,11 @@ import { DiscoverError, DiscoverErrorCode } from './errors.js'
 import type { DiscoveryFetch } from './https-fetch.js'
 import type { DiscoveryResolver } from './resolver.js'
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null
+type MaybeResolver = { resolveSrv?: unknown; resolveMx?: unknown }
+const isObject = (v: unknown): v is MaybeResolver => typeof v === 'object' && v !== null
 
 const ResolverSchema = z.custom<DiscoveryResolver>(
-  (v) => isObject(v) && typeof v['resolveSrv'] === 'function' && typeof v['resolveMx'] === 'function',
+  (v) => isObject(v) && typeof v.resolveSrv === 'function' && typeof v.resolveMx === 'function',
   'expected an object with resolveSrv and resolveMx functions',
 )
 const FetchSchema = z.custom<DiscoveryFetch>((v) => typeof v === 'function', 'expected a function')
@@ -18,7 +19,8 @@ const FetchSchema = z.custom<DiscoveryFetch>((v) => typeof v === 'function', 'ex
 /** 127.0.0.0/8 and ::1. */
 export function isLoopback(host: string): boolean {
   if (isIP(host) === 4) return host.startsWith('127.')
-  return isIP(host) === 6 && /^(0{0,4}:){2,7}0{0,3}1$|^::1$/.test(host)
+  // The WHATWG URL parser canonicalises IPv6 (0:0:0:0:0:0:0:1 → ::1).
+  return isIP(host) === 6 && new URL(`http://[${host}]/`).hostname === '[::1]'
 }
 
 const DnssecSchema = z
@@ -38,7 +40,11 @@ const DnssecSchema = z
       return z.NEVER
     }
     if (!value.allowNonLoopback && !isLoopback(server.host)) {
-      ctx.addIssue({ code: 'custom', path: ['server'], message: 'not a loopback address (set allowNonLoopback)' })
+      ctx.addIssue({
+        code: 'custom',
+        path: ['server'],
+        message: 'not a loopback address (set allowNonLoopback)',
+      })
       return z.NEVER
     }
     return server
@@ -99,7 +105,11 @@ export function parseDiscoverOptions(input: unknown): ParsedDiscoverOptions {
   if (result.success) return result.data
   const issue = result.error.issues[0]
   const path = issue === undefined || issue.path.length === 0 ? '' : `.${issue.path.join('.')}`
-  throw new DiscoverError(DiscoverErrorCode.InvalidOption, `discover options${path}: ${issue?.message ?? 'invalid'}`, {
-    cause: result.error,
-  })
+  throw new DiscoverError(
+    DiscoverErrorCode.InvalidOption,
+    `discover options${path}: ${issue?.message ?? 'invalid'}`,
+    {
+      cause: result.error,
+    },
+  )
 }

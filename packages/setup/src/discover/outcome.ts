@@ -29,7 +29,9 @@ export function isAbsence(code: IssueCode): boolean {
 
 /** Files one issue under `errors` or `diagnostics` by its code. */
 export function outcomeOfIssue(issue: SourceIssue): SourceOutcome {
-  return isAbsence(issue.code) ? { ...emptyOutcome, diagnostics: [issue] } : { ...emptyOutcome, errors: [issue] }
+  return isAbsence(issue.code)
+    ? { ...emptyOutcome, diagnostics: [issue] }
+    : { ...emptyOutcome, errors: [issue] }
 }
 
 export function mergeOutcomes(outcomes: readonly SourceOutcome[]): SourceOutcome {
@@ -55,7 +57,12 @@ export function issueFromError(error: unknown, context: IssueContext, fallback: 
   if (error instanceof SourceFailure) return { source, code: error.code, message: error.message, target }
   if (signal.aborted) {
     const code = abortCode(caller)
-    return { source, code, message: code === IssueCode.Timeout ? 'no answer before the deadline' : 'aborted', target }
+    return {
+      source,
+      code,
+      message: code === IssueCode.Timeout ? 'no answer before the deadline' : 'aborted',
+      target,
+    }
   }
   const message = error instanceof Error ? error.message : String(error)
   return { source, code: fallback, message: `unexpected failure: ${message}`, target }

@@ -56,12 +56,18 @@ async function lookupValidated(server: DnssecServer, name: string, signal: Abort
       throw new SourceFailure(IssueCode.DnsNxdomain, `${name}: name does not exist (validated resolver)`)
     case 'SERVFAIL':
       // A validating resolver answers SERVFAIL for bogus data (RFC 4035 §5.5); it must not be used.
-      throw new SourceFailure(IssueCode.DnssecInvalid, `${name}: SERVFAIL from the validating resolver (bogus or unverifiable)`)
+      throw new SourceFailure(
+        IssueCode.DnssecInvalid,
+        `${name}: SERVFAIL from the validating resolver (bogus or unverifiable)`,
+      )
     default:
       throw new SourceFailure(IssueCode.DnsError, `${name}: ${answer.rcode} from the validating resolver`)
   }
   if (answer.records.length === 0) {
-    throw new SourceFailure(IssueCode.DnsNodata, `${name}: name exists but has no SRV record (validated resolver)`)
+    throw new SourceFailure(
+      IssueCode.DnsNodata,
+      `${name}: name exists but has no SRV record (validated resolver)`,
+    )
   }
   const records = answer.records.map((data) => {
     const parsed = SrvDataSchema.safeParse(data)
@@ -80,7 +86,8 @@ async function lookup(context: SrvContext, name: string, signal: AbortSignal): P
     throw signal.aborted ? error : dnsFailure(error, name)
   })
   const parsed = z.array(SrvRecordSchema).safeParse(raw)
-  if (!parsed.success) throw new SourceFailure(IssueCode.DnsMalformed, `${name}: resolver returned malformed SRV data`)
+  if (!parsed.success)
+    throw new SourceFailure(IssueCode.DnsMalformed, `${name}: resolver returned malformed SRV data`)
   return { records: parsed.data, ad: false }
 }
 
@@ -102,7 +109,12 @@ function toOutcome(label: SrvLabel, name: string, found: Lookup, domain: string)
     if (isRootTarget(record.name)) continue
     const host = normalizeDomain(record.name)
     if (host === undefined || record.port === 0) {
-      errors.push({ source: 'srv', code: IssueCode.DnsMalformed, message: `${name}: unusable target or port 0`, target: name })
+      errors.push({
+        source: 'srv',
+        code: IssueCode.DnsMalformed,
+        message: `${name}: unusable target or port 0`,
+        target: name,
+      })
       continue
     }
     candidates.push({

@@ -1,0 +1,119 @@
+// The store's multi-process safety and "commitments only strengthen" rest on these laws.
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { CommitmentSchema } from '../model/commitment.js'
+import { arbCommitment, arbObservation } from '../testing/arbitraries.js'
+import { FIXED_NOW } from '../testing/fixtures.js'
+import { isAtLeast, merge, securityKey } from './merge.js'
+import { strengthen } from './strengthen.js'
+
+const RUNS = { numRuns: 500 }
+
+describe('merge() is a join-semilattice', () => {
+  it('is commutative', () => {
+    fc.assert(
+      fc.property(arbCommitment(), arbCommitment(), (a, b) => {
+        expect(merge(a, b)).toEqual(merge(b, a))
+      }),
+      RUNS,
+    )
+  })
+
+  it('is associative', () => {
+    fc.assert(
+      fc.property(arbCommitment(), arbCommitment(), arbCommitment(), (a, b, c) => {
+        expect(merge(merge(a, b), c)).toEqual(merge(a, merge(b, c)))
+      }),
+      RUNS,
+    )
+  })
+
+  it('is idempotent', () => {
+    fc.assert(
+      fc.property(arbCommitment(), (a) => {
+        expect(merge(a, a)).toEqual(a)
+      }),
+      RUNS,
+    )
+  })
+
+  it('never lowers any property of either side', () => {
+    fc.assert(
+      fc.property(arbCommitment(), arbCommitment(), (a, b) => {
+        const j = merge(a, b)
+        expect(isAtLeast(j, a)).toBe(true)
+        expect(isAtLeast(j, b)).toBe(true)
+        for (const t of [...a.latches, ...b.latches]) expect(j.latches).toContain(t)
+        for (const p of [...a.pins.spki, ...b.pins.spki]) expect(j.pins.spki).toContain(p)
+      }),
+      RUNS,
+    )
+  })
+
+  it('always yields a schema-valid commitment', () => {
+    fc.assert(
+      fc.property(arbCommitment(), arbCommitment(), (a, b) => {
+        CommitmentSchema.parse(merge(a, b))
+      }),
+      RUNS,
+    )
+  })
+
+  it('refuses to merge different accounts or services', () => {
+    fc.assert(
+      fc.property(arbCommitment('a'), arbCommitment('b'), (a, b) => {
+        expect(() => merge(a, b)).toThrow(expect.objectContaining({ code: 'MUASTS_ERR_COMMITMENT_MISMATCH' }))
+      }),
+      { numRuns: 20 },
+    )
+  })
+})
+
+describe('strengthen() only ever strengthens', () => {
+  it('never returns a weaker commitment, whatever was observed', () => {
+    fc.assert(
+      fc.property(arbCommitment(), arbObservation(), (c, o) => {
+        expect(isAtLeast(strengthen(c, o, FIXED_NOW).commitment, c)).toBe(true)
+      }),
+      { numRuns: 1000 },
+    )
+  })
+
+  it('learns nothing from a session without an authenticated server (DEEP -04 §5.1)', () => {
+    fc.assert(
+      fc.property(arbCommitment(), arbObservation(), (c, o) => {
+        fc.pre(!o.serverAuthenticated)
+        const r = strengthen(c, o, FIXED_NOW)
+        expect(r.learned).toEqual([])
+        expect(securityKey(r.commitment)).toBe(securityKey(c))
+      }),
+      { numRuns: 500 },
+    )
+  })
+
+  it('is idempotent: learning the same observation twice changes nothing more', () => {
+    fc.assert(
+      fc.property(arbCommitment(), arbObservation(), (c, o) => {
+        const once = strengthen(c, o, FIXED_NOW).commitment
+        const twice = strengthen(once, o, FIXED_NOW)
+        expect(twice.learned).toEqual([])
+        expect(twice.commitment).toEqual(once)
+      }),
+      { numRuns: 500 },
+    )
+  })
+
+  it('only latches tags the session itself meets', () => {
+    fc.assert(
+      fc.property(arbCommitment(), arbObservation(), (c, o) => {
+        const r = strengthen(c, o, FIXED_NOW)
+        const gained = r.commitment.latches.filter((t) => !c.latches.includes(t))
+        if (gained.includes('tls-cert'))
+          expect(o.certificate?.chainTrusted && o.certificate.nameMatch).toBe(true)
+        if (gained.includes('tls12')) expect(['TLSv1.2', 'TLSv1.3']).toContain(o.tls?.version)
+        if (gained.includes('tls-dane-tlsa')) expect(o.dane?.status).toBe('valid')
+      }),
+      { numRuns: 1000 },
+    )
+  })
+})

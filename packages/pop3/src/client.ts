@@ -1,0 +1,167 @@
+// The public POP3 client. Thin: it validates input, serialises commands, and delegates to the
+// step modules (connect.ts, auth.ts, commands.ts, retr.ts).
+import type { Readable } from 'node:stream'
+import { authenticate, type Pop3Credentials } from './auth.js'
+import * as cmd from './commands.js'
+import { establishSession, type Session } from './connect.js'
+import type { GuardRemoval } from './guard-removal.js'
+import type { Pop3ListEntry, Pop3Stat, Pop3UidEntry } from './listings.js'
+import { type Pop3ConnectOptions, Pop3ConnectOptionsSchema, parseOptions } from './options.js'
+import { retr } from './retr.js'
+
+let construct: (session: Session) => Pop3Client
+
+/**
+ * A strict POP3 client that only ever talks over TLS and checks a caller-supplied policy gate before
+ * any credential leaves the process. Obtain one with {@link Pop3Client.connect}.
+ *
+ * Commands are serialised: calls made while another is running wait their turn, and at most one
+ * command is on the wire at a time (no pipelining). Any protocol error, timeout or size overflow
+ * closes the connection; later calls then reject with `MUASTS_ERR_POP3_CLOSED`.
+ */
+export class Pop3Client {
+  static {
+    construct = (session) => new Pop3Client(session)
+  }
+
+  readonly #session: Session
+  #tail: Promise<void> = Promise.resolve()
+
+  private constructor(session: Session) {
+    this.#session = session
+  }
+
+  /**
+   * Validates `options`, connects, establishes TLS (implicit, or STLS with every RFC 2595 §4 check),
+   * re-reads CAPA over TLS and awaits `options.gate`. Does I/O. Does NOT authenticate.
+   * @throws Pop3Error INVALID_OPTION before any I/O; Pop3Error with `anomaly` set for every failure
+   *   before TLS was up (codes TLS_UNAVAILABLE, TIMEOUT, CLOSED, PROTOCOL); Pop3Error without
+   *   `anomaly` after TLS; or exactly the error the gate threw (the socket is then destroyed and
+   *   nothing more was sent).
+   */
+  static async connect(options: Pop3ConnectOptions): Promise<Pop3Client> {
+    return construct(await establishSession(parseOptions(Pop3ConnectOptionsSchema, options, 'Pop3Client.connect options')))
+  }
+
+  /** Capability lines from the post-TLS CAPA, in server order. Pre-TLS capabilities are never kept here. */
+  get capabilities(): readonly string[] {
+    return this.#session.capsAfterTls
+  }
+
+  async #exclusive<T>(run: () => Promise<T>): Promise<T> {
+    const release = await this.#acquire()
+    try {
+      return await run()
+    } finally {
+      release()
+    }
+  }
+
+  async #acquire(): Promise<() => void> {
+    const previous = this.#tail
+    let release!: () => void
+    this.#tail = new Promise((resolve) => {
+      release = resolve
+    })
+    await previous
+    return release
+  }
+
+  /**
+   * Authenticates with a password (`AUTH PLAIN` if the post-TLS CAPA lists it, else USER/PASS; force
+   * one with `mechanism`) or an OAuth 2.0 access token (`AUTH XOAUTH2`). Does I/O.
+   * Credentials never appear in errors: server text is sanitized and echoes of them are redacted.
+   * @throws Pop3Error INVALID_OPTION, GATE_NOT_PASSED (tripwire; nothing sent), COMMAND_FAILED
+   *   (wrong credentials; the session stays usable for another attempt), PROTOCOL, TIMEOUT, CLOSED.
+   */
+  login(credentials: Pop3Credentials): Promise<void> {
+    return this.#exclusive(() => authenticate(this.#session, credentials))
+  }
+
+  /** `STAT`: message count and maildrop size. Does I/O. @throws Pop3Error */
+  stat(): Promise<Pop3Stat> {
+    return this.#exclusive(() => cmd.stat(this.#session))
+  }
+
+  /** `LIST` (all messages) or `LIST n`. Does I/O. @throws Pop3Error (COMMAND_FAILED for no such message) */
+  list(): Promise<Pop3ListEntry[]>
+  list(id: number): Promise<Pop3ListEntry>
+  list(id?: number): Promise<Pop3ListEntry[] | Pop3ListEntry> {
+    if (id === undefined) return this.#exclusive(() => cmd.list(this.#session))
+    const n = cmd.messageNumber(id, 'Pop3Client.list id')
+    return this.#exclusive(() => cmd.listOne(this.#session, n))
+  }
+
+  /** `UIDL` (all messages) or `UIDL n`. Does I/O. @throws Pop3Error */
+  uidl(): Promise<Pop3UidEntry[]>
+  uidl(id: number): Promise<Pop3UidEntry>
+  uidl(id?: number): Promise<Pop3UidEntry[] | Pop3UidEntry> {
+    if (id === undefined) return this.#exclusive(() => cmd.uidl(this.#session))
+    const n = cmd.messageNumber(id, 'Pop3Client.uidl id')
+    return this.#exclusive(() => cmd.uidlOne(this.#session, n))
+  }
+
+  /**
+   * `RETR n` as a byte stream of the exact message (see retr.ts for the contract). Consume or
+   * destroy the stream: the client runs no other command until it has ended. Does I/O.
+   * @param options.maxBytes decoded size cap; default `limits.maxMessageBytes`. Exceeding it errors
+   *   the stream with TOO_LARGE and closes the connection.
+   * @throws Pop3Error INVALID_OPTION, COMMAND_FAILED, PROTOCOL, TIMEOUT, CLOSED.
+   */
+  async retr(id: number, options: { maxBytes?: number } = {}): Promise<Readable> {
+    const n = cmd.messageNumber(id, 'Pop3Client.retr id')
+    const max = cmd.byteLimit(options.maxBytes ?? this.#session.options.limits.maxMessageBytes, 'Pop3Client.retr maxBytes')
+    return retr(this.#session, n, max, await this.#acquire())
+  }
+
+  /** `TOP n lines`: headers plus the first `lines` body lines, exact bytes. Does I/O. @throws Pop3Error */
+  top(id: number, lines: number, options: { maxBytes?: number } = {}): Promise<Buffer> {
+    const n = cmd.messageNumber(id, 'Pop3Client.top id')
+    const k = cmd.lineCount(lines, 'Pop3Client.top lines')
+    const max = cmd.byteLimit(options.maxBytes ?? this.#session.options.limits.maxMessageBytes, 'Pop3Client.top maxBytes')
+    return this.#exclusive(() => cmd.top(this.#session, n, k, max))
+  }
+
+  /** `DELE n`: marks a message; the server removes it only after a successful {@link quit}. @throws Pop3Error */
+  dele(id: number): Promise<void> {
+    const n = cmd.messageNumber(id, 'Pop3Client.dele id')
+    return this.#exclusive(() => cmd.simple(this.#session, `DELE ${n}`, 'DELE'))
+  }
+
+  /** `RSET`: unmarks all messages marked for deletion. Does I/O. @throws Pop3Error */
+  rset(): Promise<void> {
+    return this.#exclusive(() => cmd.simple(this.#session, 'RSET', 'RSET'))
+  }
+
+  /** `NOOP`. Does I/O. @throws Pop3Error */
+  noop(): Promise<void> {
+    return this.#exclusive(() => cmd.simple(this.#session, 'NOOP', 'NOOP'))
+  }
+
+  /**
+   * `QUIT`: applies deletions (RFC 1939 §6) and closes with TLS close_notify. Does I/O.
+   * @throws Pop3Error COMMAND_FAILED if the server could not remove every marked message.
+   */
+  quit(): Promise<void> {
+    return this.#exclusive(() => cmd.quit(this.#session))
+  }
+
+  /**
+   * Closes without QUIT, so no deletion is applied: sends TLS close_notify and FIN, and destroys the
+   * socket shortly after if the server lingers. A running command rejects with CLOSED. Never throws.
+   */
+  close(): void {
+    this.#session.wire.end()
+  }
+}
+
+/**
+ * TEST ONLY: connect with guards removed (guard-removal.ts). Not exported from index.ts and not
+ * reachable through the package `exports` map; security tests use it to prove their guards matter.
+ */
+export async function connectWithGuardsRemovedForTests(
+  options: Pop3ConnectOptions,
+  removal: GuardRemoval,
+): Promise<Pop3Client> {
+  return construct(await establishSession(parseOptions(Pop3ConnectOptionsSchema, options, 'test connect'), removal))
+}

@@ -1,0 +1,137 @@
+// The connect sequence: TCP → TLS (implicit, or STLS) → post-TLS CAPA → gate. No credentials here.
+import type { Socket } from 'node:net'
+import type { TLSSocket } from 'node:tls'
+import type { Pop3PreTlsAnomaly } from './anomaly.js'
+import { deepStatusOf } from './capa.js'
+import { Pop3Error, Pop3ErrorCode } from './errors.js'
+import { commandFailed, readStatus, requestCapa } from './exchange.js'
+import { markGatePassed, type Pop3GateContext } from './gate.js'
+import type { GuardRemoval } from './guard-removal.js'
+import type { ParsedConnectOptions } from './options.js'
+import { negotiateStls, type PreTlsRecord, StlsRefusal } from './stls.js'
+import { openTcp } from './tcp.js'
+import { upgradeToTls } from './tls-upgrade.js'
+import { Wire } from './wire.js'
+
+/** A connected, gated POP3 session in the AUTHORIZATION state (RFC 1939 §4). */
+export type Session = {
+  /** A TLSSocket that passed the gate (a cleartext socket only under test-only guard removal). */
+  readonly socket: Socket
+  readonly wire: Wire
+  readonly options: ParsedConnectOptions
+  readonly capsAfterTls: readonly string[]
+  readonly removal: GuardRemoval | undefined
+}
+
+/**
+ * Runs the whole connect sequence (does I/O). Resolves only after the gate resolved.
+ * @throws Pop3Error with `anomaly` set for any failure before TLS was established; Pop3Error without
+ *   `anomaly` for failures after TLS (post-TLS greeting or CAPA); the gate's own error if it refused.
+ */
+export async function establishSession(o: ParsedConnectOptions, removal?: GuardRemoval): Promise<Session> {
+  const record: PreTlsRecord = { step: 'connect', capsBeforeTls: [], greetingBeforeTls: undefined }
+  let socket: TLSSocket
+  let leftover = Buffer.alloc(0)
+  try {
+    const raw = await openTcp(o.host, o.port, o.timeouts.connectMs)
+    if (o.transport === 'implicit-tls') {
+      record.step = 'handshake'
+      socket = await upgradeToTls(raw, o) // RFC 8314 §3.3 / DEEP -04 §4.1: TLS before any POP3 byte
+    } else {
+      const outcome = await negotiateStls(raw, o, record, removal)
+      if (outcome.kind === 'cleartext') {
+        return { socket: raw, wire: outcome.wire, options: o, capsAfterTls: record.capsBeforeTls, removal }
+      }
+      socket = outcome.socket
+      leftover = outcome.leftover
+    }
+  } catch (err) {
+    throw preTlsFailure(err, o.transport, record)
+  }
+
+  // TLS is up. RFC 2595 §4: the client MUST discard cached capabilities and SHOULD re-issue CAPA;
+  // only what is read from here on describes the server. `leftover` is empty unless a test removed
+  // the injection guard.
+  const wire = new Wire(socket, o.transport === 'implicit-tls', leftover)
+  try {
+    if (o.transport === 'implicit-tls') {
+      const greeting = await readStatus(wire, 'greeting', o.timeouts.greetingMs)
+      wire.endResponse()
+      if (!greeting.ok) throw commandFailed('greeting', greeting)
+    }
+    const capsAfterTls = (await requestCapa(wire, o.timeouts.commandMs)) ?? []
+    await passGate(o, socket, wire, record, capsAfterTls, removal)
+    return { socket, wire, options: o, capsAfterTls, removal }
+  } catch (err) {
+    wire.destroy()
+    throw err
+  }
+}
+
+async function passGate(
+  o: ParsedConnectOptions,
+  socket: TLSSocket,
+  wire: Wire,
+  record: PreTlsRecord,
+  capsAfterTls: readonly string[],
+  removal: GuardRemoval | undefined,
+): Promise<void> {
+  if (removal?.skipGate === true) return
+  const ctx: Pop3GateContext = Object.freeze({
+    socket,
+    transport: o.transport,
+    capsBeforeTls: Object.freeze([...record.capsBeforeTls]),
+    capsAfterTls: Object.freeze([...capsAfterTls]),
+    deepStatusAfterTls: deepStatusOf(capsAfterTls),
+    greetingBeforeTls: record.greetingBeforeTls,
+  })
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const ms = o.timeouts.gateMs
+      reject(new Pop3Error(Pop3ErrorCode.Timeout, `POP3 policy gate did not settle within ${ms} ms`, { step: 'gate' }))
+    }, o.timeouts.gateMs)
+  })
+  try {
+    // `.then` also turns a synchronous throw from a non-async gate into a refusal.
+    await Promise.race([Promise.resolve().then(() => o.gate(ctx)), timeout])
+  } catch (refusal) {
+    // Refused: destroy without sending anything else (not even QUIT), and surface the gate's own error.
+    if (removal?.ignoreGateRefusal !== true) throw refusal
+  } finally {
+    clearTimeout(timer)
+  }
+  // The server spoke out of turn or hung up while the gate ran: never continue on that stream.
+  if (wire.failure !== undefined) throw wire.failure
+  markGatePassed(socket)
+}
+
+function preTlsFailure(err: unknown, transport: ParsedConnectOptions['transport'], record: PreTlsRecord): unknown {
+  const anomaly = (code: Pop3PreTlsAnomaly['code'], tlsErrorCode?: string): Pop3PreTlsAnomaly => ({
+    code,
+    transport,
+    step: record.step,
+    capsBeforeTls: Object.freeze([...record.capsBeforeTls]),
+    greetingBeforeTls: record.greetingBeforeTls,
+    tlsErrorCode,
+  })
+  if (err instanceof StlsRefusal) {
+    return new Pop3Error(Pop3ErrorCode.TlsUnavailable, err.message, { step: err.step, anomaly: anomaly(err.anomaly) })
+  }
+  if (!(err instanceof Pop3Error)) return err
+  const details = { cause: err.cause ?? err, step: err.step ?? record.step }
+  switch (err.code) {
+    case Pop3ErrorCode.TlsUnavailable: {
+      const tlsCode = (err.cause as NodeJS.ErrnoException | undefined)?.code
+      return new Pop3Error(err.code, err.message, { ...details, anomaly: anomaly('tls_handshake_failed', tlsCode) })
+    }
+    case Pop3ErrorCode.Timeout:
+      return new Pop3Error(err.code, err.message, { ...details, anomaly: anomaly('timeout') })
+    case Pop3ErrorCode.Closed: {
+      const code = record.step === 'connect' ? 'connection_failed' : 'connection_closed'
+      return new Pop3Error(err.code, err.message, { ...details, anomaly: anomaly(code) })
+    }
+    default:
+      return new Pop3Error(err.code, err.message, { ...details, anomaly: anomaly('protocol_error') })
+  }
+}

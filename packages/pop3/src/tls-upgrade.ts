@@ -1,0 +1,59 @@
+// TLS handshake over a TCP socket we opened (implicit TLS right after connect, STLS after `+OK`).
+// Options come only from the validated `tls` block; no `session` is ever passed, so every connection
+// does a full handshake with certificate verification (resumption would skip checkServerIdentity).
+import { isIP, type Socket } from 'node:net'
+import { connect, type TLSSocket } from 'node:tls'
+import { Pop3Error, Pop3ErrorCode } from './errors.js'
+import { nodeTlsOptions, type ParsedConnectOptions } from './options.js'
+
+const noop = (): void => {}
+
+/** SNI / identity name: the explicit `servername`, else `host` unless it is an IP literal (RFC 6066 §3). */
+export function servernameFor(o: ParsedConnectOptions): string | undefined {
+  return o.tls.servername ?? (isIP(o.host) === 0 ? o.host : undefined)
+}
+
+/**
+ * Runs the TLS client handshake over `socket` (does I/O). Resolves on `secureConnect`.
+ * With `rejectUnauthorized: true` (the default) an untrusted chain or a name mismatch fails here.
+ * @throws Pop3Error `MUASTS_ERR_POP3_TLS_UNAVAILABLE` (handshake failed; `cause` holds Node's error,
+ *   whose `code` is e.g. `UNABLE_TO_VERIFY_LEAF_SIGNATURE`) or `MUASTS_ERR_POP3_TIMEOUT`.
+ *   The socket is destroyed on failure.
+ */
+export function upgradeToTls(socket: Socket, o: ParsedConnectOptions): Promise<TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const tlsSocket = connect({ ...nodeTlsOptions(o, servernameFor(o)), socket })
+    // Until the Wire attaches its own handler a few microtasks later, an error must not crash the process.
+    tlsSocket.on('error', noop)
+    const settle = (err: Pop3Error | undefined): void => {
+      clearTimeout(timer)
+      tlsSocket.off('secureConnect', onSecure)
+      tlsSocket.off('error', onError)
+      if (err === undefined) {
+        resolve(tlsSocket)
+        return
+      }
+      tlsSocket.destroy()
+      socket.destroy()
+      reject(err)
+    }
+    const onSecure = (): void => settle(undefined)
+    const onError = (cause: Error): void => {
+      const code = (cause as NodeJS.ErrnoException).code ?? 'unknown'
+      settle(new Pop3Error(Pop3ErrorCode.TlsUnavailable, `POP3 TLS handshake failed (${code})`, { cause, step: 'handshake' }))
+    }
+    const timer = setTimeout(() => {
+      const ms = o.timeouts.handshakeMs
+      settle(new Pop3Error(Pop3ErrorCode.Timeout, `POP3 TLS handshake timed out after ${ms} ms`, { step: 'handshake' }))
+    }, o.timeouts.handshakeMs)
+    tlsSocket.once('secureConnect', onSecure)
+    tlsSocket.once('error', onError)
+  })
+}
+
+/** Node/OpenSSL error code behind a handshake failure, if any. */
+export function tlsErrorCodeOf(err: unknown): string | undefined {
+  const cause = err instanceof Error ? err.cause : undefined
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code
+  return typeof code === 'string' ? code : undefined
+}

@@ -1,0 +1,241 @@
+// One POP3 byte stream (cleartext or TLS) with strict request/response discipline.
+// - Exactly one command in flight: `send` refuses while a reply is pending, and there is no pipelining.
+// - Bytes that arrive while nothing is pending, or that trail a complete reply, are a protocol error:
+//   a desynchronised or injected stream is torn down, never parsed as the next reply.
+// - Every read has a deadline; any failure destroys the socket, and later calls fail with CLOSED.
+import type { Socket } from 'node:net'
+import { closedAfter, Pop3Error, Pop3ErrorCode, type Pop3Step } from './errors.js'
+import { takeLine } from './line-reader.js'
+import { MultilineDecoder } from './multiline.js'
+
+const EMPTY = Buffer.alloc(0)
+const noop = (): void => {}
+
+/** Receives decoded body bytes; returning false asks the wire to pause the socket (backpressure). */
+export type BodySink = (chunk: Buffer) => boolean
+
+export type BodyReadOptions = {
+  readonly step: Pop3Step
+  /** Fails if no byte arrives for this long (not counted while paused by the sink). */
+  readonly idleMs: number
+  /** Optional deadline for the whole body. */
+  readonly totalMs?: number
+}
+
+export class Wire {
+  readonly socket: Socket
+  #buf: Buffer
+  #expecting: boolean
+  #failure: Pop3Error | undefined
+  #wake: (() => void) | undefined
+  #paused = false
+  #attached = true
+  #closedByUs = false
+
+  /**
+   * Attaches to `socket`. Does no I/O itself. `expectingReply` is true when the server speaks first
+   * (a greeting). `initialBytes` exists only for the test-only guard removal in guard-removal.ts.
+   */
+  constructor(socket: Socket, expectingReply: boolean, initialBytes: Buffer = EMPTY) {
+    this.socket = socket
+    this.#expecting = expectingReply
+    this.#buf = initialBytes
+    socket.on('data', this.#onData)
+    socket.on('end', this.#onEnd)
+    socket.on('close', this.#onEnd)
+    socket.on('error', this.#onError)
+  }
+
+  /** The first failure on this wire, if any. */
+  get failure(): Pop3Error | undefined {
+    return this.#failure
+  }
+
+  #onData = (chunk: Buffer): void => {
+    if (this.#failure !== undefined) return
+    if (!this.#expecting) {
+      this.fail(new Pop3Error(Pop3ErrorCode.Protocol, 'POP3 server sent data while no command was pending'))
+      return
+    }
+    this.#buf = this.#buf.length === 0 ? chunk : Buffer.concat([this.#buf, chunk])
+    this.#notify()
+  }
+
+  #onEnd = (): void => {
+    this.fail(new Pop3Error(Pop3ErrorCode.Closed, 'POP3 server closed the connection'))
+  }
+
+  #onError = (err: Error): void => {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unknown'
+    this.fail(new Pop3Error(Pop3ErrorCode.Closed, `POP3 connection error (${code})`, { cause: err }))
+  }
+
+  /** Records the first failure, destroys the socket, and wakes a pending read. Idempotent. */
+  fail(err: Pop3Error): void {
+    if (this.#failure === undefined) {
+      this.#failure = err
+      if (this.#attached) this.socket.destroy()
+    }
+    this.#notify()
+  }
+
+  #notify(): void {
+    const wake = this.#wake
+    this.#wake = undefined
+    wake?.()
+  }
+
+  #nextEvent(): Promise<void> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure)
+    return new Promise((resolve) => {
+      this.#wake = resolve
+    })
+  }
+
+  /** Runs a parse step; a thrown Pop3Error tears the connection down before propagating. */
+  check<T>(step: () => T): T {
+    try {
+      return step()
+    } catch (err) {
+      if (err instanceof Pop3Error) this.fail(err)
+      throw err
+    }
+  }
+
+  #deadline(ms: number, step: Pop3Step, what: string): NodeJS.Timeout {
+    return setTimeout(() => {
+      this.fail(new Pop3Error(Pop3ErrorCode.Timeout, `POP3 ${what} timed out after ${ms} ms`, { step }))
+    }, ms)
+  }
+
+  /**
+   * Writes one command line plus CRLF and marks a reply as pending. Never logs the line.
+   * @throws Pop3Error `MUASTS_ERR_POP3_CLOSED` if the wire already failed.
+   */
+  send(line: string): void {
+    if (this.#closedByUs || !this.#attached) throw closedAfter(undefined)
+    if (this.#failure !== undefined) throw closedAfter(this.#failure)
+    if (this.#expecting) throw new Error('@mua-sts/pop3 internal error: command sent while a reply is pending')
+    this.#expecting = true
+    this.socket.write(`${line}\r\n`)
+  }
+
+  /**
+   * Reads one CRLF-terminated line of at most `maxOctets` (CRLF included) within `timeoutMs`.
+   * Data received before a close is still delivered. Does I/O (waits on the socket).
+   * @throws Pop3Error PROTOCOL (line too long), TIMEOUT, CLOSED.
+   */
+  async readLine(maxOctets: number, timeoutMs: number, step: Pop3Step): Promise<Buffer> {
+    const timer = this.#deadline(timeoutMs, step, step === 'greeting' ? 'greeting' : `${step} reply`)
+    try {
+      for (;;) {
+        const taken = this.check(() => takeLine(this.#buf, maxOctets))
+        if (taken !== undefined) {
+          this.#buf = taken.rest
+          return taken.line
+        }
+        await this.#nextEvent()
+      }
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  /**
+   * Streams a dot-stuffed multi-line body (RFC 1939 §3) into `sink` until the terminating `.CRLF`.
+   * The sink may throw a Pop3Error (e.g. size limit); that tears the connection down.
+   * @throws Pop3Error TIMEOUT, CLOSED, or whatever the sink throws.
+   */
+  async readBody(sink: BodySink, opts: BodyReadOptions): Promise<void> {
+    const decoder = new MultilineDecoder()
+    const total = opts.totalMs === undefined ? undefined : this.#deadline(opts.totalMs, opts.step, `${opts.step} reply`)
+    let idle: NodeJS.Timeout | undefined
+    try {
+      for (;;) {
+        if (this.#buf.length > 0) {
+          const result = decoder.push(this.#buf)
+          this.#buf = result.rest
+          const more = result.data.length === 0 || this.check(() => sink(result.data))
+          if (result.done) return
+          if (!more) this.#pause()
+          continue
+        }
+        clearTimeout(idle)
+        idle = this.#paused ? undefined : this.#deadline(opts.idleMs, opts.step, `${opts.step} body (idle)`)
+        await this.#nextEvent()
+      }
+    } finally {
+      clearTimeout(idle)
+      clearTimeout(total)
+    }
+  }
+
+  #pause(): void {
+    this.#paused = true
+    this.socket.pause()
+  }
+
+  /** Resumes a socket paused by a body sink's backpressure. No-op otherwise. */
+  resume(): void {
+    if (!this.#paused) return
+    this.#paused = false
+    this.socket.resume()
+    this.#notify()
+  }
+
+  /**
+   * Marks the pending reply complete. RFC 1939 has one reply per command and we never pipeline, so
+   * any byte already buffered beyond it is a protocol error (desync or injection).
+   * @throws Pop3Error `MUASTS_ERR_POP3_PROTOCOL`
+   */
+  endResponse(): void {
+    this.#expecting = false
+    if (this.#buf.length > 0) {
+      this.fail(new Pop3Error(Pop3ErrorCode.Protocol, 'POP3 server sent data beyond the end of a reply'))
+      throw this.#failure
+    }
+  }
+
+  /**
+   * Detaches from the cleartext socket so TLS can take it over (RFC 2595 §4). Pauses the socket and
+   * returns every byte received after the last consumed line: the buffered remainder plus anything
+   * queued inside the socket. The caller must treat a non-empty result as an attack.
+   * Synchronous on purpose: no I/O callback can run between reading `+OK` and this call.
+   */
+  releaseForTls(): Buffer {
+    this.socket.pause()
+    this.socket.off('data', this.#onData)
+    this.socket.off('end', this.#onEnd)
+    this.socket.off('close', this.#onEnd)
+    this.socket.off('error', this.#onError)
+    // The TLS socket reports errors from now on; this keeps a late raw-socket error from crashing.
+    this.socket.on('error', noop)
+    this.#attached = false
+    this.#expecting = false
+    const leftover = this.#buf
+    this.#buf = EMPTY
+    const queued: Buffer | null = this.socket.readableLength > 0 ? this.socket.read() : null
+    return queued === null ? leftover : Buffer.concat([leftover, queued])
+  }
+
+  /**
+   * Ends the stream gracefully: TLS close_notify, then FIN (DEEP -04 §4.4). A pending read rejects
+   * with CLOSED and later bytes from the server are ignored. The socket is destroyed after `graceMs`
+   * if the server has not closed its side by then.
+   */
+  end(graceMs = 2_000): void {
+    this.#closedByUs = true
+    this.#expecting = false
+    if (this.#failure === undefined) this.#failure = closedAfter(undefined)
+    this.#notify()
+    this.socket.end()
+    setTimeout(() => this.socket.destroy(), graceMs).unref()
+  }
+
+  /** Tears the connection down immediately without sending anything more. */
+  destroy(): void {
+    this.#closedByUs = true
+    this.fail(closedAfter(undefined))
+    this.socket.destroy()
+  }
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// The README's two commands (`npm test`, `npm run demo`) and `npm run bench` land here. On a fresh
+// machine with only Node >= 20 and npm, this bootstraps the pinned pnpm, installs the workspace when
+// the lockfile or a manifest changed, then runs the task. Plain Node ESM: nothing to install first.
+import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
+const PNPM_VERSION = '12.4.2'
+const TASKS = ['test', 'demo', 'bench']
+
+function fail(message, code = 2) {
+  console.error(`mua-sts: ${message}`)
+  process.exit(code)
+}
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit', ...opts })
+  if (r.error) fail(`could not start ${cmd}: ${r.error.message}`)
+  return r.status ?? 1
+}
+
+function pnpmCommand() {
+  const probe = spawnSync('pnpm', ['--version'], { encoding: 'utf8' })
+  if (probe.status === 0 && probe.stdout.trim() === PNPM_VERSION) return ['pnpm']
+  // npx caches the pinned pnpm under ~/.npm/_npx; no global install and no corepack needed.
+  return ['npx', '--yes', `pnpm@${PNPM_VERSION}`]
+}
+
+function manifestHash() {
+  const h = createHash('sha256')
+  const files = [
+    'pnpm-lock.yaml',
+    'pnpm-workspace.yaml',
+    'package.json',
+    'test/package.json',
+    'benchmarks/package.json',
+  ]
+  for (const dir of ['packages', 'examples']) {
+    if (!existsSync(join(ROOT, dir))) continue
+    for (const name of readdirSync(join(ROOT, dir)).sort()) files.push(join(dir, name, 'package.json'))
+  }
+  for (const f of files) if (existsSync(join(ROOT, f))) h.update(f).update(readFileSync(join(ROOT, f)))
+  return h.digest('hex')
+}
+
+function ensureInstalled(pnpm) {
+  const marker = join(ROOT, 'node_modules', '.mua-sts-installed')
+  const want = manifestHash()
+  if (existsSync(marker) && readFileSync(marker, 'utf8') === want) return
+  console.log(`mua-sts: installing dependencies with pnpm ${PNPM_VERSION} …`)
+  const frozen = existsSync(join(ROOT, 'pnpm-lock.yaml')) ? ['--frozen-lockfile'] : []
+  const status = run(pnpm[0], [...pnpm.slice(1), 'install', ...frozen])
+  if (status !== 0) fail('dependency installation failed', status)
+  writeFileSync(marker, want)
+}
+
+const task = process.argv[2]
+if (!TASKS.includes(task)) fail(`usage: node scripts/run.mjs <${TASKS.join('|')}> [args…]`)
+const [major] = process.versions.node.split('.').map(Number)
+if (major < 20) fail(`Node >= 20 is required (found ${process.versions.node})`)
+
+const pnpm = pnpmCommand()
+ensureInstalled(pnpm)
+const exec = (args) => run(pnpm[0], [...pnpm.slice(1), 'exec', ...args])
+const extra = process.argv.slice(3)
+
+if (task === 'test') {
+  let status = exec(['tsc', '-p', 'tsconfig.json', '--noEmit'])
+  if (status !== 0) fail('type check failed', status)
+  // The keychain suite needs a session bus and an unlocked gnome-keyring; the wrapper provides both
+  // (and runs the command directly where they are not installed, so those suites skip outside CI).
+  status = run('bash', ['scripts/with-keyring.sh', ...pnpm, 'exec', 'vitest', 'run', ...extra])
+  process.exit(status)
+} else if (task === 'demo') {
+  process.exit(exec(['tsx', '--conditions=@mua-sts/source', 'packages/cli/src/bin.ts', 'demo', ...extra]))
+} else {
+  process.exit(run(pnpm[0], [...pnpm.slice(1), '--filter', '@mua-sts/benchmarks', 'run', 'bench', ...extra]))
+}
