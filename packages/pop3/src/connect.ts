@@ -31,7 +31,7 @@ export type Session = {
 export async function establishSession(o: ParsedConnectOptions, removal?: GuardRemoval): Promise<Session> {
   const record: PreTlsRecord = { step: 'connect', capsBeforeTls: [], greetingBeforeTls: undefined }
   let socket: TLSSocket
-  let leftover = Buffer.alloc(0)
+  let leftover: Buffer = Buffer.alloc(0)
   try {
     const raw = await openTcp(o.host, o.port, o.timeouts.connectMs)
     if (o.transport === 'implicit-tls') {

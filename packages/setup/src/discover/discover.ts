@@ -60,13 +60,14 @@ function uniqueNotOffered(list: readonly NotOffered[]): NotOffered[] {
  */
 export async function discover(email: string, options: DiscoverOptions = {}): Promise<Discovery> {
   const opts = parseDiscoverOptions(options)
-  const { domain } = parseEmail(email)
+  const { localPart, domain } = parseEmail(email)
   const caller = opts.signal
   if (isAborted(caller)) throw abortError(caller)
 
   const base = {
     domain,
-    email,
+    // Sent (only if opted in) in normalised form: the A-label domain the lookups used.
+    email: `${localPart}@${domain}`,
     caller,
     timeoutMs: opts.timeoutMs,
     fetch: opts.fetch ?? httpsFetch(),

@@ -6,7 +6,8 @@ import type { IncomingMessage } from 'node:http'
 import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import type { LookupFunction } from 'node:net'
-import { IssueCode, SourceFailure } from './errors.js'
+import { z } from 'zod'
+import { DiscoverError, DiscoverErrorCode, IssueCode, SourceFailure } from './errors.js'
 
 export type FetchResult = {
   readonly status: number
@@ -32,6 +33,14 @@ export type HttpsFetchOptions = {
   /** Redirect hops to follow, all to https: only. Default 3. */
   readonly maxRedirects?: number
 }
+
+const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'expected a function')
+const HttpsFetchOptionsSchema = z.strictObject({
+  ca: z.union([z.string(), z.array(z.string())]).optional(),
+  lookup: fn.optional(),
+  port: fn.optional(),
+  maxRedirects: z.int().min(0).max(10).optional(),
+})
 
 type Hop = { status: number; location: string | undefined; body: string }
 
@@ -127,8 +136,20 @@ function getOnce(url: URL, options: HttpsFetchOptions, fetchOptions: FetchOption
   })
 }
 
-/** Creates the default fetcher. Does I/O when called; rejects with `SourceFailure` codes. */
+/**
+ * Creates the default fetcher. Validates its options at once (throws MUASTS_ERR_INVALID_OPTION);
+ * the returned function does I/O and rejects with `SourceFailure` codes or the signal's reason.
+ */
 export function httpsFetch(options: HttpsFetchOptions = {}): DiscoveryFetch {
+  const checked = HttpsFetchOptionsSchema.safeParse(options)
+  if (!checked.success) {
+    const issue = checked.error.issues[0]
+    throw new DiscoverError(
+      DiscoverErrorCode.InvalidOption,
+      `httpsFetch options.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`,
+      { cause: checked.error },
+    )
+  }
   const maxRedirects = options.maxRedirects ?? 3
   return async (input, fetchOptions) => {
     let url = new URL(input)
@@ -143,7 +164,8 @@ export function httpsFetch(options: HttpsFetchOptions = {}): DiscoveryFetch {
       if (result.location === undefined) {
         return { status: result.status, body: result.body, validatedHttps, url: url.href }
       }
-      const next = new URL(result.location, url)
+      const next = URL.parse(result.location, url)
+      if (next === null) throw new SourceFailure(IssueCode.HttpRedirectRefused, 'unparsable Location header')
       // A downgrade to http: would hand the document to anyone on the path.
       if (next.protocol !== 'https:') {
         throw new SourceFailure(IssueCode.HttpRedirectRefused, `redirect to ${next.protocol} refused`)
