@@ -1,16 +1,23 @@
-// Fans a report out to sinks, synchronously, at the moment of failure. Failing sinks are isolated:
-// their errors go to the `mua-sts:sink-error` diagnostics channel and never reach the guard.
+// Fans a report out to sinks, synchronously, at the moment of failure (house style H19: decisions never
+// depend on listeners). Failing sinks are isolated: a throw or a rejection goes to the
+// `mua-sts:sink-error` diagnostics channel and never reaches the guard; a promise that never settles is
+// simply never awaited. Only a sink that blocks synchronously could delay the caller, which is why the
+// only synchronous work a sink may do is the bounded outbox append (see JsonlOutbox).
 import type { Report } from '@mua-sts/core'
-import { reportChannel, sinkErrorChannel } from './channels.js'
+import { publishSinkError, reportChannel } from './channels.js'
 import type { ReportSink } from './sink.js'
 
+/**
+ * Synchronous fan-out of reports to sinks and to the `mua-sts:report` diagnostics channel.
+ * Pass one to a guard as `reports`; the guard calls {@link ReportDispatcher.dispatch} before it rejects.
+ */
 export class ReportDispatcher {
   readonly #sinks: ReportSink[]
   constructor(sinks: readonly ReportSink[] = []) {
     this.#sinks = [...sinks]
   }
 
-  /** Adds a sink; returns a function that removes it again. */
+  /** Adds a sink; returns a function that removes it again. Does no I/O. */
   add(sink: ReportSink): () => void {
     this.#sinks.push(sink)
     return () => {
@@ -19,9 +26,13 @@ export class ReportDispatcher {
     }
   }
 
-  /** Delivers `report` to every sink and the diagnostics channel. Never throws, never awaits. */
+  /**
+   * Delivers `report` to every sink (in the order they were added) and then to the diagnostics channel.
+   * Never throws, never awaits: returns as soon as every sink's synchronous part has run.
+   */
   dispatch(report: Report): void {
-    for (const sink of this.#sinks) {
+    // Iterate a copy: a sink that removes itself (or adds another) must not skip or repeat a sink.
+    for (const sink of [...this.#sinks]) {
       try {
         const pending = sink.write(report)
         if (pending !== undefined && typeof pending.then === 'function') {
@@ -42,10 +53,11 @@ export class ReportDispatcher {
 }
 
 function sinkFailed(sink: Pick<ReportSink, 'name'>, report: Report, error: unknown): void {
-  if (!sinkErrorChannel.hasSubscribers) return
+  let name = 'unnamed'
   try {
-    sinkErrorChannel.publish({ sink: sink.name, reportId: report.reportId, error })
+    name = String(sink.name)
   } catch {
-    // A throwing diagnostics subscriber must not turn into a guard failure either.
+    // A hostile `name` getter must not escape either.
   }
+  publishSinkError({ sink: name, reportId: report.reportId, error })
 }

@@ -136,6 +136,14 @@ function getOnce(url: URL, options: HttpsFetchOptions, fetchOptions: FetchOption
   })
 }
 
+function resolveLocation(location: string, base: URL): URL {
+  try {
+    return new URL(location, base)
+  } catch {
+    throw new SourceFailure(IssueCode.HttpRedirectRefused, 'unparsable Location header')
+  }
+}
+
 /**
  * Creates the default fetcher. Validates its options at once (throws MUASTS_ERR_INVALID_OPTION);
  * the returned function does I/O and rejects with `SourceFailure` codes or the signal's reason.
@@ -164,8 +172,7 @@ export function httpsFetch(options: HttpsFetchOptions = {}): DiscoveryFetch {
       if (result.location === undefined) {
         return { status: result.status, body: result.body, validatedHttps, url: url.href }
       }
-      const next = URL.parse(result.location, url)
-      if (next === null) throw new SourceFailure(IssueCode.HttpRedirectRefused, 'unparsable Location header')
+      const next = resolveLocation(result.location, url)
       // A downgrade to http: would hand the document to anyone on the path.
       if (next.protocol !== 'https:') {
         throw new SourceFailure(IssueCode.HttpRedirectRefused, `redirect to ${next.protocol} refused`)
