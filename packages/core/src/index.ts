@@ -94,6 +94,8 @@ export {
   failedTags,
   type InBand,
   type InBandInput,
+  inBandAllowed,
+  SUPPORTED_DIRECTIVES,
 } from './report/in-band.js'
 export { explainViolation, VIOLATION_MESSAGES } from './report/messages.js'
 export {

@@ -11,6 +11,7 @@ import {
   ErrorCode,
   evaluate,
   type InBand,
+  inBandAllowed,
   isSdkError,
   type Observation,
   type Report,
@@ -92,7 +93,7 @@ export class Guard {
       if (socket !== undefined) markPassed(socket)
       return { ok: true }
     }
-    const inBandPossible = observation.serverAuthenticated
+    const inBandPossible = inBandAllowed(observation.serverAuthenticated, verdict.violations)
     const report = this.#emit(
       verdict.violations,
       inBandPossible ? 'blocked_before_auth_reported_in_band' : 'blocked_before_auth',

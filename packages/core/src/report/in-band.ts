@@ -57,6 +57,14 @@ function failedDirectives(c: Commitment, failed: readonly string[]): string {
   return parts.join('; ')
 }
 
+/**
+ * In-band reporting is allowed only when the server is authenticated (otherwise the data may reach an
+ * attacker, digest §7.5) and at least one failed property has a tag the server can understand.
+ */
+export function inBandAllowed(serverAuthenticated: boolean, violations: readonly Violation[]): boolean {
+  return serverAuthenticated && failedTags(violations).length > 0
+}
+
 /** Computes the exact CLIENT lines and ID fields for a session. Pure. */
 export function buildInBand(input: InBandInput): InBand {
   const { commitment: c, violations, client } = input

@@ -16,7 +16,7 @@ import {
   type Service,
   ServiceSchema,
 } from '../model/primitives.js'
-import { buildInBand, type ClientIdentity } from './in-band.js'
+import { buildInBand, type ClientIdentity, inBandAllowed } from './in-band.js'
 
 export const REPORT_SCHEMA_VERSION = 1
 
@@ -92,13 +92,14 @@ export function dedupKey(
 }
 
 /**
- * Builds a report. Pure. In-band lines are filled only when the observation shows an authenticated
- * server and a commitment exists; otherwise `inBand` is null and the guards send nothing.
+ * Builds a report. Pure. In-band lines are filled only when inBandAllowed() holds and a commitment
+ * exists; otherwise `inBand` is null and the guards send nothing more.
  */
 export function buildReport(input: BuildReportInput): Report {
   const { commitment, observation } = input
-  const inBandAllowed = commitment !== undefined && observation?.serverAuthenticated === true
-  const inBand = inBandAllowed
+  const allowed =
+    commitment !== undefined && inBandAllowed(observation?.serverAuthenticated === true, input.violations)
+  const inBand = allowed
     ? buildInBand({ commitment, violations: input.violations, client: input.client ?? null })
     : null
   const report: Report = {

@@ -1,6 +1,6 @@
-// Fetching autoconfig documents (Thunderbird's lookup order: autoconfig.<domain>, then the
-// /.well-known path on the domain, then an ISPDB-style database) and turning them into labelled
-// candidates. Privacy: the address is sent only when the caller opts in, only to hosts the mail
+// Fetching the autoconfig documents Thunderbird looks for (autoconfig.<domain>, the /.well-known
+// path on the domain, an ISPDB-style database) and turning them into labelled candidates. They are
+// fetched in parallel; rankCandidates orders the results afterwards. Privacy: the address is sent only when the caller opts in, only to hosts the mail
 // domain controls, and never over plain HTTP.
 import { z } from 'zod'
 import { AUTOCONFIG_MAX_BYTES, parseAutoconfig } from './autoconfig-xml.js'
@@ -80,7 +80,9 @@ export async function fetchDocument(
 ): Promise<SourceOutcome> {
   const { source, url } = request
   const signal = sourceSignal(context.caller, context.timeoutMs)
-  const requestUrl = request.withAddress ? `${url}?emailaddress=${encodeURIComponent(context.email)}` : url
+  // The scheme check is redundant with the callers and kept on purpose: never the address in clear.
+  const sendAddress = request.withAddress && url.startsWith('https:')
+  const requestUrl = sendAddress ? `${url}?emailaddress=${encodeURIComponent(context.email)}` : url
   try {
     const raw = await context.fetch(requestUrl, { signal, maxBytes: AUTOCONFIG_MAX_BYTES })
     const result = FetchResultSchema.safeParse(raw)

@@ -66,7 +66,7 @@ async function bestExchange(context: MxContext, signal: AbortSignal): Promise<st
     const host = normalizeDomain(record.exchange)
     if (host !== undefined) return host
   }
-  throw new SourceFailure(IssueCode.DnsNodata, `${context.domain}: no usable MX host`)
+  throw new SourceFailure(IssueCode.DnsMalformed, `${context.domain}: no MX host is a valid host name`)
 }
 
 /** MX lookup, then autoconfig (and ISPDB, if configured) for the MX host's domain. Never rejects. */

@@ -23,6 +23,7 @@ const ABSENCES: ReadonlySet<IssueCode> = new Set<IssueCode>([
   IssueCode.MxSameDomain,
 ])
 
+/** True for codes that mean "this source has nothing" rather than "this source failed". */
 export function isAbsence(code: IssueCode): boolean {
   return ABSENCES.has(code)
 }
@@ -34,6 +35,7 @@ export function outcomeOfIssue(issue: SourceIssue): SourceOutcome {
     : { ...emptyOutcome, errors: [issue] }
 }
 
+/** Concatenates outcomes in the given order (ranking happens later, in rankCandidates). */
 export function mergeOutcomes(outcomes: readonly SourceOutcome[]): SourceOutcome {
   return {
     candidates: outcomes.flatMap((o) => o.candidates),

@@ -1,0 +1,136 @@
+// Real TLS against an in-process server with the test CA: what observe*() records for each certificate.
+import { once } from 'node:events'
+import tls from 'node:tls'
+import { type Commitment, createCommitment, evaluate } from '@mua-sts/core'
+import { afterEach, describe, expect, it } from 'vitest'
+import { type Leaf, testPki } from '../../../test/support/certs.js'
+import { observeHandshakeFailure, observeSecureSocket, type SessionFacts } from './observe.js'
+import { createTlsParams } from './tls-params.js'
+
+const pki = testPki()
+const servers: tls.Server[] = []
+afterEach(() => {
+  for (const s of servers.splice(0)) s.close()
+})
+
+async function server(leaf: Leaf, opts: tls.TlsOptions = {}): Promise<number> {
+  const s = tls.createServer({ key: leaf.key, cert: leaf.cert, ...opts }, (sock) => sock.end())
+  servers.push(s)
+  s.listen(0, '127.0.0.1')
+  await once(s, 'listening')
+  return (s.address() as { port: number }).port
+}
+
+function commitment(port: number, patch: Partial<Commitment> = {}): Commitment {
+  const c = createCommitment({
+    account: 'acct_t',
+    service: 'imap',
+    host: 'localhost',
+    port,
+    transport: 'implicit-tls',
+    source: 'setup',
+    now: '2026-01-01T00:00:00.000Z',
+  })
+  return { ...c, ...patch }
+}
+
+async function observe(c: Commitment) {
+  const params = createTlsParams(c, { ca: pki.caCert })
+  const facts: SessionFacts = { service: 'imap', endpoint: c.endpoint, transport: 'implicit-tls' }
+  const sock = tls.connect({ ...params.options, host: '127.0.0.1' })
+  try {
+    await once(sock, 'secureConnect')
+    return observeSecureSocket(sock, params, facts)
+  } catch (error) {
+    return observeHandshakeFailure(error, params, facts)
+  } finally {
+    sock.destroy()
+  }
+}
+
+describe('observing live TLS sessions', () => {
+  it('records version, cipher strength, chain, RFC 7817 identity and SPKI for a good server', async () => {
+    const c = commitment(await server(pki.good))
+    const o = await observe(c)
+    expect(o).toMatchObject({
+      transport: 'implicit-tls',
+      tls: { version: 'TLSv1.3', cipherBits: expect.any(Number) },
+      certificate: {
+        chainTrusted: true,
+        expired: false,
+        nameMatch: true,
+        matchedIdentity: 'localhost',
+        spkiSha256: pki.good.spki,
+      },
+      serverAuthenticated: true,
+    })
+    expect(o.tls?.cipherBits).toBeGreaterThanOrEqual(128)
+    expect(evaluate(c, o).outcome).toBe('ok')
+  })
+
+  it('sees a re-keyed server (valid chain and name) and lets evaluate refuse it by pin', async () => {
+    const port = await server(pki.rekeyed)
+    const c = commitment(port, { pins: { spki: [pki.good.spki], backup: [] } })
+    const o = await observe(c)
+    expect(o.serverAuthenticated).toBe(true)
+    expect(o.certificate?.spkiSha256).toBe(pki.rekeyed.spki)
+    expect(evaluate(c, o)).toMatchObject({ outcome: 'violated', violations: [{ code: 'spki_pin_mismatch' }] })
+  })
+
+  it.each([
+    ['wrongHost', 'certificate_host_mismatch'],
+    ['expired', 'certificate_expired'],
+    ['otherCa', 'certificate_not_trusted'],
+    ['selfSigned', 'certificate_not_trusted'],
+  ] as const)(
+    'refuses the %s certificate inside the handshake and classifies it as %s',
+    async (leaf, code) => {
+      const c = commitment(await server(pki[leaf]))
+      const o = await observe(c)
+      expect(o.serverAuthenticated).toBe(false)
+      expect(o.tls).toBeUndefined()
+      expect(evaluate(c, o)).toMatchObject({ outcome: 'violated', violations: [{ code }] })
+    },
+  )
+
+  it('keeps the SPKI of a wrong-host certificate for the report', async () => {
+    const o = await observe(commitment(await server(pki.wrongHost)))
+    expect(o.certificate).toMatchObject({
+      chainTrusted: true,
+      nameMatch: false,
+      spkiSha256: pki.wrongHost.spki,
+    })
+  })
+
+  it('refuses a TLS 1.2-only server once TLS 1.3 is committed (downgrade)', async () => {
+    const port = await server(pki.good, { maxVersion: 'TLSv1.2' })
+    const c = commitment(port, { tlsFloor: 'TLSv1.3' })
+    const o = await observe(c)
+    expect(evaluate(c, o)).toMatchObject({
+      outcome: 'violated',
+      violations: [{ code: 'tls_version_below_floor' }],
+    })
+  })
+
+  it('refuses a TLS 1.1-only server under the RFC 8997 floor', async () => {
+    const port = await server(pki.good, {
+      minVersion: 'TLSv1.1',
+      maxVersion: 'TLSv1.1',
+      ciphers: 'DEFAULT@SECLEVEL=0',
+    })
+    const c = commitment(port)
+    const o = await observe(c)
+    expect(o.handshakeError).toBe('ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION')
+    expect(evaluate(c, o)).toMatchObject({
+      outcome: 'violated',
+      violations: [{ code: 'tls_version_below_floor' }],
+    })
+  })
+
+  it('accepts TLS 1.2 at the RFC 8997 floor', async () => {
+    const c = commitment(await server(pki.good, { maxVersion: 'TLSv1.2' }))
+    const o = await observe(c)
+    expect(o.tls?.version).toBe('TLSv1.2')
+    expect(evaluate(c, o).outcome).toBe('ok')
+  })
+})

@@ -1,0 +1,391 @@
+// In-process adversarial POP3 server for tests (house style H22): a declarative script, 127.0.0.1:0,
+// implicit TLS or STLS, and a byte log of everything any client sent, tagged by phase.
+// It is a witness, so it shares no code with the client under test and it logs whatever arrives:
+// cleartext sent where TLS was expected is logged (and parsed) as 'plain', never silently dropped.
+import { once } from 'node:events'
+import { createServer, type Socket } from 'node:net'
+import { Duplex } from 'node:stream'
+import { createSecureContext, type SecureContext, type SecureVersion, TLSSocket } from 'node:tls'
+import { setImmediate as tick } from 'node:timers/promises'
+import { testPki } from '../support/certs.js'
+
+export type Phase = 'plain' | 'tls'
+export type FakeMessage = { readonly body: string | Buffer; readonly uid?: string }
+export type FakeAccount = { readonly user: string; readonly pass?: string; readonly token?: string }
+export type FakeCommand = { readonly connection: number; readonly phase: Phase; readonly verb: string; readonly line: string }
+export type ByteLogEntry = { readonly connection: number; readonly phase: Phase; readonly bytes: Buffer }
+/** Raw bytes to write (CRLF included), 'hang' (never answer), 'close', or undefined for default behaviour. */
+export type FakeReply = string | Buffer | 'hang' | 'close' | undefined
+
+export type FakePop3Script = {
+  readonly mode: 'implicit' | 'starttls'
+  /** Server certificate; default: testPki().good. */
+  readonly leaf?: { readonly key: string; readonly cert: string }
+  readonly tlsMinVersion?: SecureVersion
+  readonly tlsMaxVersion?: SecureVersion
+  /** E.g. 'DEFAULT@SECLEVEL=0' to offer TLS 1.1 under OpenSSL 3. */
+  readonly ciphers?: string
+  /** Greeting line without CRLF, or raw bytes (sent as-is). */
+  readonly greeting?: string | Buffer
+  readonly capaBeforeTls?: readonly string[] | 'err'
+  readonly capaAfterTls?: readonly string[] | 'err'
+  readonly stlsReply?: string
+  /** Written in the same write as the STLS reply (response injection). */
+  readonly injectAfterStls?: string | Buffer
+  /** Split every reply into writes of this many bytes, one per event-loop turn. */
+  readonly segmentBytes?: number
+  /** Never send the greeting, never start TLS after STLS/for implicit, or never answer these verbs. */
+  readonly hang?: 'greeting' | 'handshake' | readonly string[]
+  readonly messages?: readonly FakeMessage[]
+  readonly accounts?: readonly FakeAccount[]
+  /** Scripted override, consulted first for every command line. */
+  readonly reply?: (cmd: FakeCommand) => FakeReply
+}
+
+export const FAKE_USER = 'alice@example.test'
+export const FAKE_PASS = 'correct horse battery staple'
+export const FAKE_TOKEN = 'ya29.fake-access-token'
+const DEFAULT_ACCOUNTS: readonly FakeAccount[] = [{ user: FAKE_USER, pass: FAKE_PASS, token: FAKE_TOKEN }]
+export const DEFAULT_CAPA_BEFORE_TLS = ['TOP', 'UIDL', 'RESP-CODES', 'STLS', 'SASL PLAIN XOAUTH2', 'USER']
+export const DEFAULT_CAPA_AFTER_TLS = ['TOP', 'UIDL', 'RESP-CODES', 'SASL PLAIN XOAUTH2', 'USER']
+const CREDENTIAL_VERBS = new Set(['USER', 'PASS', 'AUTH', 'APOP'])
+
+export type FakePop3Server = {
+  readonly host: '127.0.0.1'
+  readonly port: number
+  /** The CA that issued the default leaf. */
+  readonly caCert: string
+  readonly byteLog: readonly ByteLogEntry[]
+  readonly commands: readonly FakeCommand[]
+  /** Errors seen by the server-side TLS layer (e.g. the client rejected the certificate). */
+  readonly tlsErrors: readonly string[]
+  /** Messages still in the maildrop (QUIT in TRANSACTION applies DELE marks). */
+  readonly mailbox: readonly FakeMessage[]
+  /** Concatenated bytes received, optionally only one phase. */
+  bytes(phase?: Phase): Buffer
+  /** True if any USER/PASS/AUTH/APOP command or any account secret reached the server, in either phase. */
+  sawCredentials(): boolean
+  /** Endpoint fields for a client under test: this server, its transport, and trust in the test CA. */
+  clientEndpoint(): {
+    host: string
+    port: number
+    transport: 'implicit-tls' | 'starttls'
+    tls: { ca: string; servername: string }
+  }
+  /** Resolves once every accepted connection has closed (so the logs are final). */
+  connectionsClosed(): Promise<void>
+  close(): Promise<void>
+}
+
+const ok = (text = ''): string => `+OK${text === '' ? '' : ` ${text}`}\r\n`
+const err = (text: string): string => `-ERR ${text}\r\n`
+const asBuffer = (b: string | Buffer): Buffer => (typeof b === 'string' ? Buffer.from(b, 'utf8') : b)
+
+/** RFC 1939 §3 from the server side, written independently of the client's decoder. */
+function stuff(body: Buffer): Buffer {
+  let text = body.toString('latin1')
+  if (text.length > 0 && !text.endsWith('\r\n')) text += '\r\n'
+  const lines = text.split('\r\n').slice(0, -1)
+  return Buffer.from(`${lines.map((l) => (l.startsWith('.') ? `.${l}` : l)).map((l) => `${l}\r\n`).join('')}.\r\n`, 'latin1')
+}
+
+type World = {
+  script: FakePop3Script
+  context: SecureContext
+  accounts: readonly FakeAccount[]
+  mailbox: FakeMessage[]
+  byteLog: ByteLogEntry[]
+  commands: FakeCommand[]
+  tlsErrors: string[]
+}
+
+class Connection {
+  #phase: 'plain' | 'await-tls' | 'tls' = 'plain'
+  #tls: TLSSocket | undefined
+  #feed: Duplex | undefined
+  #pending = ''
+  #queue: Promise<void> = Promise.resolve()
+  #authed = false
+  #user: string | undefined
+  #sasl: 'PLAIN' | 'XOAUTH2' | 'XOAUTH2-FAILED' | undefined
+  readonly #deleted = new Set<number>()
+
+  constructor(
+    readonly id: number,
+    readonly raw: Socket,
+    readonly w: World,
+  ) {
+    raw.on('data', (chunk: Buffer) => this.#onRaw(chunk))
+    raw.on('error', () => {})
+    if (w.script.mode === 'implicit') this.#phase = 'await-tls'
+    else if (w.script.hang !== 'greeting') this.#send(this.#greeting(), 'raw')
+  }
+
+  #greeting(): Buffer {
+    const g = this.w.script.greeting ?? 'POP3 fake ready'
+    return typeof g === 'string' ? Buffer.from(g.startsWith('+') || g.startsWith('-') ? `${g}\r\n` : ok(g)) : g
+  }
+
+  #onRaw(chunk: Buffer): void {
+    if (this.#phase === 'tls') {
+      this.#feed?.push(chunk)
+    } else if (this.#phase === 'await-tls' && chunk[0] === 0x16) {
+      if (this.w.script.hang !== 'handshake') this.#startTls(chunk)
+    } else {
+      this.#phase = 'plain' // cleartext where TLS was expected is still logged and parsed
+      this.#text('plain', chunk)
+    }
+  }
+
+  #startTls(first: Buffer): void {
+    this.#phase = 'tls'
+    this.#pending = ''
+    const raw = this.raw
+    const feed = new Duplex({
+      read() {},
+      write(c: Buffer, _e, cb) {
+        raw.write(c, () => cb())
+      },
+      final(cb) {
+        raw.end()
+        cb()
+      },
+    })
+    raw.on('end', () => feed.push(null))
+    const tls = new TLSSocket(feed, { isServer: true, secureContext: this.w.context })
+    tls.on('data', (c: Buffer) => this.#text('tls', c))
+    tls.on('error', (e: NodeJS.ErrnoException) => {
+      this.w.tlsErrors.push(e.code ?? e.message)
+      raw.destroy()
+    })
+    tls.on('secure', () => {
+      if (this.w.script.mode === 'implicit' && this.w.script.hang !== 'greeting') this.#send(this.#greeting(), 'tls')
+    })
+    this.#tls = tls
+    this.#feed = feed
+    feed.push(first)
+  }
+
+  #text(phase: Phase, chunk: Buffer): void {
+    this.w.byteLog.push({ connection: this.id, phase, bytes: Buffer.from(chunk) })
+    this.#pending += chunk.toString('latin1')
+    for (let nl = this.#pending.indexOf('\n'); nl !== -1; nl = this.#pending.indexOf('\n')) {
+      const line = this.#pending.slice(0, nl).replace(/\r$/, '')
+      this.#pending = this.#pending.slice(nl + 1)
+      this.#line(phase, line)
+    }
+  }
+
+  #send(data: string | Buffer, via: 'raw' | 'tls'): void {
+    const bytes = asBuffer(data)
+    const size = this.w.script.segmentBytes ?? bytes.length
+    const target = via === 'tls' ? this.#tls : this.raw
+    this.#queue = this.#queue.then(async () => {
+      for (let i = 0; i < bytes.length; i += Math.max(1, size)) {
+        if (target === undefined || target.destroyed) return
+        target.write(bytes.subarray(i, i + Math.max(1, size)))
+        if (size < bytes.length) await tick()
+      }
+    })
+  }
+
+  #close(): void {
+    this.#queue = this.#queue.then(() => {
+      if (this.#tls === undefined) this.raw.end()
+      else this.#tls.end()
+    })
+  }
+
+  #line(phase: Phase, line: string): void {
+    const verb = this.#sasl === undefined ? (line.split(' ')[0] ?? '').toUpperCase() : 'SASL-RESPONSE'
+    const cmd: FakeCommand = { connection: this.id, phase, verb, line }
+    this.w.commands.push(cmd)
+    const via = phase === 'tls' ? 'tls' : 'raw'
+    const scripted = this.w.script.reply?.(cmd)
+    if (scripted === 'hang') return
+    if (scripted === 'close') return this.#close()
+    const hang = this.w.script.hang
+    const reply = scripted ?? (Array.isArray(hang) && hang.includes(verb) ? undefined : this.#respond(phase, cmd))
+    if (reply === undefined) return
+    this.#send(reply, via)
+    if (verb === 'STLS' && phase === 'plain' && asBuffer(reply).subarray(0, 3).toString() === '+OK') {
+      this.#phase = 'await-tls' // RFC 2595 §4: the next client byte must start the TLS handshake
+    }
+    if (verb === 'QUIT') this.#close()
+  }
+
+  #respond(phase: Phase, cmd: FakeCommand): string | Buffer {
+    const s = this.w.script
+    const args = cmd.line.split(' ').slice(1)
+    if (this.#sasl !== undefined) return this.#saslStep(cmd.line)
+    switch (cmd.verb) {
+      case 'CAPA': {
+        const caps = phase === 'plain' && s.mode === 'starttls' ? s.capaBeforeTls : s.capaAfterTls
+        const list = caps ?? (phase === 'plain' && s.mode === 'starttls' ? DEFAULT_CAPA_BEFORE_TLS : DEFAULT_CAPA_AFTER_TLS)
+        return list === 'err' ? err('no CAPA') : `${ok('capabilities follow')}${list.map((c) => `${c}\r\n`).join('')}.\r\n`
+      }
+      case 'STLS':
+        if (s.mode !== 'starttls' || phase !== 'plain') return err('STLS not available')
+        return Buffer.concat([asBuffer(`${s.stlsReply ?? '+OK begin TLS negotiation'}\r\n`), asBuffer(s.injectAfterStls ?? '')])
+      case 'USER':
+        this.#user = args.join(' ')
+        return ok()
+      case 'PASS':
+        return this.#login(this.w.accounts.some((a) => a.user === this.#user && a.pass === args.join(' ')))
+      case 'AUTH': {
+        const mech = (args[0] ?? '').toUpperCase()
+        if (mech !== 'PLAIN' && mech !== 'XOAUTH2') return err('unsupported mechanism')
+        this.#sasl = mech
+        return args[1] === undefined ? '+ \r\n' : this.#saslStep(args[1])
+      }
+      case 'QUIT':
+        if (this.#authed) this.#applyDeletions()
+        return ok('bye')
+      default:
+        return this.#transaction(cmd.verb, args)
+    }
+  }
+
+  #login(success: boolean): string {
+    this.#authed = success
+    return success ? ok('logged in') : err('[AUTH] invalid credentials')
+  }
+
+  #saslStep(response: string): string {
+    const mech = this.#sasl
+    this.#sasl = undefined
+    if (response === '*') return err('AUTH cancelled')
+    if (mech === 'XOAUTH2-FAILED') return err('[AUTH] invalid token')
+    const decoded = Buffer.from(response, 'base64').toString('utf8')
+    if (mech === 'PLAIN') {
+      const [, user, pass] = decoded.split('\u0000')
+      return this.#login(this.w.accounts.some((a) => a.user === user && a.pass === pass))
+    }
+    const m = /^user=([^\u0001]*)\u0001auth=Bearer ([^\u0001]*)\u0001\u0001$/.exec(decoded)
+    if (m !== null && this.w.accounts.some((a) => a.user === m[1] && a.token === m[2])) return this.#login(true)
+    this.#sasl = 'XOAUTH2-FAILED'
+    return `+ ${Buffer.from('{"status":"401","schemes":"bearer"}').toString('base64')}\r\n`
+  }
+
+  #transaction(verb: string, args: string[]): string | Buffer {
+    const known = ['STAT', 'LIST', 'UIDL', 'RETR', 'TOP', 'DELE', 'RSET', 'NOOP']
+    if (!known.includes(verb)) return err('unknown command')
+    if (!this.#authed) return err('[AUTH] not authenticated')
+    const live = this.w.mailbox.map((m, i) => ({ n: i + 1, body: asBuffer(m.body), uid: m.uid ?? `uid-${i + 1}` }))
+    const visible = live.filter((m) => !this.#deleted.has(m.n))
+    const pick = (a: string | undefined) => visible.find((m) => String(m.n) === a)
+    const msg = pick(args[0])
+    if (args[0] !== undefined && msg === undefined && verb !== 'RSET' && verb !== 'NOOP') return err('no such message')
+    switch (verb) {
+      case 'STAT':
+        return ok(`${visible.length} ${visible.reduce((t, m) => t + m.body.length, 0)}`)
+      case 'LIST':
+        return msg !== undefined ? ok(`${msg.n} ${msg.body.length}`) : `${ok()}${visible.map((m) => `${m.n} ${m.body.length}\r\n`).join('')}.\r\n`
+      case 'UIDL':
+        return msg !== undefined ? ok(`${msg.n} ${msg.uid}`) : `${ok()}${visible.map((m) => `${m.n} ${m.uid}\r\n`).join('')}.\r\n`
+      case 'RETR':
+        if (msg === undefined) return err('message number required')
+        return Buffer.concat([Buffer.from(ok(`${msg.body.length} octets`)), stuff(msg.body)])
+      case 'TOP': {
+        if (msg === undefined || args[1] === undefined) return err('usage: TOP n k')
+        const text = msg.body.toString('latin1')
+        const split = text.indexOf('\r\n\r\n')
+        const head = split === -1 ? text : text.slice(0, split + 4)
+        const bodyLines = split === -1 ? [] : text.slice(split + 4).split('\r\n').slice(0, Number(args[1]))
+        return Buffer.concat([Buffer.from(ok()), stuff(Buffer.from(head + bodyLines.map((l) => `${l}\r\n`).join(''), 'latin1'))])
+      }
+      case 'DELE':
+        if (msg === undefined) return err('message number required')
+        this.#deleted.add(msg.n)
+        return ok(`message ${msg.n} deleted`)
+      case 'RSET':
+        this.#deleted.clear()
+        return ok()
+      default:
+        return ok()
+    }
+  }
+
+  #applyDeletions(): void {
+    const keep = this.w.mailbox.filter((_, i) => !this.#deleted.has(i + 1))
+    this.w.mailbox.splice(0, this.w.mailbox.length, ...keep)
+  }
+}
+
+/** Starts a scripted fake POP3 server on 127.0.0.1 with an ephemeral port. */
+export async function startFakePop3(script: FakePop3Script): Promise<FakePop3Server> {
+  const pki = testPki()
+  const leaf = script.leaf ?? pki.good
+  const world: World = {
+    script,
+    context: createSecureContext({
+      key: leaf.key,
+      cert: leaf.cert,
+      ...(script.tlsMinVersion === undefined ? {} : { minVersion: script.tlsMinVersion }),
+      ...(script.tlsMaxVersion === undefined ? {} : { maxVersion: script.tlsMaxVersion }),
+      ...(script.ciphers === undefined ? {} : { ciphers: script.ciphers }),
+    }),
+    accounts: script.accounts ?? DEFAULT_ACCOUNTS,
+    mailbox: [...(script.messages ?? [])],
+    byteLog: [],
+    commands: [],
+    tlsErrors: [],
+  }
+  let open = 0
+  let nextId = 0
+  let waiters: Array<() => void> = []
+  const sockets = new Set<Socket>()
+  const server = createServer((raw) => {
+    open++
+    sockets.add(raw)
+    raw.on('close', () => {
+      open--
+      sockets.delete(raw)
+      if (open === 0) for (const w of waiters.splice(0)) w()
+    })
+    new Connection(++nextId, raw, world)
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const address = server.address()
+  if (address === null || typeof address === 'string') throw new Error('fake POP3 server has no TCP address')
+
+  const bytes = (phase?: Phase): Buffer =>
+    Buffer.concat(world.byteLog.filter((e) => phase === undefined || e.phase === phase).map((e) => e.bytes))
+  return {
+    host: '127.0.0.1',
+    port: address.port,
+    caCert: pki.caCert,
+    byteLog: world.byteLog,
+    commands: world.commands,
+    tlsErrors: world.tlsErrors,
+    mailbox: world.mailbox,
+    bytes,
+    sawCredentials() {
+      if (world.commands.some((c) => CREDENTIAL_VERBS.has(c.verb))) return true
+      const secrets = world.accounts.flatMap((a) => [a.pass, a.token]).filter((x): x is string => x !== undefined)
+      const perConnection = new Map<string, Buffer[]>()
+      for (const e of world.byteLog) {
+        const key = `${e.connection}/${e.phase}`
+        perConnection.set(key, [...(perConnection.get(key) ?? []), e.bytes])
+      }
+      return [...perConnection.values()].some((parts) => {
+        const text = Buffer.concat(parts).toString('latin1')
+        return secrets.some((secret) => text.includes(secret))
+      })
+    },
+    clientEndpoint() {
+      const transport = script.mode === 'implicit' ? ('implicit-tls' as const) : ('starttls' as const)
+      return { host: '127.0.0.1', port: address.port, transport, tls: { ca: pki.caCert, servername: 'mail.example.test' } }
+    },
+    connectionsClosed() {
+      return open === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))
+    },
+    async close() {
+      waiters = []
+      for (const socket of sockets) socket.destroy()
+      server.close()
+      await once(server, 'close')
+    },
+  }
+}
