@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 const PNPM_VERSION = '12.4.2'
-const TASKS = ['test', 'demo', 'bench']
+const TASKS = ['test', 'demo', 'bench', 'packages']
 
 function fail(message, code = 2) {
   console.error(`mua-sts: ${message}`)
@@ -77,6 +77,8 @@ if (task === 'test') {
   process.exit(status)
 } else if (task === 'demo') {
   process.exit(exec(['tsx', '--conditions=@mua-sts/source', 'packages/cli/src/bin.ts', 'demo', ...extra]))
+} else if (task === 'packages') {
+  process.exit(run(process.execPath, ['scripts/check-packages.mjs', ...extra]))
 } else {
   process.exit(run(pnpm[0], [...pnpm.slice(1), '--filter', '@mua-sts/benchmarks', 'run', 'bench', ...extra]))
 }

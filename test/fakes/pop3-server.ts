@@ -14,8 +14,11 @@ export type FakeMessage = { readonly body: string | Buffer; readonly uid?: strin
 export type FakeAccount = { readonly user: string; readonly pass?: string; readonly token?: string }
 export type FakeCommand = { readonly connection: number; readonly phase: Phase; readonly verb: string; readonly line: string }
 export type ByteLogEntry = { readonly connection: number; readonly phase: Phase; readonly bytes: Buffer }
-/** Raw bytes to write (CRLF included), 'hang' (never answer), 'close', or undefined for default behaviour. */
-export type FakeReply = string | Buffer | 'hang' | 'close' | undefined
+/**
+ * Raw bytes to write (CRLF included); a list of chunks written one event-loop turn apart; 'hang' (never
+ * answer); 'close'; or undefined for the default behaviour.
+ */
+export type FakeReply = string | Buffer | readonly (string | Buffer)[] | 'hang' | 'close' | undefined
 
 export type FakePop3Script = {
   readonly mode: 'implicit' | 'starttls'
@@ -186,6 +189,7 @@ class Connection {
         target.write(bytes.subarray(i, i + Math.max(1, size)))
         if (size < bytes.length) await tick()
       }
+      await tick() // separate writes stay separate segments
     })
   }
 
@@ -207,8 +211,9 @@ class Connection {
     const hang = this.w.script.hang
     const reply = scripted ?? (Array.isArray(hang) && hang.includes(verb) ? undefined : this.#respond(phase, cmd))
     if (reply === undefined) return
-    this.#send(reply, via)
-    if (verb === 'STLS' && phase === 'plain' && asBuffer(reply).subarray(0, 3).toString() === '+OK') {
+    const chunks = Array.isArray(reply) ? reply : [reply as string | Buffer]
+    for (const chunk of chunks) this.#send(chunk, via)
+    if (verb === 'STLS' && phase === 'plain' && asBuffer(chunks[0] ?? '').subarray(0, 3).toString() === '+OK') {
       this.#phase = 'await-tls' // RFC 2595 §4: the next client byte must start the TLS handshake
     }
     if (verb === 'QUIT') this.#close()

@@ -8,7 +8,7 @@ import {
   type DiscoverOptions,
   type DiscoveryFetch,
   discover,
-} from '../../packages/setup/src/discover/index.js'
+} from '@mua-sts/setup'
 import { requireOrSkip } from '../support/availability.js'
 import { startUnbound, type UnboundHandle, unboundAvailable } from '../support/unbound.js'
 

@@ -5,7 +5,7 @@ import {
   type DiscoveryFetch,
   DiscoverySchema,
   discover,
-} from '../../packages/setup/src/discover/index.js'
+} from '@mua-sts/setup'
 import { dnsZone, srv } from '../fakes/dns-zone.js'
 
 // No document source answers, so only SRV (and guesses, switched off where they would blur) count.

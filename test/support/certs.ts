@@ -2,7 +2,7 @@
 // Every leaf is issued through `openssl ca` so that validity dates can be set (expired leaves).
 import { execFileSync } from 'node:child_process'
 import { createHash, X509Certificate } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -87,6 +87,8 @@ function issue(
 /** Generates a fresh test PKI in a temporary directory (about 150 ms). */
 export function generateTestPki(): TestPki {
   const dir = mkdtempSync(join(tmpdir(), 'mua-sts-pki-'))
+  // Keys live only as long as the process that made them.
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
   const ca = makeCa(dir, 'ca', 'mua-sts Test CA')
   const other = makeCa(dir, 'other', 'mua-sts Untrusted CA')
   const good = issue(dir, 'ca', 'good')

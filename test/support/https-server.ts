@@ -6,8 +6,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo, LookupFunction } from 'node:net'
-import type { DiscoveryFetch } from '../../packages/setup/src/discover/index.js'
-import { httpsFetch } from '../../packages/setup/src/discover/index.js'
+import type { DiscoveryFetch } from '@mua-sts/setup'
+import { httpsFetch } from '@mua-sts/setup'
 
 export type Responder = (req: IncomingMessage, res: ServerResponse) => void
 /** A fixed response, or a function for streaming and redirects. */

@@ -74,19 +74,19 @@ export class Pop3Client {
    * @throws Pop3Error INVALID_OPTION, GATE_NOT_PASSED (tripwire; nothing sent), COMMAND_FAILED
    *   (wrong credentials; the session stays usable for another attempt), PROTOCOL, TIMEOUT, CLOSED.
    */
-  login(credentials: Pop3Credentials): Promise<void> {
+  async login(credentials: Pop3Credentials): Promise<void> {
     return this.#exclusive(() => authenticate(this.#session, credentials))
   }
 
   /** `STAT`: message count and maildrop size. Does I/O. @throws Pop3Error */
-  stat(): Promise<Pop3Stat> {
+  async stat(): Promise<Pop3Stat> {
     return this.#exclusive(() => cmd.stat(this.#session))
   }
 
   /** `LIST` (all messages) or `LIST n`. Does I/O. @throws Pop3Error (COMMAND_FAILED for no such message) */
   list(): Promise<Pop3ListEntry[]>
   list(id: number): Promise<Pop3ListEntry>
-  list(id?: number): Promise<Pop3ListEntry[] | Pop3ListEntry> {
+  async list(id?: number): Promise<Pop3ListEntry[] | Pop3ListEntry> {
     if (id === undefined) return this.#exclusive(() => cmd.list(this.#session))
     const n = cmd.messageNumber(id, 'Pop3Client.list id')
     return this.#exclusive(() => cmd.listOne(this.#session, n))
@@ -95,7 +95,7 @@ export class Pop3Client {
   /** `UIDL` (all messages) or `UIDL n`. Does I/O. @throws Pop3Error */
   uidl(): Promise<Pop3UidEntry[]>
   uidl(id: number): Promise<Pop3UidEntry>
-  uidl(id?: number): Promise<Pop3UidEntry[] | Pop3UidEntry> {
+  async uidl(id?: number): Promise<Pop3UidEntry[] | Pop3UidEntry> {
     if (id === undefined) return this.#exclusive(() => cmd.uidl(this.#session))
     const n = cmd.messageNumber(id, 'Pop3Client.uidl id')
     return this.#exclusive(() => cmd.uidlOne(this.#session, n))
@@ -115,7 +115,7 @@ export class Pop3Client {
   }
 
   /** `TOP n lines`: headers plus the first `lines` body lines, exact bytes. Does I/O. @throws Pop3Error */
-  top(id: number, lines: number, options: { maxBytes?: number } = {}): Promise<Buffer> {
+  async top(id: number, lines: number, options: { maxBytes?: number } = {}): Promise<Buffer> {
     const n = cmd.messageNumber(id, 'Pop3Client.top id')
     const k = cmd.lineCount(lines, 'Pop3Client.top lines')
     const max = cmd.byteLimit(options.maxBytes ?? this.#session.options.limits.maxMessageBytes, 'Pop3Client.top maxBytes')
@@ -123,18 +123,18 @@ export class Pop3Client {
   }
 
   /** `DELE n`: marks a message; the server removes it only after a successful {@link quit}. @throws Pop3Error */
-  dele(id: number): Promise<void> {
+  async dele(id: number): Promise<void> {
     const n = cmd.messageNumber(id, 'Pop3Client.dele id')
     return this.#exclusive(() => cmd.simple(this.#session, `DELE ${n}`, 'DELE'))
   }
 
   /** `RSET`: unmarks all messages marked for deletion. Does I/O. @throws Pop3Error */
-  rset(): Promise<void> {
+  async rset(): Promise<void> {
     return this.#exclusive(() => cmd.simple(this.#session, 'RSET', 'RSET'))
   }
 
   /** `NOOP`. Does I/O. @throws Pop3Error */
-  noop(): Promise<void> {
+  async noop(): Promise<void> {
     return this.#exclusive(() => cmd.simple(this.#session, 'NOOP', 'NOOP'))
   }
 
@@ -142,7 +142,7 @@ export class Pop3Client {
    * `QUIT`: applies deletions (RFC 1939 §6) and closes with TLS close_notify. Does I/O.
    * @throws Pop3Error COMMAND_FAILED if the server could not remove every marked message.
    */
-  quit(): Promise<void> {
+  async quit(): Promise<void> {
     return this.#exclusive(() => cmd.quit(this.#session))
   }
 

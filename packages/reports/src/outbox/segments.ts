@@ -9,10 +9,13 @@ import {
   closeSync,
   constants,
   fsyncSync,
+  linkSync,
   mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
+  renameSync,
+  rmSync,
   writeSync,
 } from 'node:fs'
 import { join } from 'node:path'
@@ -62,46 +65,46 @@ function isErrno(error: unknown, code: string): boolean {
 }
 export { isErrno }
 
+function readId(path: string): string | undefined {
+  try {
+    const id = readFileSync(path, 'utf8').trim()
+    return ID_RE.test(id) ? id : undefined
+  } catch (error) {
+    if (isErrno(error, 'ENOENT')) return undefined
+    throw error
+  }
+}
+
 /**
- * Creates the directory (0700: reports name hosts and account refs) and returns the outbox id, creating it
- * with O_EXCL when absent so concurrent first starts agree on one id. Does I/O.
+ * Creates the directory (0700: reports name hosts and account refs) and returns the outbox id. The id file
+ * is written to a temporary name and hard-linked into place, so it appears atomically with its content and
+ * concurrent first starts agree on one id. Does I/O.
  */
 export function ensureOutboxDir(dir: string): string {
   mkdirSync(dir, { recursive: true, mode: 0o700 })
   const path = join(dir, ID_FILE)
-  for (let attempt = 0; attempt < 50; attempt++) {
-    try {
-      const id = readFileSync(path, 'utf8').trim()
-      if (ID_RE.test(id)) return id
-      // Empty or partial: another process is between create and write, or crashed there. Wait briefly.
-      if (attempt < 49) {
-        sleepSync(2)
-        continue
-      }
-      throw new Error(`${path} does not hold an outbox id`)
-    } catch (error) {
-      if (!isErrno(error, 'ENOENT')) throw error
-    }
-    try {
-      const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600)
-      try {
-        const id = randomBytes(16).toString('hex')
-        writeSync(fd, `${id}\n`)
-        fsyncSync(fd)
-        fsyncDir(dir)
-        return id
-      } finally {
-        closeSync(fd)
-      }
-    } catch (error) {
-      if (!isErrno(error, 'EEXIST')) throw error
-    }
+  const existing = readId(path)
+  if (existing !== undefined) return existing
+  const tmp = join(dir, `.${ID_FILE}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600)
+  try {
+    writeSync(fd, `${randomBytes(16).toString('hex')}\n`)
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
   }
-  throw new Error(`could not create or read ${path}`)
-}
-
-const sleepCell = new Int32Array(new SharedArrayBuffer(4))
-/** Blocks the thread for `ms` (only used for a racing first start, a few ms at most). */
-export function sleepSync(ms: number): void {
-  Atomics.wait(sleepCell, 0, 0, ms)
+  try {
+    linkSync(tmp, path)
+  } catch (error) {
+    if (!isErrno(error, 'EEXIST')) throw error
+    // Someone else won the race (fine), or the file holds garbage: replace it. A changed id only makes
+    // delivery start again from the beginning (at-least-once), it never skips a record.
+    if (readId(path) === undefined) renameSync(tmp, path)
+  } finally {
+    rmSync(tmp, { force: true })
+  }
+  fsyncDir(dir)
+  const id = readId(path)
+  if (id === undefined) throw new Error(`${path} does not hold an outbox id`)
+  return id
 }

@@ -1,3 +1,4 @@
+/// <reference path="./dns-packet.d.ts" />
 // A raw DNS client for one job: ask a validating resolver the app trusts, and read its AD bit.
 // node:dns (c-ares) neither sets the DO bit nor exposes AD, so DNSSEC status is invisible to it.
 //

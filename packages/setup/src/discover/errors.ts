@@ -1,6 +1,7 @@
 // Two vocabularies (house style H10): thrown errors for misuse and caller aborts, and per-source
 // issues carried as data in the Discovery result, because one failing source must never hide the
-// others. The thrown class is local on purpose: the lead folds it into @mua-sts/core's error table.
+// others. DiscoverError is an SdkError (same brand and codes table) narrowed to the codes discover() throws.
+import { SdkError } from '@mua-sts/core'
 
 /** Codes `discover()` may throw. Everything else a source runs into becomes a `SourceIssue`. */
 export const DiscoverErrorCode = {
@@ -10,20 +11,8 @@ export const DiscoverErrorCode = {
 export type DiscoverErrorCode = (typeof DiscoverErrorCode)[keyof typeof DiscoverErrorCode]
 
 /** Thrown by `discover()` for invalid options or email addresses, and when the caller aborts. */
-export class DiscoverError extends Error {
-  readonly code: DiscoverErrorCode
-  /** Structured detail, never secrets (the email address is not included). */
-  readonly details: Readonly<Record<string, unknown>> | undefined
-  constructor(
-    code: DiscoverErrorCode,
-    message: string,
-    options?: { cause?: unknown; details?: Record<string, unknown> },
-  ) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
-    this.name = 'DiscoverError'
-    this.code = code
-    this.details = options?.details
-  }
+export class DiscoverError extends SdkError {
+  declare readonly code: DiscoverErrorCode
 }
 
 /**

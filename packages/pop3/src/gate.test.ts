@@ -1,0 +1,137 @@
+// The policy gate and the tripwire behind it. Byte-log assertions plus guard-removal contrasts.
+import { once } from 'node:events'
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  DEFAULT_CAPA_AFTER_TLS,
+  FAKE_PASS,
+  FAKE_USER,
+  type FakePop3Server,
+  startFakePop3,
+} from '../../../test/fakes/pop3-server.js'
+import { connectWithGuardsRemovedForTests } from './client.js'
+import { assertGatePassed } from './gate.js'
+import { isPop3Error, Pop3Client, Pop3ErrorCode } from './index.js'
+
+const servers: FakePop3Server[] = []
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()))
+})
+
+async function serve(mode: 'implicit' | 'starttls', reply?: Parameters<typeof startFakePop3>[0]['reply']) {
+  const server = await startFakePop3({ mode, ...(reply === undefined ? {} : { reply }) })
+  servers.push(server)
+  return server
+}
+
+class PolicyRefusal extends Error {
+  readonly code = 'MUASTS_ERR_COMMITMENT_VIOLATED'
+}
+
+describe.each(['implicit', 'starttls'] as const)('gate refusal over %s', (mode) => {
+  it('rejects with exactly the gate error and sends nothing after the post-TLS CAPA', async () => {
+    const server = await serve(mode)
+    const refusal = new PolicyRefusal('tls12 latch not met')
+    const error = await Pop3Client.connect({
+      ...server.clientEndpoint(),
+      gate: async () => {
+        throw refusal
+      },
+    }).catch((e: unknown) => e)
+    expect(error).toBe(refusal)
+    await server.connectionsClosed()
+    expect(server.commands.at(-1)).toMatchObject({ phase: 'tls', verb: 'CAPA' })
+    expect(server.commands.some((c) => c.verb === 'QUIT')).toBe(false)
+    expect(server.sawCredentials()).toBe(false)
+  })
+
+  it('treats a gate that throws synchronously as a refusal', async () => {
+    const server = await serve(mode)
+    const refusal = new PolicyRefusal('sync')
+    const gate = (() => {
+      throw refusal
+    }) as unknown as () => Promise<void>
+    await expect(Pop3Client.connect({ ...server.clientEndpoint(), gate })).rejects.toBe(refusal)
+    await server.connectionsClosed()
+    expect(server.sawCredentials()).toBe(false)
+  })
+
+  it('contrast: ignoring the refusal lets the credentials through', async () => {
+    const server = await serve(mode)
+    const client = await connectWithGuardsRemovedForTests(
+      {
+        ...server.clientEndpoint(),
+        gate: async () => {
+          throw new PolicyRefusal('ignored')
+        },
+      },
+      { ignoreGateRefusal: true },
+    )
+    await client.login({ user: FAKE_USER, pass: FAKE_PASS })
+    expect(server.sawCredentials()).toBe(true)
+    await client.quit()
+  })
+})
+
+describe('gate edge cases', () => {
+  it('times out a gate that never settles, without sending credentials', async () => {
+    const server = await serve('implicit')
+    const error = await Pop3Client.connect({
+      ...server.clientEndpoint(),
+      timeouts: { gateMs: 200 },
+      gate: () => new Promise<void>(() => {}),
+    }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: Pop3ErrorCode.Timeout, step: 'gate', anomaly: undefined })
+    await server.connectionsClosed()
+    expect(server.sawCredentials()).toBe(false)
+  })
+
+  it('fails with PROTOCOL when the server speaks out of turn while the gate runs', async () => {
+    const capa = `+OK\r\n${DEFAULT_CAPA_AFTER_TLS.map((c) => `${c}\r\n`).join('')}.\r\n`
+    const server = await serve('implicit', (cmd) => (cmd.verb === 'CAPA' ? [capa, '+OK surprise\r\n'] : undefined))
+    const error = await Pop3Client.connect({
+      ...server.clientEndpoint(),
+      gate: async (ctx) => {
+        if (ctx.socket.readableLength === 0) await once(ctx.socket, 'data')
+      },
+    }).catch((e: unknown) => e)
+    expect(isPop3Error(error, Pop3ErrorCode.Protocol)).toBe(true)
+    await server.connectionsClosed()
+    expect(server.sawCredentials()).toBe(false)
+  })
+})
+
+describe('tripwire', () => {
+  it('refuses to send credentials on a connection whose gate never ran', async () => {
+    const server = await serve('implicit')
+    const client = await connectWithGuardsRemovedForTests({ ...server.clientEndpoint(), gate: async () => {} }, { skipGate: true })
+    for (const credentials of [
+      { user: FAKE_USER, pass: FAKE_PASS },
+      { user: FAKE_USER, pass: FAKE_PASS, mechanism: 'USER' as const },
+      { user: FAKE_USER, accessToken: 'token' },
+    ]) {
+      await expect(client.login(credentials)).rejects.toMatchObject({ code: Pop3ErrorCode.GateNotPassed })
+    }
+    client.close()
+    await server.connectionsClosed()
+    expect(server.sawCredentials()).toBe(false)
+  })
+
+  it('contrast: without the tripwire, the ungated connection sends the password', async () => {
+    const server = await serve('implicit')
+    const client = await connectWithGuardsRemovedForTests(
+      { ...server.clientEndpoint(), gate: async () => {} },
+      { skipGate: true, skipTripwire: true },
+    )
+    await client.login({ user: FAKE_USER, pass: FAKE_PASS })
+    expect(server.sawCredentials()).toBe(true)
+    await client.quit()
+  })
+
+  it('accepts only TLS sockets that passed the gate', async () => {
+    const { Socket } = await import('node:net')
+    const { TLSSocket } = await import('node:tls')
+    for (const candidate of [undefined, {}, new Socket(), new TLSSocket(new Socket())]) {
+      expect(() => assertGatePassed(candidate)).toThrow(expect.objectContaining({ code: Pop3ErrorCode.GateNotPassed }))
+    }
+  })
+})

@@ -1,0 +1,72 @@
+// Opening the connection: TCP first, then the TLS handshake with the guard's options only. The two
+// steps are separate so that "nothing listens on that port" stays a connection error while anything
+// that goes wrong inside TLS becomes an observation the guard evaluates and reports.
+import { connect as connectTcp, type Socket } from 'node:net'
+import { connect as connectTls, type TLSSocket } from 'node:tls'
+import { ErrorCode, SdkError } from '@mua-sts/core'
+import type { TlsParams } from '@mua-sts/transport'
+
+const ignore = (): void => {}
+
+/** TCP connection to the committed endpoint. Does I/O. @throws SdkError _CONNECTION / _TIMEOUT */
+export function openTcp(host: string, port: number, timeoutMs: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connectTcp({ host, port })
+    const timer = setTimeout(() => {
+      socket.destroy()
+      reject(new SdkError(ErrorCode.Timeout, `connecting to ${host}:${port} timed out after ${timeoutMs} ms`))
+    }, timeoutMs)
+    socket.once('connect', () => {
+      clearTimeout(timer)
+      socket.off('error', onError)
+      resolve(socket)
+    })
+    const onError = (e: NodeJS.ErrnoException): void => {
+      clearTimeout(timer)
+      reject(
+        new SdkError(ErrorCode.Connection, `connecting to ${host}:${port} failed (${e.code ?? e.message})`, {
+          cause: e,
+        }),
+      )
+    }
+    socket.once('error', onError)
+  })
+}
+
+export type HandshakeOutcome =
+  | { readonly ok: true; readonly socket: TLSSocket }
+  /** The handshake did not complete; `error` carries Node's/OpenSSL's code for observeHandshakeFailure. */
+  | { readonly ok: false; readonly error: unknown }
+
+/**
+ * TLS client handshake over an open TCP socket, with exactly the guard's options (`params.options`:
+ * minVersion, CA, rejectUnauthorized, RFC 7817 checkServerIdentity; never a `session`). Does I/O.
+ * On failure both sockets are destroyed. @throws SdkError MUASTS_ERR_TIMEOUT
+ */
+export function handshake(plain: Socket, params: TlsParams, timeoutMs: number): Promise<HandshakeOutcome> {
+  return new Promise((resolve, reject) => {
+    // Errors of the wrapped socket surface on the TLS socket; this keeps a stray one from crashing.
+    plain.on('error', ignore)
+    const socket = connectTls({ ...params.options, socket: plain })
+    const settle = (outcome: HandshakeOutcome | SdkError): void => {
+      clearTimeout(timer)
+      socket.off('secureConnect', onSecure)
+      socket.off('error', onError)
+      if (outcome instanceof SdkError || !outcome.ok) {
+        socket.on('error', ignore)
+        socket.destroy()
+        plain.destroy()
+      }
+      if (outcome instanceof SdkError) reject(outcome)
+      else resolve(outcome)
+    }
+    const onSecure = (): void => settle({ ok: true, socket })
+    const onError = (error: unknown): void => settle({ ok: false, error })
+    const timer = setTimeout(
+      () => settle(new SdkError(ErrorCode.Timeout, `TLS handshake did not finish within ${timeoutMs} ms`)),
+      timeoutMs,
+    )
+    socket.once('secureConnect', onSecure)
+    socket.once('error', onError)
+  })
+}

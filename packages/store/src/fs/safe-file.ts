@@ -1,0 +1,120 @@
+// File primitives with the properties the store relies on:
+//   - reads never follow a symlink (an attacker-planted link could point the store at any file), never
+//     block on a FIFO, and never load more than a cap (a huge file fails before it is read);
+//   - writes are atomic and durable: temp file, fsync, rename, fsync of the directory, so a crash at any
+//     point leaves either the old or the new file, never a torn one (rename(2) is atomic on POSIX).
+import { constants, type Stats } from 'node:fs'
+import { lstat, open, rename, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { corrupt, errnoOf, io } from '../store-errors.js'
+
+// O_NOFOLLOW / O_NONBLOCK do not exist on Windows; there the lstat check below is the guard.
+const READ_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0)
+
+function refuseNonFile(st: Stats, name: string): void {
+  if (st.isSymbolicLink()) throw corrupt('a symlink is in place of a store file', { file: name })
+  if (!st.isFile()) throw corrupt('a store file is not a regular file', { file: name })
+}
+
+/**
+ * Reads `dir/name` whole, or returns undefined if it does not exist. Does I/O. Throws
+ * MUASTS_ERR_STORE_CORRUPT for a symlink, a non-regular file or a file larger than `maxBytes` (checked
+ * before reading, and again while reading in case it grows), MUASTS_ERR_STORE_IO for other failures.
+ */
+export async function readCapped(dir: string, name: string, maxBytes: number): Promise<Buffer | undefined> {
+  const path = join(dir, name)
+  let handle: Awaited<ReturnType<typeof open>>
+  try {
+    refuseNonFile(await lstat(path), name)
+    handle = await open(path, READ_FLAGS)
+  } catch (error) {
+    const errno = errnoOf(error)
+    if (errno === 'ENOENT') return undefined
+    if (errno === 'ELOOP') throw corrupt('a symlink is in place of a store file', { file: name })
+    if (errno === undefined) throw error
+    throw io('read', error, { file: name })
+  }
+  try {
+    const st = await handle.stat()
+    refuseNonFile(st, name)
+    if (st.size > maxBytes) throw corrupt('store file exceeds the size limit', { file: name, maxBytes })
+    const buf = Buffer.alloc(st.size + 1)
+    let total = 0
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, total, buf.length - total, total)
+      if (bytesRead === 0) break
+      total += bytesRead
+      if (total === buf.length) throw corrupt('store file grew past the size limit while read', { file: name })
+    }
+    return buf.subarray(0, total)
+  } catch (error) {
+    if (errnoOf(error) === undefined) throw error
+    throw io('read', error, { file: name })
+  } finally {
+    await handle.close()
+  }
+}
+
+/**
+ * Atomically replaces `dir/name` with `bytes` (mode 0600). Does I/O. `beforeCommit` runs after the data
+ * is durable and immediately before the rename (the store checks that it still holds its lock there).
+ * Throws MUASTS_ERR_STORE_IO; on any failure the old file is untouched and the temp file removed.
+ */
+export async function writeAtomic(
+  dir: string,
+  name: string,
+  bytes: Uint8Array,
+  beforeCommit: () => Promise<void> = async () => {},
+): Promise<void> {
+  // One fixed temp name per target is safe because all writers hold the store lock; a leftover from a
+  // crashed writer is removed first, and 'wx' (O_EXCL) never follows a symlink planted there.
+  const tmp = join(dir, `.${name}.tmp`)
+  try {
+    await rm(tmp, { force: true })
+    const handle = await open(tmp, 'wx', 0o600)
+    try {
+      await handle.writeFile(bytes)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    await beforeCommit()
+    await rename(tmp, join(dir, name))
+  } catch (error) {
+    await rm(tmp, { force: true }).catch(() => {})
+    if (errnoOf(error) === undefined) throw error
+    throw io('write', error, { file: name })
+  }
+  await syncDir(dir)
+}
+
+/** fsyncs a directory so that a rename in it survives power loss. No-op where directories cannot be opened. */
+export async function syncDir(dir: string): Promise<void> {
+  if (process.platform === 'win32') return // NTFS journals the rename; directories cannot be fsynced there.
+  try {
+    const handle = await open(dir, constants.O_RDONLY | (constants.O_DIRECTORY ?? 0))
+    try {
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+  } catch (error) {
+    throw io('fsync directory', error)
+  }
+}
+
+/** Stat identity used by the read cache: any rewrite (rename or in-place) changes it. */
+export type FileIdentity = string
+
+/** lstat-based identity of `dir/name`, undefined if missing. Throws MUASTS_ERR_STORE_CORRUPT for a symlink. */
+export async function identityOf(dir: string, name: string): Promise<FileIdentity | undefined> {
+  try {
+    const st = await lstat(join(dir, name), { bigint: true })
+    if (st.isSymbolicLink()) throw corrupt('a symlink is in place of a store file', { file: name })
+    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`
+  } catch (error) {
+    if (errnoOf(error) === 'ENOENT') return undefined
+    if (errnoOf(error) === undefined) throw error
+    throw io('stat', error, { file: name })
+  }
+}
