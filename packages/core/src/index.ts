@@ -88,6 +88,7 @@ export {
   type TlsCertDirective,
   type TlsVersionDirective,
 } from './model/tags.js'
+export { parseOptions } from './options.js'
 export {
   buildInBand,
   type ClientIdentity,

@@ -19,6 +19,8 @@ export function openTcp(host: string, port: number, timeoutMs: number): Promise<
     socket.once('connect', () => {
       clearTimeout(timer)
       socket.off('error', onError)
+      // Readers attach their own handlers next; this one only keeps a stray error from crashing.
+      socket.on('error', ignore)
       resolve(socket)
     })
     const onError = (e: NodeJS.ErrnoException): void => {
@@ -60,7 +62,11 @@ export function handshake(plain: Socket, params: TlsParams, timeoutMs: number): 
       if (outcome instanceof SdkError) reject(outcome)
       else resolve(outcome)
     }
-    const onSecure = (): void => settle({ ok: true, socket })
+    const onSecure = (): void => {
+      // nodemailer attaches its handlers when it takes the socket over; until then, do not crash.
+      socket.on('error', ignore)
+      settle({ ok: true, socket })
+    }
     const onError = (error: unknown): void => settle({ ok: false, error })
     const timer = setTimeout(
       () => settle(new SdkError(ErrorCode.Timeout, `TLS handshake did not finish within ${timeoutMs} ms`)),

@@ -1,6 +1,6 @@
 // Options every guarded client shares, validated eagerly (house style H15).
 
-import { AccountRefSchema, type CommitmentStore, ErrorCode, SdkError } from '@mua-sts/core'
+import { AccountRefSchema, type CommitmentStore } from '@mua-sts/core'
 import type { ReportDispatcher } from '@mua-sts/reports'
 import * as z from 'zod'
 
@@ -36,15 +36,3 @@ export const GuardOptionsSchema = z.strictObject({
   timeoutMs: z.number().int().min(100).max(600_000).optional(),
 })
 export type GuardOptions = z.infer<typeof GuardOptionsSchema>
-
-/** Parses options or throws MUASTS_ERR_INVALID_OPTION naming the first bad path. */
-export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
-  const r = schema.safeParse(input)
-  if (r.success) return r.data
-  const issue = r.error.issues[0]
-  const path = issue?.path.length ? issue.path.join('.') : '(root)'
-  throw new SdkError(ErrorCode.InvalidOption, `${what} options.${path}: ${issue?.message ?? 'invalid'}`, {
-    cause: r.error,
-    details: { issues: r.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })) },
-  })
-}

@@ -14,6 +14,7 @@ import {
   inBandAllowed,
   isSdkError,
   type Observation,
+  parseOptions,
   type Report,
   SdkError,
   type Service,
@@ -21,7 +22,7 @@ import {
   type Violation,
   type ViolationCode,
 } from '@mua-sts/core'
-import { type GuardOptions, GuardOptionsSchema, parseOptions } from './guard-options.js'
+import { type GuardOptions, GuardOptionsSchema } from './guard-options.js'
 import { createTlsParams, type TlsParams } from './tls-params.js'
 import { markPassed } from './tripwire.js'
 import { SDK_VERSION } from './version.js'

@@ -1,7 +1,10 @@
 // @mua-sts/transport: the shared TLS gate used by the IMAP, SMTP, POP3 guards and the setup prober.
+
+// Re-exported for adapters that import their option helper next to GuardOptionsSchema.
+export { parseOptions } from '@mua-sts/core'
 export { cipherBits } from './cipher-bits.js'
 export { type CheckResult, Guard } from './guard.js'
-export { type GuardOptions, GuardOptionsSchema, parseOptions } from './guard-options.js'
+export { type GuardOptions, GuardOptionsSchema } from './guard-options.js'
 export { observeHandshakeFailure, observePreTls, observeSecureSocket, type SessionFacts } from './observe.js'
 export {
   createTlsParams,

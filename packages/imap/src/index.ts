@@ -1,0 +1,8 @@
+// @mua-sts/imap: imapflow sessions checked against the account's commitment before any credential.
+export { connectImap } from './connect.js'
+export type { GuardedImap } from './guarded-client.js'
+export {
+  type ImapConnectOptions,
+  ImapConnectOptionsSchema,
+  SDK_OWNED_OPTIONS,
+} from './options.js'
