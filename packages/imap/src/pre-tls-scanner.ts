@@ -120,7 +120,7 @@ export class PreTlsScanner {
       const line = this.#buffer.slice(0, end).replace(/\r$/, '')
       this.#buffer = this.#buffer.slice(end + 1)
       this.#line(line, found)
-      if (this.#starttlsReply === 'OK') {
+      if (this.#upgradeAgreed()) {
         this.#bytesAfterReply = this.#buffer.length
         if (this.#buffer.length > 0) this.#add('bytes_after_starttls', found)
         this.#buffer = ''
@@ -134,6 +134,11 @@ export class PreTlsScanner {
       return { anomalies: found, protocolError: `pre-TLS line longer than ${MAX_PRE_TLS_LINE} octets` }
     }
     return { anomalies: found }
+  }
+
+  // A method rather than an inline comparison: #line() changes the field behind TypeScript's narrowing.
+  #upgradeAgreed(): boolean {
+    return this.#starttlsReply === 'OK'
   }
 
   #add(a: Anomaly, out: Anomaly[]): void {

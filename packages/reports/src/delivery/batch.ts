@@ -109,7 +109,7 @@ function collectSegment(c: Collector, path: string, seq: number, from: number, l
         const size = line.end - line.start
         const full = c.records >= limits.maxReports || (c.records > 0 && c.bytes + size > limits.maxBytes)
         if (full) {
-          lines.return(undefined as never)
+          lines.return({ end, incompleteBytes: 0 })
           finishRange(c, seq, start, end)
           return false
         }

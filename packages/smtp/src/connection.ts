@@ -1,0 +1,103 @@
+// nodemailer's SMTPConnection, used only over a TLS socket the SDK opened and completed itself. It
+// never opens, upgrades or chooses anything: `connection` + `secured` hand it the finished session
+// (integration notes §2.2), and `ignoreTLS` keeps it from ever sending STARTTLS inside TLS.
+import type { TLSSocket } from 'node:tls'
+import { ErrorCode, SdkError } from '@mua-sts/core'
+import SMTPConnection, { type SMTPConnectionCustomAuthHandler } from 'nodemailer/lib/smtp-connection'
+import type { ExternalLogger } from 'nodemailer/lib/shared'
+
+/** The customAuth method name under which the guard runs CLIENT and the SASL exchange (guard-step.ts). */
+export const GUARD_STEP = 'X-MUASTS-GUARDED-AUTH'
+
+/**
+ * After our own STARTTLS there is no second greeting (RFC 3207 §4.2: the client speaks next, with
+ * EHLO), but nodemailer's session starts by waiting for one. This locally generated line satisfies
+ * that state machine; it is never a byte the server sent, and nodemailer's first command on the TLS
+ * socket is then the EHLO that RFC 3207 requires.
+ */
+export const LOCAL_GREETING = Buffer.from('220 mua-sts: STARTTLS complete, continuing over TLS\r\n')
+
+export type ConnectionSettings = {
+  readonly host: string
+  readonly port: number
+  readonly name: string
+  readonly logger: ExternalLogger | boolean
+  readonly debug: boolean
+  readonly timeoutMs: number
+  readonly guardStep: SMTPConnectionCustomAuthHandler
+}
+
+const ignore = (): void => {}
+
+/** Wraps a completed TLS session. Does no I/O until `connect()`. */
+export function createConnection(socket: TLSSocket, s: ConnectionSettings): SMTPConnection {
+  const conn = new SMTPConnection({
+    host: s.host,
+    port: s.port,
+    name: s.name,
+    logger: s.logger,
+    debug: s.debug,
+    connection: socket,
+    secure: true,
+    secured: true,
+    ignoreTLS: true,
+    requireTLS: false,
+    opportunisticTLS: false,
+    connectionTimeout: s.timeoutMs,
+    greetingTimeout: s.timeoutMs,
+    socketTimeout: Math.max(s.timeoutMs, 60_000),
+    customAuth: { [GUARD_STEP]: s.guardStep },
+  })
+  // Every operation listens for 'error' itself (see call()); this one keeps an error that arrives
+  // while nothing is in flight (an idle pooled session) from becoming an uncaught exception.
+  conn.on('error', ignore)
+  return conn
+}
+
+/**
+ * Runs one callback-style SMTPConnection operation as a promise that also settles when the
+ * connection reports an error or ends first (nodemailer then never calls the operation back).
+ */
+export function call<T>(
+  conn: SMTPConnection,
+  start: (done: (err: Error | null | undefined, value?: T) => void) => void,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let settled = false
+    const finish = (err: Error | null | undefined, value?: T): void => {
+      if (settled) return
+      settled = true
+      conn.off('error', onError)
+      conn.off('end', onEnd)
+      if (err) reject(err)
+      else resolve(value as T)
+    }
+    const onError = (e: Error): void => finish(e)
+    const onEnd = (): void => finish(new SdkError(ErrorCode.Connection, 'SMTP connection closed'))
+    conn.once('error', onError)
+    conn.once('end', onEnd)
+    start(finish)
+  })
+}
+
+const CODE_OF: Readonly<Record<string, ErrorCode>> = {
+  ETIMEDOUT: ErrorCode.Timeout,
+  EAUTH: ErrorCode.AuthFailed,
+  EPROTOCOL: ErrorCode.Protocol,
+}
+
+/** Turns a nodemailer error from the session set-up into an SdkError (the original is the cause). */
+export function fromNodemailer(error: unknown, step: string): SdkError {
+  if (error instanceof SdkError) return error
+  const e = error as { code?: unknown; message?: unknown }
+  const code = CODE_OF[String(e.code)] ?? ErrorCode.Connection
+  const message = String(e.message ?? error)
+    .replace(/[^\x20-\x7e]/g, '?')
+    .slice(0, 200)
+  return new SdkError(code, `SMTP ${step} failed: ${message}`, { cause: error })
+}
+
+/** The post-TLS EHLO reply as nodemailer received it: `lastServerResponse` when `connect` fires. */
+export function lastReply(conn: SMTPConnection): string {
+  return typeof conn.lastServerResponse === 'string' ? conn.lastServerResponse : ''
+}

@@ -1,0 +1,90 @@
+// The only commands the SDK writes between the post-TLS EHLO and MAIL FROM: DEEP's CLIENT (-04 §7.3)
+// and the SASL exchange. They run inside a nodemailer customAuth handler because that is nodemailer's
+// public hook for writing commands at that point of the session; nodemailer's own AUTH code never
+// runs. The tripwire sits right in front of the first credential byte (integration notes §8.1).
+import { ErrorCode, isSdkError, SdkError } from '@mua-sts/core'
+import { assertPassed } from '@mua-sts/transport'
+import type { SMTPConnectionCustomAuthContext } from 'nodemailer/lib/smtp-connection'
+import type { Logger } from 'nodemailer/lib/shared'
+import { clientAccepted } from './client-command.js'
+import type { SmtpAuth } from './options.js'
+import { authenticate, type Mechanism, type SendCommand } from './sasl.js'
+
+export type StepPlan =
+  /** The guard refused an authenticated server: send CLIENT … latch-fail=… and stop (no AUTH). */
+  | { readonly kind: 'report'; readonly clientLine: string }
+  /** The guard passed `socket`: send CLIENT if the server speaks DEEP/MSTS, then authenticate. */
+  | {
+      readonly kind: 'authenticate'
+      readonly clientLine: string | undefined
+      readonly socket: object
+      readonly mechanism: Mechanism
+      readonly auth: SmtpAuth
+    }
+
+/** Thrown inside the step after a latch-fail report; the caller rejects with the guard's own error. */
+const REPORTED = new SdkError(ErrorCode.CommitmentViolated, 'connection refused after an in-band report')
+
+export class GuardStep {
+  #plan: StepPlan | undefined
+  #failure: unknown
+  readonly #currentSocket: () => unknown
+  readonly #log: () => Logger
+
+  /** `currentSocket` reads the socket nodemailer writes to, so the tripwire checks that very object. */
+  constructor(currentSocket: () => unknown, log: () => Logger) {
+    this.#currentSocket = currentSocket
+    this.#log = log
+  }
+
+  /** Arms the step for exactly one run. */
+  arm(plan: StepPlan): void {
+    this.#plan = plan
+    this.#failure = undefined
+  }
+
+  /**
+   * Why the last run failed. nodemailer rewrites the code of any error a handler rejects with (to
+   * EAUTH), so the real error is kept here and the handler rejects with a plain placeholder.
+   */
+  failure(): unknown {
+    return this.#failure
+  }
+
+  /** The customAuth handler nodemailer calls from `login()`. */
+  readonly handler = (ctx: SMTPConnectionCustomAuthContext): Promise<void> =>
+    this.#run(ctx).catch((e: unknown) => {
+      this.#failure = e
+      throw new Error('guarded step did not complete')
+    })
+
+  async #run(ctx: SMTPConnectionCustomAuthContext): Promise<void> {
+    const plan = this.#plan
+    this.#plan = undefined
+    if (plan === undefined) throw new SdkError(ErrorCode.Internal, 'AUTH was requested outside the guarded step')
+    const send: SendCommand = async (line) => {
+      const r = await ctx.sendCommand(line)
+      return { status: r.status, text: r.text }
+    }
+    if (plan.clientLine !== undefined) await this.#client(send, plan.clientLine)
+    if (plan.kind === 'report') throw REPORTED
+    if (this.#currentSocket() !== plan.socket) {
+      throw new SdkError(ErrorCode.GuardBypassed, 'nodemailer is about to authenticate on a socket the guard did not check')
+    }
+    assertPassed(plan.socket, '@mua-sts/smtp AUTH')
+    await authenticate(send, plan.mechanism, plan.auth)
+  }
+
+  /** DEEP -04 §7.3: the server answers 250 or 501; neither, nor anything else, ends the session. */
+  async #client(send: SendCommand, line: string): Promise<void> {
+    const r = await send(line)
+    const log = this.#log()
+    if (clientAccepted(r.status)) log.debug({ tnx: 'mua-sts' }, 'CLIENT accepted (%s)', r.status)
+    else log.info({ tnx: 'mua-sts', status: r.status }, 'Server answered CLIENT with %s; continuing', r.status)
+  }
+}
+
+/** True when `error` is the placeholder for "in-band report sent, session ended on purpose". */
+export function isReported(error: unknown): boolean {
+  return error === REPORTED || (isSdkError(error) && error === REPORTED)
+}
