@@ -32,14 +32,34 @@ export type OutboxEvent =
       readonly bytes: number
     }
   /** A report over the record cap was stored without `observed`/`expected` (listed in `removed`). */
-  | { readonly type: 'record-trimmed'; readonly dir: string; readonly reportId: string; readonly removed: string[] }
+  | {
+      readonly type: 'record-trimmed'
+      readonly dir: string
+      readonly reportId: string
+      readonly removed: string[]
+    }
   /** The segment was dropped while this process was appending to it; the record was appended again. */
-  | { readonly type: 'append-retried'; readonly dir: string; readonly segment: number; readonly reportId: string }
-  | { readonly type: 'rotate-failed'; readonly dir: string; readonly segment: number; readonly error: unknown }
+  | {
+      readonly type: 'append-retried'
+      readonly dir: string
+      readonly segment: number
+      readonly reportId: string
+    }
+  | {
+      readonly type: 'rotate-failed'
+      readonly dir: string
+      readonly segment: number
+      readonly error: unknown
+    }
 
 /** Published on `mua-sts:delivery`. */
 export type DeliveryEvent =
-  | { readonly type: 'delivered'; readonly endpoint: string; readonly records: number; readonly entries: number }
+  | {
+      readonly type: 'delivered'
+      readonly endpoint: string
+      readonly records: number
+      readonly entries: number
+    }
   | {
       readonly type: 'attempt-failed'
       readonly endpoint: string

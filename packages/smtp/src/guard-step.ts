@@ -2,7 +2,7 @@
 // and the SASL exchange. They run inside a nodemailer customAuth handler because that is nodemailer's
 // public hook for writing commands at that point of the session; nodemailer's own AUTH code never
 // runs. The tripwire sits right in front of the first credential byte (integration notes §8.1).
-import { ErrorCode, isSdkError, SdkError } from '@mua-sts/core'
+import { ErrorCode, SdkError } from '@mua-sts/core'
 import { assertPassed } from '@mua-sts/transport'
 import type { SMTPConnectionCustomAuthContext } from 'nodemailer/lib/smtp-connection'
 import type { Logger } from 'nodemailer/lib/shared'
@@ -22,8 +22,12 @@ export type StepPlan =
       readonly auth: SmtpAuth
     }
 
-/** Thrown inside the step after a latch-fail report; the caller rejects with the guard's own error. */
-const REPORTED = new SdkError(ErrorCode.CommitmentViolated, 'connection refused after an in-band report')
+/** Ends the step after a latch-fail report; the caller then rejects with the guard's own error. */
+export class ReportedInBand extends Error {
+  constructor() {
+    super('in-band report sent; not authenticating')
+  }
+}
 
 export class GuardStep {
   #plan: StepPlan | undefined
@@ -67,7 +71,7 @@ export class GuardStep {
       return { status: r.status, text: r.text }
     }
     if (plan.clientLine !== undefined) await this.#client(send, plan.clientLine)
-    if (plan.kind === 'report') throw REPORTED
+    if (plan.kind === 'report') throw new ReportedInBand()
     if (this.#currentSocket() !== plan.socket) {
       throw new SdkError(ErrorCode.GuardBypassed, 'nodemailer is about to authenticate on a socket the guard did not check')
     }
@@ -82,9 +86,4 @@ export class GuardStep {
     if (clientAccepted(r.status)) log.debug({ tnx: 'mua-sts' }, 'CLIENT accepted (%s)', r.status)
     else log.info({ tnx: 'mua-sts', status: r.status }, 'Server answered CLIENT with %s; continuing', r.status)
   }
-}
-
-/** True when `error` is the placeholder for "in-band report sent, session ended on purpose". */
-export function isReported(error: unknown): boolean {
-  return error === REPORTED || (isSdkError(error) && error === REPORTED)
 }

@@ -157,7 +157,9 @@ export function collectBatch(
     if (!collectSegment(c, outbox.segmentPath(seq), seq, from, limits)) break
   }
   if (c.advance.size === 0) return undefined
-  const batchId = createHash('sha256').update(`${outbox.id}|${c.ranges.join(',')}`).digest('hex')
+  const batchId = createHash('sha256')
+    .update(`${outbox.id}|${c.ranges.join(',')}`)
+    .digest('hex')
   const body: DeliveryBatch | undefined =
     c.records === 0
       ? undefined

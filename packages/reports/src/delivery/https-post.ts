@@ -80,7 +80,8 @@ export function postJson(
         res.on('data', (chunk: Buffer) => {
           received += chunk.length
           // The answer is only a status; a collector that streams a body forever must not pin us.
-          if (received > MAX_RESPONSE_BYTES) req.destroy(new SdkError(ErrorCode.TooLarge, 'collector response too large'))
+          if (received > MAX_RESPONSE_BYTES)
+            req.destroy(new SdkError(ErrorCode.TooLarge, 'collector response too large'))
         })
         res.on('error', reject)
         res.on('end', () => resolve({ status: res.statusCode ?? 0 }))

@@ -10,6 +10,8 @@
 //   deleting process renames the file first (exactly one rename succeeds), then counts and announces what
 //   it drops on `mua-sts:outbox`. A process that was still appending to a segment being dropped notices
 //   after its fsync (the path no longer names its inode) and appends the record again to the newest one.
+
+import { randomBytes } from 'node:crypto'
 import {
   closeSync,
   constants,
@@ -24,7 +26,6 @@ import {
   statSync,
   writeSync,
 } from 'node:fs'
-import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { publishOutboxEvent } from '../channels.js'
 import { FRAME_PREFIX } from './frame.js'
@@ -191,7 +192,13 @@ function finishDrop(dir: string, path: string): void {
   const bytes = readFileSync(path)
   rmSync(path, { force: true })
   fsyncDir(dir)
-  publishOutboxEvent({ type: 'segment-dropped', dir, segment: seq, records: countFrames(bytes), bytes: bytes.length })
+  publishOutboxEvent({
+    type: 'segment-dropped',
+    dir,
+    segment: seq,
+    records: countFrames(bytes),
+    bytes: bytes.length,
+  })
 }
 
 /** Complete lines that start like a frame; a cheap count (no JSON parsing) for the drop announcement. */

@@ -23,7 +23,12 @@ export const JsonlOutboxOptionsSchema = z.strictObject({
   /** Directory of the outbox; created (0700) if missing. Processes sharing it must be on one local disk. */
   dir: z.string().min(1).max(4096),
   /** Rotate the active segment once it reaches this many bytes. */
-  maxSegmentBytes: z.number().int().min(4096).max(1024 * 1024 * 1024).optional(),
+  maxSegmentBytes: z
+    .number()
+    .int()
+    .min(4096)
+    .max(1024 * 1024 * 1024)
+    .optional(),
   /** Segments kept, the active one included; beyond it the oldest is dropped and announced. */
   maxSegments: z.number().int().min(2).max(100_000).optional(),
   /** Sink name in diagnostics. */
@@ -87,9 +92,13 @@ export class JsonlOutbox implements ReportSink {
   write(report: Report): void {
     const parsed = ReportSchema.safeParse(report)
     if (!parsed.success) {
-      throw new SdkError(ErrorCode.InvalidOption, 'JsonlOutbox.write: the report does not match ReportSchema', {
-        cause: parsed.error,
-      })
+      throw new SdkError(
+        ErrorCode.InvalidOption,
+        'JsonlOutbox.write: the report does not match ReportSchema',
+        {
+          cause: parsed.error,
+        },
+      )
     }
     const frame = this.#frameFor(parsed.data)
     try {

@@ -1,8 +1,8 @@
 // Splits a segment into physical lines with their byte offsets, in bounded memory. Offsets are what the
 // delivery cursor stores, so they are exact file positions: `end` is the offset just past the '\n'.
 import { readSync } from 'node:fs'
-import { decodeLine, MAX_RECORD_BYTES } from './frame.js'
 import type { Report } from '@mua-sts/core'
+import { decodeLine, MAX_RECORD_BYTES } from './frame.js'
 
 const CHUNK_BYTES = 64 * 1024
 
@@ -41,7 +41,11 @@ export function bytesReader(bytes: Uint8Array): ReadAt {
  * plus one chunk: a line without a newline for longer than that keeps only its last `maxLine` bytes,
  * which still contain any complete frame that ends it (frames are at most MAX_RECORD_BYTES).
  */
-export function* readLines(read: ReadAt, from: number, maxLine = MAX_RECORD_BYTES): Generator<RawLine, LinesTail> {
+export function* readLines(
+  read: ReadAt,
+  from: number,
+  maxLine = MAX_RECORD_BYTES,
+): Generator<RawLine, LinesTail> {
   const buf = Buffer.allocUnsafe(CHUNK_BYTES)
   let pos = from
   let lineStart = from

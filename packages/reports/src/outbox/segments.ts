@@ -63,6 +63,7 @@ export function fsyncDir(dir: string): void {
 function isErrno(error: unknown, code: string): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code
 }
+
 export { isErrno }
 
 function readId(path: string): string | undefined {

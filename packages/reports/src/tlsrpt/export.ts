@@ -150,7 +150,8 @@ export function buildTlsrptReport(
   const opts = parseOptions(TlsrptExportOptionsSchema, options, 'exportAggregate')
   const from = toIsoInstant(opts.from, 'exportAggregate options.from')
   const to = toIsoInstant(opts.to, 'exportAggregate options.to')
-  if (from >= to) throw new SdkError(ErrorCode.InvalidOption, 'exportAggregate options: `from` must be before `to`')
+  if (from >= to)
+    throw new SdkError(ErrorCode.InvalidOption, 'exportAggregate options: `from` must be before `to`')
   const groups = new Map<string, Group>()
   const seenIds = new Set<string>()
   for (const r of reports) {
@@ -178,7 +179,9 @@ export function buildTlsrptReport(
   }
   const checked = TlsrptReportSchema.safeParse(doc)
   if (!checked.success) {
-    throw new SdkError(ErrorCode.Internal, 'the TLSRPT export failed its own schema', { cause: checked.error })
+    throw new SdkError(ErrorCode.Internal, 'the TLSRPT export failed its own schema', {
+      cause: checked.error,
+    })
   }
   return checked.data
 }

@@ -118,3 +118,38 @@ export async function identityOf(dir: string, name: string): Promise<FileIdentit
     throw io('stat', error, { file: name })
   }
 }
+
+const APPEND_FLAGS =
+  constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0)
+
+/**
+ * Appends `bytes` to `dir/name` and fsyncs it (and the directory when the file is new). If `keepBytes`
+ * is given the file is first cut to that length (drops a torn tail left by a crashed append). Does I/O.
+ * Throws MUASTS_ERR_STORE_CORRUPT for a symlink or non-regular file, MUASTS_ERR_STORE_IO otherwise.
+ */
+export async function appendDurable(
+  dir: string,
+  name: string,
+  bytes: Uint8Array,
+  keepBytes?: number,
+): Promise<void> {
+  let created = false
+  try {
+    const handle = await open(join(dir, name), APPEND_FLAGS, 0o600)
+    try {
+      const st = await handle.stat()
+      refuseNonFile(st, name)
+      created = st.size === 0
+      if (keepBytes !== undefined && keepBytes < st.size) await handle.truncate(keepBytes)
+      await handle.write(bytes)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+  } catch (error) {
+    if (errnoOf(error) === 'ELOOP') throw corrupt('a symlink is in place of a store file', { file: name })
+    if (errnoOf(error) === undefined) throw error
+    throw io('append', error, { file: name })
+  }
+  if (created) await syncDir(dir)
+}

@@ -1,0 +1,137 @@
+// The forget ceremony's audit trail: one JSON record per line (JSONL), append-only, fsynced before the
+// commitment is removed. Lines are chained (each names the hash of the previous line) and MACed with
+// their own subkey, and the record count and head hash are part of the keychain high-water marks, so
+// an edited, reordered, truncated or deleted log fails closed like a store file does. A torn last line
+// (no newline: a crash during the append, never acknowledged) is ignored when reading and cut off by the
+// next append.
+import {
+  AccountRefSchema,
+  type AuditRecord,
+  CommitmentSchema,
+  ErrorCode,
+  IsoTimeSchema,
+  ServiceSchema,
+} from '@mua-sts/core'
+import * as z from 'zod'
+import { canonicalJson } from '../format/canonical-json.js'
+import { appendDurable, readCapped } from '../fs/safe-file.js'
+import { contentHash, MacSchema, mac, type StoreKeys, sameMac } from '../integrity/keys.js'
+import type { Marks } from '../integrity/marks.js'
+import { corrupt, rollback } from '../store-errors.js'
+
+export const AUDIT_FILE = 'audit.jsonl'
+const MAX_AUDIT_BYTES = 64 * 1024 * 1024
+
+/** What an audit record says about data that failed verification when it was forgotten. */
+export const UnverifiedSchema = z.strictObject({
+  code: z.enum([ErrorCode.StoreCorrupt, ErrorCode.StoreRollback]),
+  /** Where the unverifiable file was moved (relative to the store directory), or null if there was none. */
+  quarantined: z.string().max(256).nullable(),
+})
+
+export const StoreAuditRecordSchema = z.strictObject({
+  kind: z.literal('forget'),
+  at: IsoTimeSchema,
+  account: AccountRefSchema,
+  services: z.array(ServiceSchema).max(3),
+  actor: z.string().min(1).max(256),
+  reason: z.string().min(1).max(4096),
+  removed: z.array(CommitmentSchema).max(3),
+  unverified: UnverifiedSchema.optional(),
+})
+/** An audit record as FileStore writes it: core's AuditRecord plus what was unverifiable, if anything. */
+export type StoreAuditRecord = AuditRecord & { readonly unverified?: z.infer<typeof UnverifiedSchema> }
+
+const LineSchema = z.strictObject({
+  n: z.number().int().min(1),
+  prev: z.string().nullable(),
+  record: StoreAuditRecordSchema,
+  mac: MacSchema.nullable(),
+})
+
+type ParsedLog = { records: StoreAuditRecord[]; hashes: string[]; completeBytes: number }
+
+function parseLog(bytes: Buffer, keys: StoreKeys | null): ParsedLog {
+  const end = bytes.lastIndexOf(0x0a) + 1 // everything after the last newline is a torn tail
+  const lines = end === 0 ? [] : bytes.subarray(0, end - 1).toString('utf8').split('\n')
+  const records: StoreAuditRecord[] = []
+  const hashes: string[] = []
+  for (const [i, text] of lines.entries()) {
+    let raw: unknown
+    try {
+      raw = JSON.parse(text)
+    } catch (error) {
+      throw corrupt('audit log line is not JSON', { line: i + 1 }, error)
+    }
+    const parsed = LineSchema.safeParse(raw)
+    if (!parsed.success) throw corrupt('audit log line is malformed', { line: i + 1 }, parsed.error)
+    const line = parsed.data
+    if (text !== canonicalJson(raw)) throw corrupt('audit log line is not canonical', { line: i + 1 })
+    if (line.n !== i + 1 || line.prev !== (hashes[i - 1] ?? null)) {
+      throw corrupt('audit log chain is broken', { line: i + 1 })
+    }
+    if ((keys === null) !== (line.mac === null)) throw corrupt('audit log MAC presence mismatch', { line: i + 1 })
+    if (keys !== null && !sameMac(line.mac ?? '', mac(keys.audit, canonicalJson({ ...line, mac: undefined })))) {
+      throw corrupt('audit log MAC mismatch', { line: i + 1 })
+    }
+    records.push(line.record as StoreAuditRecord)
+    hashes.push(contentHash(Buffer.from(text, 'utf8')))
+  }
+  return { records, hashes, completeBytes: end }
+}
+
+/** The audit log of one store directory. */
+export class AuditLog {
+  readonly #dir: string
+  readonly #keys: StoreKeys | null
+
+  constructor(dir: string, keys: StoreKeys | null) {
+    this.#dir = dir
+    this.#keys = keys
+  }
+
+  async #load(): Promise<{ bytes: Buffer; log: ParsedLog }> {
+    const bytes = (await readCapped(this.#dir, AUDIT_FILE, MAX_AUDIT_BYTES)) ?? Buffer.alloc(0)
+    return { bytes, log: parseLog(bytes, this.#keys) }
+  }
+
+  /**
+   * Every record, oldest first. Does I/O. Verifies the chain and MACs, and against `marks` (null in an
+   * unprotected store) that no acknowledged record was cut off. Throws MUASTS_ERR_STORE_CORRUPT or
+   * MUASTS_ERR_STORE_ROLLBACK.
+   */
+  async read(marks: Marks | null): Promise<StoreAuditRecord[]> {
+    const { log } = await this.#load()
+    if (marks !== null) checkAuditMark(log, marks)
+    return log.records
+  }
+
+  /**
+   * Appends one record durably. Must be called under the store lock. Returns the new record count and
+   * head hash for the high-water marks. Does I/O; throws like `read` and MUASTS_ERR_STORE_IO.
+   */
+  async append(record: StoreAuditRecord, marks: Marks | null): Promise<{ records: number; head: string }> {
+    const { bytes, log } = await this.#load()
+    if (marks !== null) checkAuditMark(log, marks)
+    const unsigned = { n: log.records.length + 1, prev: log.hashes.at(-1) ?? null, record }
+    const text = canonicalJson({
+      ...unsigned,
+      mac: this.#keys === null ? null : mac(this.#keys.audit, canonicalJson(unsigned)),
+    })
+    const torn = log.completeBytes < bytes.length ? log.completeBytes : undefined
+    await appendDurable(this.#dir, AUDIT_FILE, Buffer.from(`${text}\n`, 'utf8'), torn)
+    return { records: unsigned.n, head: contentHash(Buffer.from(text, 'utf8')) }
+  }
+}
+
+function checkAuditMark(log: ParsedLog, marks: Marks): void {
+  const { records, head } = marks.audit
+  if (records === 0) return
+  // The log may be ahead of its mark (crash after the append), never behind or different.
+  if (log.records.length < records || log.hashes[records - 1] !== head) {
+    throw rollback('audit log is shorter than or differs from its high-water mark', {
+      records: log.records.length,
+      mark: records,
+    })
+  }
+}
