@@ -5,14 +5,19 @@
 import { once } from 'node:events'
 import { createServer, type Socket } from 'node:net'
 import { Duplex } from 'node:stream'
-import { createSecureContext, type SecureContext, type SecureVersion, TLSSocket } from 'node:tls'
 import { setImmediate as tick } from 'node:timers/promises'
+import { createSecureContext, type SecureContext, type SecureVersion, TLSSocket } from 'node:tls'
 import { testPki } from '../support/certs.js'
 
 export type Phase = 'plain' | 'tls'
 export type FakeMessage = { readonly body: string | Buffer; readonly uid?: string }
 export type FakeAccount = { readonly user: string; readonly pass?: string; readonly token?: string }
-export type FakeCommand = { readonly connection: number; readonly phase: Phase; readonly verb: string; readonly line: string }
+export type FakeCommand = {
+  readonly connection: number
+  readonly phase: Phase
+  readonly verb: string
+  readonly line: string
+}
 export type ByteLogEntry = { readonly connection: number; readonly phase: Phase; readonly bytes: Buffer }
 /**
  * Raw bytes to write (CRLF included); a list of chunks written one event-loop turn apart; 'hang' (never
@@ -60,8 +65,6 @@ export type FakePop3Server = {
   readonly caCert: string
   readonly byteLog: readonly ByteLogEntry[]
   readonly commands: readonly FakeCommand[]
-  /** Errors seen by the server-side TLS layer (e.g. the client rejected the certificate). */
-  readonly tlsErrors: readonly string[]
   /** Messages still in the maildrop (QUIT in TRANSACTION applies DELE marks). */
   readonly mailbox: readonly FakeMessage[]
   /** Concatenated bytes received, optionally only one phase. */
@@ -84,12 +87,20 @@ const ok = (text = ''): string => `+OK${text === '' ? '' : ` ${text}`}\r\n`
 const err = (text: string): string => `-ERR ${text}\r\n`
 const asBuffer = (b: string | Buffer): Buffer => (typeof b === 'string' ? Buffer.from(b, 'utf8') : b)
 
+const multiLine = (head: string, lines: readonly string[]): string =>
+  `${head}${lines.map((l) => `${l}\r\n`).join('')}.\r\n`
+
 /** RFC 1939 §3 from the server side, written independently of the client's decoder. */
 function stuff(body: Buffer): Buffer {
-  let text = body.toString('latin1')
-  if (text.length > 0 && !text.endsWith('\r\n')) text += '\r\n'
-  const lines = text.split('\r\n').slice(0, -1)
-  return Buffer.from(`${lines.map((l) => (l.startsWith('.') ? `.${l}` : l)).map((l) => `${l}\r\n`).join('')}.\r\n`, 'latin1')
+  const text = body.toString('latin1')
+  const lines = (text === '' || text.endsWith('\r\n') ? text : `${text}\r\n`).split('\r\n').slice(0, -1)
+  return Buffer.from(
+    multiLine(
+      '',
+      lines.map((l) => (l.startsWith('.') ? `.${l}` : l)),
+    ),
+    'latin1',
+  )
 }
 
 type World = {
@@ -99,7 +110,6 @@ type World = {
   mailbox: FakeMessage[]
   byteLog: ByteLogEntry[]
   commands: FakeCommand[]
-  tlsErrors: string[]
 }
 
 class Connection {
@@ -126,7 +136,9 @@ class Connection {
 
   #greeting(): Buffer {
     const g = this.w.script.greeting ?? 'POP3 fake ready'
-    return typeof g === 'string' ? Buffer.from(g.startsWith('+') || g.startsWith('-') ? `${g}\r\n` : ok(g)) : g
+    return typeof g === 'string'
+      ? Buffer.from(g.startsWith('+') || g.startsWith('-') ? `${g}\r\n` : ok(g))
+      : g
   }
 
   #onRaw(chunk: Buffer): void {
@@ -157,12 +169,10 @@ class Connection {
     raw.on('end', () => feed.push(null))
     const tls = new TLSSocket(feed, { isServer: true, secureContext: this.w.context })
     tls.on('data', (c: Buffer) => this.#text('tls', c))
-    tls.on('error', (e: NodeJS.ErrnoException) => {
-      this.w.tlsErrors.push(e.code ?? e.message)
-      raw.destroy()
-    })
+    tls.on('error', () => raw.destroy()) // e.g. the client rejected our certificate
     tls.on('secure', () => {
-      if (this.w.script.mode === 'implicit' && this.w.script.hang !== 'greeting') this.#send(this.#greeting(), 'tls')
+      if (this.w.script.mode === 'implicit' && this.w.script.hang !== 'greeting')
+        this.#send(this.#greeting(), 'tls')
     })
     this.#tls = tls
     this.#feed = feed
@@ -207,13 +217,18 @@ class Connection {
     const via = phase === 'tls' ? 'tls' : 'raw'
     const scripted = this.w.script.reply?.(cmd)
     if (scripted === 'hang') return
-    if (scripted === 'close') return this.#close()
+    if (scripted === 'close') {
+      this.#close()
+      return
+    }
     const hang = this.w.script.hang
-    const reply = scripted ?? (Array.isArray(hang) && hang.includes(verb) ? undefined : this.#respond(phase, cmd))
+    const reply =
+      scripted ?? (Array.isArray(hang) && hang.includes(verb) ? undefined : this.#respond(phase, cmd))
     if (reply === undefined) return
     const chunks = Array.isArray(reply) ? reply : [reply as string | Buffer]
     for (const chunk of chunks) this.#send(chunk, via)
-    if (verb === 'STLS' && phase === 'plain' && asBuffer(chunks[0] ?? '').subarray(0, 3).toString() === '+OK') {
+    const accepted = asBuffer(chunks[0] ?? '').toString('latin1', 0, 3) === '+OK'
+    if (verb === 'STLS' && phase === 'plain' && accepted) {
       this.#phase = 'await-tls' // RFC 2595 §4: the next client byte must start the TLS handshake
     }
     if (verb === 'QUIT') this.#close()
@@ -226,12 +241,17 @@ class Connection {
     switch (cmd.verb) {
       case 'CAPA': {
         const caps = phase === 'plain' && s.mode === 'starttls' ? s.capaBeforeTls : s.capaAfterTls
-        const list = caps ?? (phase === 'plain' && s.mode === 'starttls' ? DEFAULT_CAPA_BEFORE_TLS : DEFAULT_CAPA_AFTER_TLS)
-        return list === 'err' ? err('no CAPA') : `${ok('capabilities follow')}${list.map((c) => `${c}\r\n`).join('')}.\r\n`
+        const list =
+          caps ??
+          (phase === 'plain' && s.mode === 'starttls' ? DEFAULT_CAPA_BEFORE_TLS : DEFAULT_CAPA_AFTER_TLS)
+        return list === 'err' ? err('no CAPA') : multiLine(ok('capabilities follow'), list)
       }
       case 'STLS':
         if (s.mode !== 'starttls' || phase !== 'plain') return err('STLS not available')
-        return Buffer.concat([asBuffer(`${s.stlsReply ?? '+OK begin TLS negotiation'}\r\n`), asBuffer(s.injectAfterStls ?? '')])
+        return Buffer.concat([
+          asBuffer(`${s.stlsReply ?? '+OK begin TLS negotiation'}\r\n`),
+          asBuffer(s.injectAfterStls ?? ''),
+        ])
       case 'USER':
         this.#user = args.join(' ')
         return ok()
@@ -267,7 +287,8 @@ class Connection {
       return this.#login(this.w.accounts.some((a) => a.user === user && a.pass === pass))
     }
     const m = /^user=([^\u0001]*)\u0001auth=Bearer ([^\u0001]*)\u0001\u0001$/.exec(decoded)
-    if (m !== null && this.w.accounts.some((a) => a.user === m[1] && a.token === m[2])) return this.#login(true)
+    if (m !== null && this.w.accounts.some((a) => a.user === m[1] && a.token === m[2]))
+      return this.#login(true)
     this.#sasl = 'XOAUTH2-FAILED'
     return `+ ${Buffer.from('{"status":"401","schemes":"bearer"}').toString('base64')}\r\n`
   }
@@ -276,28 +297,43 @@ class Connection {
     const known = ['STAT', 'LIST', 'UIDL', 'RETR', 'TOP', 'DELE', 'RSET', 'NOOP']
     if (!known.includes(verb)) return err('unknown command')
     if (!this.#authed) return err('[AUTH] not authenticated')
-    const live = this.w.mailbox.map((m, i) => ({ n: i + 1, body: asBuffer(m.body), uid: m.uid ?? `uid-${i + 1}` }))
-    const visible = live.filter((m) => !this.#deleted.has(m.n))
-    const pick = (a: string | undefined) => visible.find((m) => String(m.n) === a)
-    const msg = pick(args[0])
-    if (args[0] !== undefined && msg === undefined && verb !== 'RSET' && verb !== 'NOOP') return err('no such message')
+    const visible = this.w.mailbox
+      .map((m, i) => ({ n: i + 1, body: asBuffer(m.body), uid: m.uid ?? `uid-${i + 1}` }))
+      .filter((m) => !this.#deleted.has(m.n))
+    const msg = visible.find((m) => String(m.n) === args[0])
+    if (args[0] !== undefined && msg === undefined && verb !== 'RSET' && verb !== 'NOOP')
+      return err('no such message')
     switch (verb) {
       case 'STAT':
         return ok(`${visible.length} ${visible.reduce((t, m) => t + m.body.length, 0)}`)
       case 'LIST':
-        return msg !== undefined ? ok(`${msg.n} ${msg.body.length}`) : `${ok()}${visible.map((m) => `${m.n} ${m.body.length}\r\n`).join('')}.\r\n`
+        if (msg !== undefined) return ok(`${msg.n} ${msg.body.length}`)
+        return multiLine(
+          ok(),
+          visible.map((m) => `${m.n} ${m.body.length}`),
+        )
       case 'UIDL':
-        return msg !== undefined ? ok(`${msg.n} ${msg.uid}`) : `${ok()}${visible.map((m) => `${m.n} ${m.uid}\r\n`).join('')}.\r\n`
+        return msg !== undefined
+          ? ok(`${msg.n} ${msg.uid}`)
+          : multiLine(
+              ok(),
+              visible.map((m) => `${m.n} ${m.uid}`),
+            )
       case 'RETR':
         if (msg === undefined) return err('message number required')
         return Buffer.concat([Buffer.from(ok(`${msg.body.length} octets`)), stuff(msg.body)])
       case 'TOP': {
         if (msg === undefined || args[1] === undefined) return err('usage: TOP n k')
-        const text = msg.body.toString('latin1')
-        const split = text.indexOf('\r\n\r\n')
-        const head = split === -1 ? text : text.slice(0, split + 4)
-        const bodyLines = split === -1 ? [] : text.slice(split + 4).split('\r\n').slice(0, Number(args[1]))
-        return Buffer.concat([Buffer.from(ok()), stuff(Buffer.from(head + bodyLines.map((l) => `${l}\r\n`).join(''), 'latin1'))])
+        // Headers up to and including the blank line, then the first k body lines (RFC 1939 §7).
+        const [head = '', ...body] = msg.body.toString('latin1').split('\r\n\r\n')
+        const lines = body
+          .join('\r\n\r\n')
+          .split('\r\n')
+          .slice(0, body.length === 0 ? 0 : Number(args[1]))
+        return Buffer.concat([
+          Buffer.from(ok()),
+          stuff(Buffer.from(`${head}\r\n\r\n${lines.join('\r\n')}`, 'latin1')),
+        ])
       }
       case 'DELE':
         if (msg === undefined) return err('message number required')
@@ -334,7 +370,6 @@ export async function startFakePop3(script: FakePop3Script): Promise<FakePop3Ser
     mailbox: [...(script.messages ?? [])],
     byteLog: [],
     commands: [],
-    tlsErrors: [],
   }
   let open = 0
   let nextId = 0
@@ -363,25 +398,25 @@ export async function startFakePop3(script: FakePop3Script): Promise<FakePop3Ser
     caCert: pki.caCert,
     byteLog: world.byteLog,
     commands: world.commands,
-    tlsErrors: world.tlsErrors,
     mailbox: world.mailbox,
     bytes,
     sawCredentials() {
       if (world.commands.some((c) => CREDENTIAL_VERBS.has(c.verb))) return true
-      const secrets = world.accounts.flatMap((a) => [a.pass, a.token]).filter((x): x is string => x !== undefined)
-      const perConnection = new Map<string, Buffer[]>()
-      for (const e of world.byteLog) {
-        const key = `${e.connection}/${e.phase}`
-        perConnection.set(key, [...(perConnection.get(key) ?? []), e.bytes])
-      }
-      return [...perConnection.values()].some((parts) => {
-        const text = Buffer.concat(parts).toString('latin1')
-        return secrets.some((secret) => text.includes(secret))
+      const secrets = world.accounts.flatMap((a) => [a.pass ?? [], a.token ?? []].flat())
+      const streams = new Set(world.byteLog.map((e) => `${e.connection}/${e.phase}`))
+      return [...streams].some((key) => {
+        const parts = world.byteLog.filter((e) => `${e.connection}/${e.phase}` === key).map((e) => e.bytes)
+        return secrets.some((secret) => Buffer.concat(parts).includes(secret))
       })
     },
     clientEndpoint() {
       const transport = script.mode === 'implicit' ? ('implicit-tls' as const) : ('starttls' as const)
-      return { host: '127.0.0.1', port: address.port, transport, tls: { ca: pki.caCert, servername: 'mail.example.test' } }
+      return {
+        host: '127.0.0.1',
+        port: address.port,
+        transport,
+        tls: { ca: pki.caCert, servername: 'mail.example.test' },
+      }
     },
     connectionsClosed() {
       return open === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))

@@ -29,7 +29,11 @@ export function advertisementFromServerInfo(info: unknown): ServerAdvertisement 
   const deepRaw = deepStatusFromId(fields)
   if (deepRaw !== undefined) {
     const deep = parseDeepStatus(deepRaw)
-    if (deep.ok) out.deep = deep.value.url === undefined ? { tags: [...deep.value.tags] } : { tags: [...deep.value.tags], url: deep.value.url }
+    if (deep.ok)
+      out.deep =
+        deep.value.url === undefined
+          ? { tags: [...deep.value.tags] }
+          : { tags: [...deep.value.tags], url: deep.value.url }
   }
   const stsRaw = stsPolicyFromId(fields)
   if (stsRaw !== undefined) {

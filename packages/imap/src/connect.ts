@@ -1,7 +1,7 @@
 // connectImap(): the guarded way to open an imapflow session (house style H17). Load the commitment →
 // connect the committed way through the guarded transport → check the live TLS socket before any
 // post-TLS byte → ID (carrying latch/security-tags) → tripwire → LOGIN → learn from the ID response.
-import { type Commitment, type SdkError } from '@mua-sts/core'
+import type { Commitment, SdkError } from '@mua-sts/core'
 import { assertPassed, Guard } from '@mua-sts/transport'
 import type { ImapFlowOptions, Logger } from 'imapflow'
 import { assertImapflowInternals, type GuardedImap, GuardedImapFlow } from './guarded-client.js'

@@ -26,7 +26,8 @@ export function toImapError(error: unknown, afterTls: boolean): SdkError {
   let sdkCode: ErrorCode = ErrorCode.Connection
   if (e.authenticationFailed === true) {
     sdkCode = ErrorCode.AuthFailed
-    if (typeof e.serverResponseCode === 'string') details['serverResponseCode'] = e.serverResponseCode.slice(0, 64)
+    if (typeof e.serverResponseCode === 'string')
+      details['serverResponseCode'] = e.serverResponseCode.slice(0, 64)
   } else if (/TIMEOUT/i.test(code)) sdkCode = ErrorCode.Timeout
   else if (TOO_LARGE.has(code)) sdkCode = ErrorCode.TooLarge
   const text = afterTls && typeof e.message === 'string' ? `: ${e.message.slice(0, 300)}` : ''

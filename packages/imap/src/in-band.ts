@@ -55,8 +55,8 @@ export function sendLatchFailure(
     }
     const onLine = (line: string): void => {
       if (step === 'greeting') {
-        if (/^\* BYE/i.test(line)) return done()
-        if (line.startsWith('* ')) send('id')
+        if (/^\* BYE/i.test(line)) done()
+        else if (line.startsWith('* ')) send('id')
       } else if (step === 'id' && line.startsWith(`${TAG_ID} `)) {
         send('logout')
       } else if (step === 'logout' && line.startsWith(`${TAG_LOGOUT} `)) {

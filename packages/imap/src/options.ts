@@ -8,7 +8,10 @@ import * as z from 'zod'
 
 const WHAT = '@mua-sts/imap'
 
-/** Options the SDK owns, each with the reason the app may not set it. */
+/**
+ * imapflow options the SDK owns, each with the reason the app may not set it. Passing any of them to
+ * connectImap throws MUASTS_ERR_INVALID_OPTION naming the option. Data only; no I/O.
+ */
 export const SDK_OWNED_OPTIONS: Readonly<Record<string, string>> = {
   host: 'the endpoint comes from the commitment',
   port: 'the endpoint comes from the commitment',
@@ -36,7 +39,9 @@ const LoggerShape = z.custom<Logger | false>(
     v === false ||
     (typeof v === 'object' &&
       v !== null &&
-      ['debug', 'info', 'warn', 'error'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function')),
+      ['debug', 'info', 'warn', 'error'].every(
+        (m) => typeof (v as Record<string, unknown>)[m] === 'function',
+      )),
   'expected false or an object with debug/info/warn/error methods',
 )
 
@@ -51,6 +56,12 @@ const AuthSchema = z.union([
   z.strictObject({ user, accessToken: z.string().min(1).max(16_384) }),
 ])
 
+/**
+ * zod schema of {@link ImapConnectOptions} (strict: unknown keys are refused). The Guard options
+ * (`account`, `store`, `reports`, `client`, `trust`, `now`, `newReportId`, `timeoutMs`), `auth`, and an
+ * allow-list of imapflow options that cannot affect where or how the connection is secured.
+ * Parsing does no I/O and never echoes credentials in issues.
+ */
 export const ImapConnectOptionsSchema = GuardOptionsSchema.extend({
   auth: AuthSchema,
   /** Default false: imapflow's default logger writes to stdout; pass a logger to see its logs. */
@@ -80,11 +91,13 @@ export const ImapConnectOptionsSchema = GuardOptionsSchema.extend({
     .optional(),
 })
 
-/** Input type of {@link connectImap}. */
+/** Options of connectImap (the input type of {@link ImapConnectOptionsSchema}). */
 export type ImapConnectOptions = z.input<typeof ImapConnectOptionsSchema>
 export type ParsedImapOptions = z.output<typeof ImapConnectOptionsSchema>
 
-const GUARD_KEYS = Object.keys(GuardOptionsSchema.shape) as ReadonlyArray<keyof typeof GuardOptionsSchema.shape>
+const GUARD_KEYS = Object.keys(GuardOptionsSchema.shape) as ReadonlyArray<
+  keyof typeof GuardOptionsSchema.shape
+>
 
 /**
  * Validates connectImap options eagerly. Pure.

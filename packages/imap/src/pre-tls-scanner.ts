@@ -50,6 +50,7 @@ export class PreTlsScanner {
   #starttlsReply: StarttlsReply | undefined
   #bytesAfterReply = 0
   #closedByServer = false
+  #answeredBeforeStarttls = false
   #failed = false
   readonly #seen = new Set<Anomaly>()
 
@@ -87,13 +88,15 @@ export class PreTlsScanner {
   }
 
   /**
-   * Anomalies that only show once the session ended without an upgrade: the server's capability list
-   * lacked STARTTLS (or it never sent one) and STARTTLS was never attempted.
+   * Anomalies that only show once the session ended without an upgrade: the server answered (e.g. a
+   * `NO` to CAPABILITY) but never offered STARTTLS, and STARTTLS was never attempted. A connection
+   * that simply dropped before answering is a connection failure, not a stripping attack.
    */
   finish(): readonly Anomaly[] {
     const out: Anomaly[] = []
     const strippedBeforeStarttls =
       this.#greeting === 'OK' &&
+      this.#answeredBeforeStarttls &&
       !this.#expectingStarttlsReply &&
       !this.#closedByServer &&
       !this.#failed &&
@@ -192,6 +195,7 @@ export class PreTlsScanner {
       if (status !== 'OK') this.#add('starttls_refused', out)
       return
     }
+    this.#answeredBeforeStarttls = true
     const code = CAPABILITY_CODE_RE.exec(line)
     if (code !== null) this.#setCaps(code[1], out)
   }

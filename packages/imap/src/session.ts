@@ -79,7 +79,11 @@ export class ImapSession {
   }
 
   /** Reports a handshake that did not complete (untrusted chain, wrong name, version, garbage…). */
-  handshakeFailed(error: unknown, transport: 'implicit-tls' | 'starttls', anomalies: readonly Anomaly[]): void {
+  handshakeFailed(
+    error: unknown,
+    transport: 'implicit-tls' | 'starttls',
+    anomalies: readonly Anomaly[],
+  ): void {
     if (this.#failure !== undefined) return
     const o = observeHandshakeFailure(error, this.params, this.#facts(transport, anomalies))
     const r = this.guard.check(this.commitment, o, undefined)

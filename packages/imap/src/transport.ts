@@ -27,6 +27,13 @@ function notTls(error: unknown): boolean {
   return NOT_TLS_CODES.has(String((error as { code?: unknown } | undefined)?.code))
 }
 
+// imapflow's own listeners handle socket errors; this one only makes sure that an error emitted after
+// imapflow detached (e.g. our delayed destroy after an in-band report) cannot become an uncaught
+// exception in the app's (Electron main) process.
+function ignoreLateErrors<S extends Socket>(socket: S): S {
+  return socket.on('error', () => undefined)
+}
+
 function refuse(session: ImapSession, socket: TLSSocket, inBand: InBand | null, greets: boolean): void {
   if (inBand === null) {
     socket.destroy(new GuardRefusal())
@@ -66,19 +73,25 @@ function gate(
 
 function connectImplicit(session: ImapSession, onConnect: () => void): TLSSocket {
   // RFC 8314 §3.3: TLS starts before any IMAP byte; no `session` option, so no resumption.
-  const socket = connectTls({ ...session.params.options })
+  const socket = ignoreLateErrors(connectTls({ ...session.params.options }))
   gate(session, socket, 'implicit-tls', onConnect)
   return socket
 }
 
-function connectCleartext(session: ImapSession, onConnect: () => void, plain: WeakMap<object, (b: Buffer) => void>): Socket {
+function connectCleartext(
+  session: ImapSession,
+  onConnect: () => void,
+  plain: WeakMap<object, (b: Buffer) => void>,
+): Socket {
   const { host, port } = session.commitment.endpoint
-  const socket = connectTcp({ host, port })
+  const socket = ignoreLateErrors(connectTcp({ host, port }))
   // Registered before imapflow pipes the socket, so every chunk is scanned before imapflow parses it.
   const onData = (chunk: Buffer): void => {
     const r = session.scanner.push(chunk)
     if (r.protocolError !== undefined) {
-      session.fail(new SdkError(ErrorCode.Protocol, `IMAP server sent malformed data before TLS: ${r.protocolError}`))
+      session.fail(
+        new SdkError(ErrorCode.Protocol, `IMAP server sent malformed data before TLS: ${r.protocolError}`),
+      )
     } else if (r.anomalies.length > 0) {
       session.refusePreTls(session.scanner.anomalies)
     } else return
@@ -104,7 +117,10 @@ function upgrade(
   } else if (!session.scanner.readyForHandshake()) {
     const anomalies = session.scanner.anomalies
     if (anomalies.length > 0) session.refusePreTls(anomalies)
-    else session.fail(new SdkError(ErrorCode.Protocol, 'STARTTLS upgrade requested before its OK reply was seen'))
+    else
+      session.fail(
+        new SdkError(ErrorCode.Protocol, 'STARTTLS upgrade requested before its OK reply was seen'),
+      )
   }
   if (onData === undefined) {
     session.fail(new SdkError(ErrorCode.Internal, 'STARTTLS upgrade on a socket the guard did not open'))
@@ -113,7 +129,7 @@ function upgrade(
     ;(raw as Socket).destroy(new GuardRefusal())
     throw new GuardRefusal()
   }
-  const socket = connectTls({ ...session.params.options, socket: raw as Socket })
+  const socket = ignoreLateErrors(connectTls({ ...session.params.options, socket: raw as Socket }))
   gate(session, socket, 'starttls', onSecure)
   return socket
 }

@@ -3,8 +3,12 @@ import { Pop3CredentialsSchema, plainResponse, xoauth2Response } from './auth.js
 
 describe('SASL encodings', () => {
   it('encodes PLAIN as NUL authcid NUL password (RFC 4616 §2) in UTF-8 base64', () => {
-    expect(Buffer.from(plainResponse('tim', 'tanstaaftanstaaf'), 'base64').toString()).toBe('\u0000tim\u0000tanstaaftanstaaf')
-    expect(Buffer.from(plainResponse('jos\u00e9', 'p\u00e4ss'), 'base64').toString('utf8')).toBe('\u0000jos\u00e9\u0000p\u00e4ss')
+    expect(Buffer.from(plainResponse('tim', 'tanstaaftanstaaf'), 'base64').toString()).toBe(
+      '\u0000tim\u0000tanstaaftanstaaf',
+    )
+    expect(Buffer.from(plainResponse('jos\u00e9', 'p\u00e4ss'), 'base64').toString('utf8')).toBe(
+      '\u0000jos\u00e9\u0000p\u00e4ss',
+    )
   })
 
   it('encodes XOAUTH2 as user=…^Aauth=Bearer …^A^A', () => {

@@ -27,7 +27,14 @@ const secret = z
 export const Pop3CredentialsSchema = z.union([
   z.strictObject({ user, pass: secret, mechanism: z.enum(['PLAIN', 'USER']).optional() }),
   // OAuth 2.0 bearer tokens are printable ASCII (RFC 6750 §2.1 b64token).
-  z.strictObject({ user, accessToken: z.string().min(1).max(16_384).regex(/^[\x21-\x7e]+$/, 'expected a bearer token') }),
+  z.strictObject({
+    user,
+    accessToken: z
+      .string()
+      .min(1)
+      .max(16_384)
+      .regex(/^[\x21-\x7e]+$/, 'expected a bearer token'),
+  }),
 ])
 
 /**
@@ -43,7 +50,9 @@ export function plainResponse(authcid: string, password: string): string {
 
 /** The XOAUTH2 initial client response used by Google and Microsoft: user=…^Aauth=Bearer …^A^A, base64. */
 export function xoauth2Response(userName: string, accessToken: string): string {
-  return Buffer.from(`user=${userName}\u0001auth=Bearer ${accessToken}\u0001\u0001`, 'utf8').toString('base64')
+  return Buffer.from(`user=${userName}\u0001auth=Bearer ${accessToken}\u0001\u0001`, 'utf8').toString(
+    'base64',
+  )
 }
 
 function tripwire(s: Session): void {
@@ -75,7 +84,10 @@ export async function authenticate(s: Session, input: Pop3Credentials): Promise<
   // Checked before anything is sent, so an over-long password never leaves a half-done login behind.
   for (const [step, line] of lines) {
     if (Buffer.byteLength(line) + 2 > COMMAND_LINE_MAX) {
-      throw new Pop3Error(Pop3ErrorCode.InvalidOption, `Pop3Client.login: ${step} line exceeds 255 octets (RFC 2449 §4)`)
+      throw new Pop3Error(
+        Pop3ErrorCode.InvalidOption,
+        `Pop3Client.login: ${step} line exceeds 255 octets (RFC 2449 §4)`,
+      )
     }
   }
   for (const [step, line] of lines) {
@@ -98,7 +110,12 @@ function protocol(step: Pop3Step, what: string): Pop3Error {
   return new Pop3Error(Pop3ErrorCode.Protocol, `POP3 server ${what} during ${step}`, { step })
 }
 
-async function sasl(s: Session, mech: 'PLAIN' | 'XOAUTH2', response: string, secrets: string[]): Promise<void> {
+async function sasl(
+  s: Session,
+  mech: 'PLAIN' | 'XOAUTH2',
+  response: string,
+  secrets: string[],
+): Promise<void> {
   const step = `AUTH ${mech}` as const
   const withInitial = `AUTH ${mech} ${response}`
   tripwire(s)

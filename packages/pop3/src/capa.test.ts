@@ -7,23 +7,23 @@ const lines = (...l: string[]) => l.map((s) => Buffer.from(s, 'latin1'))
 
 describe('parseCapaLines (RFC 2449 §9)', () => {
   it('keeps valid lines verbatim and in order', () => {
-    expect(parseCapaLines(lines('TOP', 'SASL PLAIN XOAUTH2', 'IMPLEMENTATION Dovecot  (Debian)', 'DEEP'))).toEqual([
-      'TOP',
-      'SASL PLAIN XOAUTH2',
-      'IMPLEMENTATION Dovecot  (Debian)',
-      'DEEP',
-    ])
+    expect(
+      parseCapaLines(lines('TOP', 'SASL PLAIN XOAUTH2', 'IMPLEMENTATION Dovecot  (Debian)', 'DEEP')),
+    ).toEqual(['TOP', 'SASL PLAIN XOAUTH2', 'IMPLEMENTATION Dovecot  (Debian)', 'DEEP'])
   })
 
   it.each(['', ' TOP', '.', 'TOP\tX', 'TOP\u0000', 'CAF\u00c9', 'X\u001b[31m'])('rejects %j', (line) => {
-    expect(() => parseCapaLines(lines(line))).toThrow(expect.objectContaining({ code: Pop3ErrorCode.Protocol }))
+    expect(() => parseCapaLines(lines(line))).toThrow(
+      expect.objectContaining({ code: Pop3ErrorCode.Protocol }),
+    )
   })
 
   it('only ever returns printable ASCII, whatever the server sends', () => {
     fc.assert(
       fc.property(fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 5 }), (raw) => {
         try {
-          for (const line of parseCapaLines(raw.map((r) => Buffer.from(r)))) expect(line).toMatch(/^[\x20-\x7e]+$/)
+          for (const line of parseCapaLines(raw.map((r) => Buffer.from(r))))
+            expect(line).toMatch(/^[\x20-\x7e]+$/)
         } catch (e) {
           expect(isPop3Error(e, Pop3ErrorCode.Protocol)).toBe(true)
         }

@@ -56,9 +56,9 @@ describe.each(['implicit', 'starttls'] as const)('Pop3Client over %s', (mode) =>
     const client = await open(server)
     await client.login({ user: FAKE_USER, pass: FAKE_PASS })
     await client.quit()
-    expect(server.commands.filter((c) => c.verb === 'AUTH').map((c) => c.line.split(' ').slice(0, 2).join(' '))).toEqual([
-      'AUTH PLAIN',
-    ])
+    expect(
+      server.commands.filter((c) => c.verb === 'AUTH').map((c) => c.line.split(' ').slice(0, 2).join(' ')),
+    ).toEqual(['AUTH PLAIN'])
     expect(server.commands.some((c) => c.verb === 'USER' || c.verb === 'PASS')).toBe(false)
   })
 
@@ -78,7 +78,9 @@ describe.each(['implicit', 'starttls'] as const)('Pop3Client over %s', (mode) =>
       { id: 2, uid: 'u-2' },
     ])
     expect(await client.uidl(1)).toEqual({ id: 1, uid: 'u-1' })
-    expect((await client.top(1, 1)).toString()).toBe('Subject: one\r\nFrom: a@example.test\r\n\r\nfirst body\r\n')
+    expect((await client.top(1, 1)).toString()).toBe(
+      'Subject: one\r\nFrom: a@example.test\r\n\r\nfirst body\r\n',
+    )
     await client.dele(1)
     expect(await client.stat()).toEqual({ count: 1, size: sizes[1] })
     await client.rset()
@@ -143,7 +145,11 @@ describe('Pop3Client authentication', () => {
     const server = await serve({ mode: 'implicit', accounts: [{ user: FAKE_USER, token }] })
     const client = await open(server)
     await client.login({ user: FAKE_USER, accessToken: token })
-    expect(server.commands.filter((c) => c.phase === 'tls').map((c) => c.verb)).toEqual(['CAPA', 'AUTH', 'SASL-RESPONSE'])
+    expect(server.commands.filter((c) => c.phase === 'tls').map((c) => c.verb)).toEqual([
+      'CAPA',
+      'AUTH',
+      'SASL-RESPONSE',
+    ])
     expect(server.commands.find((c) => c.verb === 'AUTH')?.line).toBe('AUTH XOAUTH2')
     await client.quit()
   })
@@ -163,7 +169,10 @@ describe('Pop3Client authentication', () => {
     const server = await serve({
       mode: 'implicit',
       capaAfterTls: ['USER'],
-      reply: (cmd) => (cmd.verb === 'PASS' && cmd.line !== `PASS ${FAKE_PASS}` ? `-ERR [AUTH] bad ${cmd.line}\r\n` : undefined),
+      reply: (cmd) =>
+        cmd.verb === 'PASS' && cmd.line !== `PASS ${FAKE_PASS}`
+          ? `-ERR [AUTH] bad ${cmd.line}\r\n`
+          : undefined,
     })
     const client = await open(server)
     const error = await client.login({ user: FAKE_USER, pass: 'hunter2-wrong' }).catch((e: unknown) => e)
@@ -180,7 +189,9 @@ describe('Pop3Client authentication', () => {
     await expect(client.login({ user: FAKE_USER, pass: 'x\r\nDELE 1' })).rejects.toMatchObject({
       code: Pop3ErrorCode.InvalidOption,
     })
-    await expect(client.login({ user: FAKE_USER, pass: 'x'.repeat(300), mechanism: 'USER' })).rejects.toMatchObject({
+    await expect(
+      client.login({ user: FAKE_USER, pass: 'x'.repeat(300), mechanism: 'USER' }),
+    ).rejects.toMatchObject({
       code: Pop3ErrorCode.InvalidOption,
     })
     client.close()
@@ -215,7 +226,10 @@ describe('Pop3Client command errors', () => {
   })
 
   it('aborts RETR with TOO_LARGE past maxBytes and closes the connection', async () => {
-    const server = await serve({ mode: 'implicit', messages: [{ body: `Subject: big\r\n\r\n${'y'.repeat(5000)}\r\n` }] })
+    const server = await serve({
+      mode: 'implicit',
+      messages: [{ body: `Subject: big\r\n\r\n${'y'.repeat(5000)}\r\n` }],
+    })
     const client = await open(server)
     await client.login({ user: FAKE_USER, pass: FAKE_PASS })
     const stream = await client.retr(1, { maxBytes: 1000 })

@@ -40,7 +40,9 @@ export class Pop3Client {
    *   nothing more was sent).
    */
   static async connect(options: Pop3ConnectOptions): Promise<Pop3Client> {
-    return construct(await establishSession(parseOptions(Pop3ConnectOptionsSchema, options, 'Pop3Client.connect options')))
+    return construct(
+      await establishSession(parseOptions(Pop3ConnectOptionsSchema, options, 'Pop3Client.connect options')),
+    )
   }
 
   /** Capability lines from the post-TLS CAPA, in server order. Pre-TLS capabilities are never kept here. */
@@ -110,7 +112,10 @@ export class Pop3Client {
    */
   async retr(id: number, options: { maxBytes?: number } = {}): Promise<Readable> {
     const n = cmd.messageNumber(id, 'Pop3Client.retr id')
-    const max = cmd.byteLimit(options.maxBytes ?? this.#session.options.limits.maxMessageBytes, 'Pop3Client.retr maxBytes')
+    const max = cmd.byteLimit(
+      options.maxBytes ?? this.#session.options.limits.maxMessageBytes,
+      'Pop3Client.retr maxBytes',
+    )
     return retr(this.#session, n, max, await this.#acquire())
   }
 
@@ -118,7 +123,10 @@ export class Pop3Client {
   async top(id: number, lines: number, options: { maxBytes?: number } = {}): Promise<Buffer> {
     const n = cmd.messageNumber(id, 'Pop3Client.top id')
     const k = cmd.lineCount(lines, 'Pop3Client.top lines')
-    const max = cmd.byteLimit(options.maxBytes ?? this.#session.options.limits.maxMessageBytes, 'Pop3Client.top maxBytes')
+    const max = cmd.byteLimit(
+      options.maxBytes ?? this.#session.options.limits.maxMessageBytes,
+      'Pop3Client.top maxBytes',
+    )
     return this.#exclusive(() => cmd.top(this.#session, n, k, max))
   }
 
@@ -163,5 +171,7 @@ export async function connectWithGuardsRemovedForTests(
   options: Pop3ConnectOptions,
   removal: GuardRemoval,
 ): Promise<Pop3Client> {
-  return construct(await establishSession(parseOptions(Pop3ConnectOptionsSchema, options, 'test connect'), removal))
+  return construct(
+    await establishSession(parseOptions(Pop3ConnectOptionsSchema, options, 'test connect'), removal),
+  )
 }

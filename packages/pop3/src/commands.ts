@@ -48,7 +48,11 @@ async function listing<T>(s: Session, step: 'LIST' | 'UIDL', parse: (line: Buffe
     s.wire.endResponse()
     throw commandFailed(step, status)
   }
-  const payload = await readBodyBuffer(s.wire, { step, maxBytes: s.options.limits.maxListingBytes, idleMs: timeout(s) })
+  const payload = await readBodyBuffer(s.wire, {
+    step,
+    maxBytes: s.options.limits.maxListingBytes,
+    idleMs: timeout(s),
+  })
   s.wire.endResponse()
   return s.wire.check(() => splitLines(payload, LISTING_LINE_MAX).map(parse))
 }

@@ -89,7 +89,11 @@ async function passGate(
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const ms = o.timeouts.gateMs
-      reject(new Pop3Error(Pop3ErrorCode.Timeout, `POP3 policy gate did not settle within ${ms} ms`, { step: 'gate' }))
+      reject(
+        new Pop3Error(Pop3ErrorCode.Timeout, `POP3 policy gate did not settle within ${ms} ms`, {
+          step: 'gate',
+        }),
+      )
     }, o.timeouts.gateMs)
   })
   try {
@@ -106,7 +110,11 @@ async function passGate(
   markGatePassed(socket)
 }
 
-function preTlsFailure(err: unknown, transport: ParsedConnectOptions['transport'], record: PreTlsRecord): unknown {
+function preTlsFailure(
+  err: unknown,
+  transport: ParsedConnectOptions['transport'],
+  record: PreTlsRecord,
+): unknown {
   const anomaly = (code: Pop3PreTlsAnomaly['code'], tlsErrorCode?: string): Pop3PreTlsAnomaly => ({
     code,
     transport,
@@ -116,14 +124,20 @@ function preTlsFailure(err: unknown, transport: ParsedConnectOptions['transport'
     tlsErrorCode,
   })
   if (err instanceof StlsRefusal) {
-    return new Pop3Error(Pop3ErrorCode.TlsUnavailable, err.message, { step: err.step, anomaly: anomaly(err.anomaly) })
+    return new Pop3Error(Pop3ErrorCode.TlsUnavailable, err.message, {
+      step: err.step,
+      anomaly: anomaly(err.anomaly),
+    })
   }
   if (!(err instanceof Pop3Error)) return err
   const details = { cause: err.cause ?? err, step: err.step ?? record.step }
   switch (err.code) {
     case Pop3ErrorCode.TlsUnavailable: {
       const tlsCode = (err.cause as NodeJS.ErrnoException | undefined)?.code
-      return new Pop3Error(err.code, err.message, { ...details, anomaly: anomaly('tls_handshake_failed', tlsCode) })
+      return new Pop3Error(err.code, err.message, {
+        ...details,
+        anomaly: anomaly('tls_handshake_failed', tlsCode),
+      })
     }
     case Pop3ErrorCode.Timeout:
       return new Pop3Error(err.code, err.message, { ...details, anomaly: anomaly('timeout') })

@@ -24,7 +24,10 @@ describe('Pop3ErrorCode', () => {
   })
 
   it('recognises the brand across copies of the class and rejects look-alikes', () => {
-    const foreign = Object.assign(new Error('x'), { code: Pop3ErrorCode.Closed, [Symbol.for('@mua-sts/error')]: true })
+    const foreign = Object.assign(new Error('x'), {
+      code: Pop3ErrorCode.Closed,
+      [Symbol.for('@mua-sts/error')]: true,
+    })
     expect(isPop3Error(foreign, Pop3ErrorCode.Closed)).toBe(true)
     expect(isPop3Error({ code: Pop3ErrorCode.Closed })).toBe(false)
     expect(isPop3Error(new Pop3Error(Pop3ErrorCode.Timeout, 't'), Pop3ErrorCode.Closed)).toBe(false)
@@ -38,7 +41,9 @@ describe('Pop3ErrorCode', () => {
 
 describe('sanitizeServerText', () => {
   it('replaces control, C1 and bidi characters, trims, and caps the length', () => {
-    expect(sanitizeServerText(Buffer.from(' ok\u001b[2J\u0007\u202egnp.exe\u0085 '))).toBe('ok\ufffd[2J\ufffd\ufffdgnp.exe\ufffd')
+    expect(sanitizeServerText(Buffer.from(' ok\u001b[2J\u0007\u202egnp.exe\u0085 '))).toBe(
+      'ok\ufffd[2J\ufffd\ufffdgnp.exe\ufffd',
+    )
     const long = sanitizeServerText('y'.repeat(5000))
     expect(long).toHaveLength(SERVER_TEXT_MAX + 1)
     expect(long.endsWith('…')).toBe(true)

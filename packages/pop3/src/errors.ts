@@ -87,6 +87,11 @@ export function isPop3Error(x: unknown, code?: Pop3ErrorCode): x is Pop3Error {
 
 /** Builds the error thrown by every operation attempted after the connection failed or closed. */
 export function closedAfter(previous: Pop3Error | undefined): Pop3Error {
-  const why = previous === undefined ? 'the connection is closed' : `the connection failed earlier (${previous.code})`
-  return new Pop3Error(Pop3ErrorCode.Closed, `POP3: ${why}`, previous === undefined ? {} : { cause: previous })
+  const why =
+    previous === undefined ? 'the connection is closed' : `the connection failed earlier (${previous.code})`
+  return new Pop3Error(
+    Pop3ErrorCode.Closed,
+    `POP3: ${why}`,
+    previous === undefined ? {} : { cause: previous },
+  )
 }

@@ -21,7 +21,11 @@ export async function readStatus(wire: Wire, step: Pop3Step, timeoutMs: number):
  * credentials of an AUTH exchange) are redacted before sanitizing, in case the server echoes them.
  * Never call this for a pre-TLS reply: that text is attacker-controlled and must not be surfaced.
  */
-export function commandFailed(step: Pop3Step, status: StatusLine, secrets: readonly string[] = []): Pop3Error {
+export function commandFailed(
+  step: Pop3Step,
+  status: StatusLine,
+  secrets: readonly string[] = [],
+): Pop3Error {
   const serverText = sanitizeServerText(redactSecrets(status.text.toString('utf8'), secrets))
   const responseCode = responseCodeOf(status.text)
   const shown = serverText.length > 0 ? `: ${serverText}` : ''
@@ -36,7 +40,12 @@ export function commandFailed(step: Pop3Step, status: StatusLine, secrets: reado
  * Sends a single-line command and returns its `+OK` reply. Does I/O.
  * @throws Pop3Error COMMAND_FAILED on `-ERR` (the connection stays usable), PROTOCOL, TIMEOUT, CLOSED.
  */
-export async function simpleCommand(wire: Wire, line: string, step: Pop3Step, timeoutMs: number): Promise<StatusLine> {
+export async function simpleCommand(
+  wire: Wire,
+  line: string,
+  step: Pop3Step,
+  timeoutMs: number,
+): Promise<StatusLine> {
   wire.send(line)
   const status = await readStatus(wire, step, timeoutMs)
   wire.endResponse()
@@ -62,7 +71,9 @@ export async function readBodyBuffer(wire: Wire, o: BufferedBodyOptions): Promis
     (chunk) => {
       size += chunk.length
       if (size > o.maxBytes) {
-        throw new Pop3Error(Pop3ErrorCode.TooLarge, `POP3 ${o.step} reply exceeds ${o.maxBytes} octets`, { step: o.step })
+        throw new Pop3Error(Pop3ErrorCode.TooLarge, `POP3 ${o.step} reply exceeds ${o.maxBytes} octets`, {
+          step: o.step,
+        })
       }
       chunks.push(chunk)
       return true
@@ -86,7 +97,12 @@ export async function requestCapa(wire: Wire, timeoutMs: number): Promise<string
     return undefined
   }
   const left = Math.max(1, deadline - Date.now())
-  const payload = await readBodyBuffer(wire, { step: 'CAPA', maxBytes: CAPA_RESPONSE_MAX, idleMs: left, totalMs: left })
+  const payload = await readBodyBuffer(wire, {
+    step: 'CAPA',
+    maxBytes: CAPA_RESPONSE_MAX,
+    idleMs: left,
+    totalMs: left,
+  })
   wire.endResponse()
   return wire.check(() => parseCapaLines(splitLines(payload, CAPA_LINE_MAX)))
 }

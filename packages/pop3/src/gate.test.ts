@@ -87,7 +87,9 @@ describe('gate edge cases', () => {
 
   it('fails with PROTOCOL when the server speaks out of turn while the gate runs', async () => {
     const capa = `+OK\r\n${DEFAULT_CAPA_AFTER_TLS.map((c) => `${c}\r\n`).join('')}.\r\n`
-    const server = await serve('implicit', (cmd) => (cmd.verb === 'CAPA' ? [capa, '+OK surprise\r\n'] : undefined))
+    const server = await serve('implicit', (cmd) =>
+      cmd.verb === 'CAPA' ? [capa, '+OK surprise\r\n'] : undefined,
+    )
     const error = await Pop3Client.connect({
       ...server.clientEndpoint(),
       gate: async (ctx) => {
@@ -103,7 +105,10 @@ describe('gate edge cases', () => {
 describe('tripwire', () => {
   it('refuses to send credentials on a connection whose gate never ran', async () => {
     const server = await serve('implicit')
-    const client = await connectWithGuardsRemovedForTests({ ...server.clientEndpoint(), gate: async () => {} }, { skipGate: true })
+    const client = await connectWithGuardsRemovedForTests(
+      { ...server.clientEndpoint(), gate: async () => {} },
+      { skipGate: true },
+    )
     for (const credentials of [
       { user: FAKE_USER, pass: FAKE_PASS },
       { user: FAKE_USER, pass: FAKE_PASS, mechanism: 'USER' as const },
@@ -131,7 +136,9 @@ describe('tripwire', () => {
     const { Socket } = await import('node:net')
     const { TLSSocket } = await import('node:tls')
     for (const candidate of [undefined, {}, new Socket(), new TLSSocket(new Socket())]) {
-      expect(() => assertGatePassed(candidate)).toThrow(expect.objectContaining({ code: Pop3ErrorCode.GateNotPassed }))
+      expect(() => assertGatePassed(candidate)).toThrow(
+        expect.objectContaining({ code: Pop3ErrorCode.GateNotPassed }),
+      )
     }
   })
 })

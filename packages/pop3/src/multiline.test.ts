@@ -1,7 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { MultilineDecoder } from './multiline.js'
-import { dotStuff } from './multiline.js'
+import { dotStuff, MultilineDecoder } from './multiline.js'
 
 // Feeds `wire` to a fresh decoder in the given chunk sizes and returns everything it produced.
 function decodeInChunks(wire: Buffer, sizes: readonly number[]) {
@@ -29,7 +28,9 @@ function decodeInChunks(wire: Buffer, sizes: readonly number[]) {
 const line = fc
   .array(fc.constantFrom('.', '.', 'a', 'Z', ' ', '\r', '\n', '\u00e9', '\u0000'), { maxLength: 12 })
   .map((chars) => chars.join(''))
-const body = fc.array(line, { maxLength: 12 }).map((lines) => Buffer.from(lines.map((l) => `${l}\r\n`).join(''), 'latin1'))
+const body = fc
+  .array(line, { maxLength: 12 })
+  .map((lines) => Buffer.from(lines.map((l) => `${l}\r\n`).join(''), 'latin1'))
 const splits = fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 8 })
 
 describe('MultilineDecoder (RFC 1939 §3)', () => {
@@ -43,7 +44,11 @@ describe('MultilineDecoder (RFC 1939 §3)', () => {
   })
 
   it('ends an empty body at once', () => {
-    expect(decodeInChunks(Buffer.from('.\r\n'), [1])).toEqual({ body: Buffer.alloc(0), done: true, rest: Buffer.alloc(0) })
+    expect(decodeInChunks(Buffer.from('.\r\n'), [1])).toEqual({
+      body: Buffer.alloc(0),
+      done: true,
+      rest: Buffer.alloc(0),
+    })
   })
 
   it('does not end on ".CR" followed by something other than LF, or on a dot that is not at a line start', () => {

@@ -98,7 +98,8 @@ export function dotStuff(body: Buffer): Buffer {
       lineStart = i + 1
     }
   }
-  const needsCrlf = body.length > 0 && !(body.length >= 2 && body[body.length - 2] === 0x0d && body.at(-1) === 0x0a)
+  const needsCrlf =
+    body.length > 0 && !(body.length >= 2 && body[body.length - 2] === 0x0d && body.at(-1) === 0x0a)
   if (needsCrlf) parts.push(Buffer.from('\r\n'))
   parts.push(Buffer.from('.\r\n'))
   return Buffer.concat(parts)

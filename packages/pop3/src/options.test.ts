@@ -10,15 +10,29 @@ describe('Pop3ConnectOptions validation', () => {
   it('applies secure defaults: TLS 1.2 floor, certificate verification on, bounded timeouts and sizes', () => {
     const o = parseOptions(Pop3ConnectOptionsSchema, base, 'test')
     expect(o.tls).toEqual({ minVersion: 'TLSv1.2', rejectUnauthorized: true })
-    expect(o.timeouts).toEqual({ connectMs: 15_000, greetingMs: 15_000, handshakeMs: 15_000, commandMs: 30_000, gateMs: 30_000 })
+    expect(o.timeouts).toEqual({
+      connectMs: 15_000,
+      greetingMs: 15_000,
+      handshakeMs: 15_000,
+      commandMs: 30_000,
+      gateMs: 30_000,
+    })
     expect(o.limits).toEqual({ maxMessageBytes: 64 * 1024 * 1024, maxListingBytes: 8 * 1024 * 1024 })
   })
 
   it.each([
     ['a cleartext transport', { transport: 'plain' }, /options\.transport/],
-    ['TLS session reuse', { tls: { session: Buffer.from('x') } }, /options\.tls: Unrecognized key: "session"/],
+    [
+      'TLS session reuse',
+      { tls: { session: Buffer.from('x') } },
+      /options\.tls: Unrecognized key: "session"/,
+    ],
     ['a TLS floor below 1.2', { tls: { minVersion: 'TLSv1.1' } }, /options\.tls\.minVersion/],
-    ['maxVersion below minVersion', { tls: { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.2' } }, /options\.tls\.maxVersion/],
+    [
+      'maxVersion below minVersion',
+      { tls: { minVersion: 'TLSv1.3', maxVersion: 'TLSv1.2' } },
+      /options\.tls\.maxVersion/,
+    ],
     ['a caller-built secure context', { tls: { secureContext: {} } }, /Unrecognized key/],
     ['a missing gate', { gate: undefined }, /options\.gate/],
     ['a gate that is not a function', { gate: 'yes' }, /options\.gate: expected a gate function/],
@@ -41,7 +55,11 @@ describe('Pop3ConnectOptions validation', () => {
 
 describe('Node TLS options', () => {
   it('passes only validated fields and never a session', () => {
-    const o = parseOptions(Pop3ConnectOptionsSchema, { ...base, tls: { ca: 'PEM', maxVersion: 'TLSv1.3' } }, 'test')
+    const o = parseOptions(
+      Pop3ConnectOptionsSchema,
+      { ...base, tls: { ca: 'PEM', maxVersion: 'TLSv1.3' } },
+      'test',
+    )
     expect(nodeTlsOptions(o, 'pop.example.test')).toEqual({
       host: 'pop.example.test',
       servername: 'pop.example.test',
@@ -57,6 +75,8 @@ describe('Node TLS options', () => {
     expect(servernameFor(parse({}))).toBe('pop.example.test')
     expect(servernameFor(parse({ host: '127.0.0.1' }))).toBeUndefined()
     expect(servernameFor(parse({ host: '::1' }))).toBeUndefined()
-    expect(servernameFor(parse({ host: '127.0.0.1', tls: { servername: 'mail.example.test' } }))).toBe('mail.example.test')
+    expect(servernameFor(parse({ host: '127.0.0.1', tls: { servername: 'mail.example.test' } }))).toBe(
+      'mail.example.test',
+    )
   })
 })

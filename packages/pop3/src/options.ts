@@ -30,7 +30,8 @@ export const Pop3TlsOptionsSchema = z
     /** Keep `true` unless the gate checks a pinned certificate itself (`socket.authorized` is then false). */
     rejectUnauthorized: z.boolean().default(true),
     /** In-handshake identity check, e.g. an SPKI pin as defence in depth. Default: Node's RFC 6125 check. */
-    checkServerIdentity: fn<(host: string, cert: PeerCertificate) => Error | undefined>('a function').optional(),
+    checkServerIdentity:
+      fn<(host: string, cert: PeerCertificate) => Error | undefined>('a function').optional(),
   })
   .refine((t) => t.maxVersion === undefined || t.maxVersion >= t.minVersion, {
     message: 'maxVersion must not be below minVersion',

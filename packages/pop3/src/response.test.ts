@@ -21,7 +21,9 @@ describe('parseStatusLine (RFC 1939 §3)', () => {
   it.each(['', '+ok', '+OKAY', '-ERROR', 'OK', '* OK', '+OK\u0000', '+OK a\rb', '+OK a\nb', ' +OK'])(
     'rejects %j as a protocol error',
     (line) => {
-      expect(() => parseStatusLine(b(line))).toThrow(expect.objectContaining({ code: Pop3ErrorCode.Protocol }))
+      expect(() => parseStatusLine(b(line))).toThrow(
+        expect.objectContaining({ code: Pop3ErrorCode.Protocol }),
+      )
     },
   )
 
@@ -34,7 +36,11 @@ describe('parseStatusLine (RFC 1939 §3)', () => {
       fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
         try {
           const status = parseStatusLine(Buffer.from(bytes))
-          expect(Buffer.from(bytes).subarray(0, status.ok ? 3 : 4).toString()).toBe(status.ok ? '+OK' : '-ERR')
+          expect(
+            Buffer.from(bytes)
+              .subarray(0, status.ok ? 3 : 4)
+              .toString(),
+          ).toBe(status.ok ? '+OK' : '-ERR')
         } catch (e) {
           expect(isPop3Error(e, Pop3ErrorCode.Protocol)).toBe(true)
         }
@@ -56,7 +62,9 @@ describe('parseSaslLine (RFC 5034 §4)', () => {
   })
 
   it('rejects a challenge that is not base64', () => {
-    expect(() => parseSaslLine(b('+ not base64!'))).toThrow(expect.objectContaining({ code: Pop3ErrorCode.Protocol }))
+    expect(() => parseSaslLine(b('+ not base64!'))).toThrow(
+      expect.objectContaining({ code: Pop3ErrorCode.Protocol }),
+    )
   })
 })
 

@@ -66,7 +66,9 @@ export function parseSaslLine(line: Buffer): SaslLine {
  * Only printable ASCII codes of at most 64 octets are accepted. Pure.
  */
 export function responseCodeOf(text: Buffer): string | undefined {
-  const m = /^\[([\x21-\x2e\x30-\x5c\x5e-\x7e]+(?:\/[\x21-\x2e\x30-\x5c\x5e-\x7e]+)*)\]/.exec(text.toString('latin1'))
+  const m = /^\[([\x21-\x2e\x30-\x5c\x5e-\x7e]+(?:\/[\x21-\x2e\x30-\x5c\x5e-\x7e]+)*)\]/.exec(
+    text.toString('latin1'),
+  )
   const code = m?.[1]
   return code !== undefined && code.length <= 64 ? code : undefined
 }

@@ -41,7 +41,9 @@ export async function retr(s: Session, id: number, maxBytes: number, release: ()
   const sink = (chunk: Buffer): boolean => {
     size += chunk.length
     if (size > maxBytes) {
-      throw new Pop3Error(Pop3ErrorCode.TooLarge, `POP3 message ${id} exceeds ${maxBytes} octets`, { step: 'RETR' })
+      throw new Pop3Error(Pop3ErrorCode.TooLarge, `POP3 message ${id} exceeds ${maxBytes} octets`, {
+        step: 'RETR',
+      })
     }
     return stream.push(chunk)
   }

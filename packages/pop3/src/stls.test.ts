@@ -30,7 +30,7 @@ const wire = (server: FakePop3Server) => server.commands.map((c) => `${c.phase} 
 async function refusedConnect(server: FakePop3Server) {
   const gate = vi.fn(async (_: Pop3GateContext) => {})
   const error = await Pop3Client.connect({ ...server.clientEndpoint(), gate }).then(
-    () => undefined,
+    (client) => client.close(), // a regression: fail on the assertions below, not on a hung close
     (e: unknown) => e,
   )
   await server.connectionsClosed()
@@ -95,7 +95,10 @@ describe('STLS refused', () => {
   it('aborts with starttls_refused on -ERR and never surfaces the cleartext server text', async () => {
     const server = await serve({ stlsReply: '-ERR TLS unavailable, please log in anyway' })
     const { error, gate } = await refusedConnect(server)
-    expect(error).toMatchObject({ code: Pop3ErrorCode.TlsUnavailable, anomaly: { code: 'starttls_refused', step: 'STLS' } })
+    expect(error).toMatchObject({
+      code: Pop3ErrorCode.TlsUnavailable,
+      anomaly: { code: 'starttls_refused', step: 'STLS' },
+    })
     expect((error as Error).message).not.toMatch(/log in anyway/)
     expect(error).toMatchObject({ serverText: undefined })
     expect(gate).not.toHaveBeenCalled()
@@ -110,7 +113,12 @@ describe('STLS refused', () => {
       { cleartextFallback: true, skipTripwire: true },
     )
     await client.login(credentials)
-    expect(server.commands.filter((c) => c.phase === 'plain').map((c) => c.verb)).toEqual(['CAPA', 'STLS', 'USER', 'PASS'])
+    expect(server.commands.filter((c) => c.phase === 'plain').map((c) => c.verb)).toEqual([
+      'CAPA',
+      'STLS',
+      'USER',
+      'PASS',
+    ])
     client.close()
   })
 })
@@ -136,7 +144,9 @@ describe('response injection after STLS +OK', () => {
     const { error, gate } = await refusedConnect(server)
     // Bytes the client saw before starting TLS are caught by the check; later ones corrupt the handshake.
     expect(error).toMatchObject({ code: Pop3ErrorCode.TlsUnavailable })
-    expect(['bytes_after_starttls', 'tls_handshake_failed']).toContain((error as { anomaly: { code: string } }).anomaly.code)
+    expect(['bytes_after_starttls', 'tls_handshake_failed']).toContain(
+      (error as { anomaly: { code: string } }).anomaly.code,
+    )
     expect(gate).not.toHaveBeenCalled()
     expect(server.sawCredentials()).toBe(false)
   })
@@ -195,7 +205,10 @@ describe('state learned before TLS is discarded (RFC 2595 §4)', () => {
 
   it('reports the DEEP status advertised over TLS verbatim, and an empty one as an empty string', async () => {
     for (const [line, status] of [
-      ['DEEP tls12 tls-cert <https://status.example.test/mail>', 'tls12 tls-cert <https://status.example.test/mail>'],
+      [
+        'DEEP tls12 tls-cert <https://status.example.test/mail>',
+        'tls12 tls-cert <https://status.example.test/mail>',
+      ],
       ['DEEP', ''],
     ] as const) {
       const server = await serve({ capaAfterTls: ['USER', line] })

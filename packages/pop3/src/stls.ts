@@ -65,7 +65,11 @@ export async function negotiateStls(
   if (!hasCapability(record.capsBeforeTls, 'STLS')) {
     if (removal?.cleartextFallback === true) return { kind: 'cleartext', wire }
     wire.destroy()
-    throw new StlsRefusal('starttls_not_offered', 'CAPA', 'POP3 server did not offer STLS; refusing to continue without TLS')
+    throw new StlsRefusal(
+      'starttls_not_offered',
+      'CAPA',
+      'POP3 server did not offer STLS; refusing to continue without TLS',
+    )
   }
 
   record.step = 'STLS'
@@ -77,7 +81,11 @@ export async function negotiateStls(
       return { kind: 'cleartext', wire }
     }
     wire.destroy()
-    throw new StlsRefusal('starttls_refused', 'STLS', 'POP3 server refused STLS; refusing to continue without TLS')
+    throw new StlsRefusal(
+      'starttls_refused',
+      'STLS',
+      'POP3 server refused STLS; refusing to continue without TLS',
+    )
   }
 
   // No await between reading "+OK" and releasing the socket, so no I/O callback can slip in between.

@@ -28,10 +28,21 @@ export function openTcp(host: string, port: number, timeoutMs: number): Promise<
     const onConnect = (): void => settle(undefined)
     const onError = (cause: Error): void => {
       const code = (cause as NodeJS.ErrnoException).code ?? 'unknown'
-      settle(new Pop3Error(Pop3ErrorCode.Closed, `POP3 could not connect to ${host}:${port} (${code})`, { cause, step: 'connect' }))
+      settle(
+        new Pop3Error(Pop3ErrorCode.Closed, `POP3 could not connect to ${host}:${port} (${code})`, {
+          cause,
+          step: 'connect',
+        }),
+      )
     }
     const timer = setTimeout(() => {
-      settle(new Pop3Error(Pop3ErrorCode.Timeout, `POP3 connect to ${host}:${port} timed out after ${timeoutMs} ms`, { step: 'connect' }))
+      settle(
+        new Pop3Error(
+          Pop3ErrorCode.Timeout,
+          `POP3 connect to ${host}:${port} timed out after ${timeoutMs} ms`,
+          { step: 'connect' },
+        ),
+      )
     }, timeoutMs)
     socket.once('connect', onConnect)
     socket.once('error', onError)

@@ -25,25 +25,39 @@ const badLeaves = {
 }
 
 describe.each(['implicit', 'starttls'] as const)('TLS handshake failures over %s', (mode) => {
-  it.each(Object.entries(badLeaves))('aborts on %s with tls_handshake_failed and no TLS payload', async (_, leaf) => {
-    const server = await serve({ mode, leaf })
-    const gate = vi.fn(async (_ctx: Pop3GateContext) => {})
-    const error = await Pop3Client.connect({ ...server.clientEndpoint(), gate }).catch((e: unknown) => e)
-    expect(error).toMatchObject({
-      code: Pop3ErrorCode.TlsUnavailable,
-      step: 'handshake',
-      anomaly: { code: 'tls_handshake_failed', step: 'handshake', transport: mode === 'implicit' ? 'implicit-tls' : 'starttls' },
-    })
-    expect((error as { anomaly: { tlsErrorCode?: string } }).anomaly.tlsErrorCode).toMatch(/^[A-Z_]+$/)
-    expect(gate).not.toHaveBeenCalled()
-    await server.connectionsClosed()
-    expect(server.byteLog.some((e) => e.phase === 'tls')).toBe(false)
-    expect(server.sawCredentials()).toBe(false)
-  })
+  it.each(Object.entries(badLeaves))(
+    'aborts on %s with tls_handshake_failed and no TLS payload',
+    async (_, leaf) => {
+      const server = await serve({ mode, leaf })
+      const gate = vi.fn(async (_ctx: Pop3GateContext) => {})
+      const error = await Pop3Client.connect({ ...server.clientEndpoint(), gate }).catch((e: unknown) => e)
+      expect(error).toMatchObject({
+        code: Pop3ErrorCode.TlsUnavailable,
+        step: 'handshake',
+        anomaly: {
+          code: 'tls_handshake_failed',
+          step: 'handshake',
+          transport: mode === 'implicit' ? 'implicit-tls' : 'starttls',
+        },
+      })
+      expect((error as { anomaly: { tlsErrorCode?: string } }).anomaly.tlsErrorCode).toMatch(/^[A-Z_]+$/)
+      expect(gate).not.toHaveBeenCalled()
+      await server.connectionsClosed()
+      expect(server.byteLog.some((e) => e.phase === 'tls')).toBe(false)
+      expect(server.sawCredentials()).toBe(false)
+    },
+  )
 
   it('refuses a server that only speaks TLS 1.1', async () => {
-    const server = await serve({ mode, tlsMinVersion: 'TLSv1.1', tlsMaxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' })
-    const error = await Pop3Client.connect({ ...server.clientEndpoint(), gate: async () => {} }).catch((e: unknown) => e)
+    const server = await serve({
+      mode,
+      tlsMinVersion: 'TLSv1.1',
+      tlsMaxVersion: 'TLSv1.1',
+      ciphers: 'DEFAULT@SECLEVEL=0',
+    })
+    const error = await Pop3Client.connect({ ...server.clientEndpoint(), gate: async () => {} }).catch(
+      (e: unknown) => e,
+    )
     expect(error).toMatchObject({ anomaly: { code: 'tls_handshake_failed' } })
     expect((error as { anomaly: { tlsErrorCode?: string } }).anomaly.tlsErrorCode).toMatch(/PROTOCOL/)
     await server.connectionsClosed()
@@ -104,6 +118,8 @@ describe('TLS parameters', () => {
       tls: { ca: pki.caCert, servername: 'imap.other.invalid' },
       gate: async () => {},
     }).catch((e: unknown) => e)
-    expect(error).toMatchObject({ anomaly: { code: 'tls_handshake_failed', tlsErrorCode: 'ERR_TLS_CERT_ALTNAME_INVALID' } })
+    expect(error).toMatchObject({
+      anomaly: { code: 'tls_handshake_failed', tlsErrorCode: 'ERR_TLS_CERT_ALTNAME_INVALID' },
+    })
   })
 })

@@ -40,11 +40,20 @@ export function upgradeToTls(socket: Socket, o: ParsedConnectOptions): Promise<T
     const onSecure = (): void => settle(undefined)
     const onError = (cause: Error): void => {
       const code = (cause as NodeJS.ErrnoException).code ?? 'unknown'
-      settle(new Pop3Error(Pop3ErrorCode.TlsUnavailable, `POP3 TLS handshake failed (${code})`, { cause, step: 'handshake' }))
+      settle(
+        new Pop3Error(Pop3ErrorCode.TlsUnavailable, `POP3 TLS handshake failed (${code})`, {
+          cause,
+          step: 'handshake',
+        }),
+      )
     }
     const timer = setTimeout(() => {
       const ms = o.timeouts.handshakeMs
-      settle(new Pop3Error(Pop3ErrorCode.Timeout, `POP3 TLS handshake timed out after ${ms} ms`, { step: 'handshake' }))
+      settle(
+        new Pop3Error(Pop3ErrorCode.Timeout, `POP3 TLS handshake timed out after ${ms} ms`, {
+          step: 'handshake',
+        }),
+      )
     }, o.timeouts.handshakeMs)
     tlsSocket.once('secureConnect', onSecure)
     tlsSocket.once('error', onError)

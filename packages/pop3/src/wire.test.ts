@@ -48,7 +48,10 @@ describe('line limits (RFC 2449 §4: 512 octets incl. CRLF)', () => {
     const exact = `+OK ${'a'.repeat(512 - 6)}`
     expect((await attempt({ mode: 'starttls', greeting: exact })).error).toBeUndefined()
     const { error } = await attempt({ mode: 'starttls', greeting: `${exact}a` })
-    expect(error).toMatchObject({ code: Pop3ErrorCode.Protocol, anomaly: { code: 'protocol_error', step: 'greeting' } })
+    expect(error).toMatchObject({
+      code: Pop3ErrorCode.Protocol,
+      anomaly: { code: 'protocol_error', step: 'greeting' },
+    })
   })
 
   it('rejects a 100 KB cleartext greeting as a pre-TLS protocol error', async () => {
@@ -64,14 +67,20 @@ describe('line limits (RFC 2449 §4: 512 octets incl. CRLF)', () => {
   it('rejects an over-long or non-ASCII CAPA line', async () => {
     for (const line of ['X'.repeat(600), 'SASL PLAIN\u0007', 'IMPLEMENTATION caf\u00e9']) {
       const { error } = await attempt({ mode: 'starttls', capaBeforeTls: ['STLS', line] })
-      expect(error).toMatchObject({ code: Pop3ErrorCode.Protocol, anomaly: { code: 'protocol_error', step: 'CAPA' } })
+      expect(error).toMatchObject({
+        code: Pop3ErrorCode.Protocol,
+        anomaly: { code: 'protocol_error', step: 'CAPA' },
+      })
     }
   })
 
   it('rejects a CAPA response larger than 16 KiB', async () => {
     const caps = ['STLS', ...Array.from({ length: 400 }, (_, i) => `X-CAP-${i} ${'p'.repeat(40)}`)]
     const { error } = await attempt({ mode: 'starttls', capaBeforeTls: caps })
-    expect(error).toMatchObject({ code: Pop3ErrorCode.TooLarge, anomaly: { code: 'protocol_error', step: 'CAPA' } })
+    expect(error).toMatchObject({
+      code: Pop3ErrorCode.TooLarge,
+      anomaly: { code: 'protocol_error', step: 'CAPA' },
+    })
   })
 })
 
@@ -83,12 +92,18 @@ describe('malformed replies', () => {
     ['a negative greeting', { greeting: '-ERR go away' }],
   ])('ends the session on %s with a pre-TLS protocol error', async (_, script) => {
     const { error } = await attempt({ mode: 'starttls', ...script })
-    expect(error).toMatchObject({ code: Pop3ErrorCode.Protocol, anomaly: { code: 'protocol_error', step: 'greeting' } })
+    expect(error).toMatchObject({
+      code: Pop3ErrorCode.Protocol,
+      anomaly: { code: 'protocol_error', step: 'greeting' },
+    })
   })
 
   it('ends the session when a reply is followed by bytes nobody asked for', async () => {
     const capa = `+OK\r\n${DEFAULT_CAPA_AFTER_TLS.map((c) => `${c}\r\n`).join('')}.\r\n`
-    const { error } = await attempt({ mode: 'implicit', reply: (c) => (c.verb === 'CAPA' ? `${capa}+OK extra\r\n` : undefined) })
+    const { error } = await attempt({
+      mode: 'implicit',
+      reply: (c) => (c.verb === 'CAPA' ? `${capa}+OK extra\r\n` : undefined),
+    })
     expect(error).toMatchObject({ code: Pop3ErrorCode.Protocol })
   })
 
@@ -103,7 +118,10 @@ describe('malformed replies', () => {
   })
 
   it('rejects a malformed STAT reply without crashing', async () => {
-    const server = await startFakePop3({ mode: 'implicit', reply: (c) => (c.verb === 'STAT' ? '+OK lots 12\r\n' : undefined) })
+    const server = await startFakePop3({
+      mode: 'implicit',
+      reply: (c) => (c.verb === 'STAT' ? '+OK lots 12\r\n' : undefined),
+    })
     servers.push(server)
     const client = await Pop3Client.connect({ ...server.clientEndpoint(), gate: async () => {} })
     await client.login({ user: FAKE_USER, pass: FAKE_PASS })
@@ -136,7 +154,10 @@ describe('a server that never answers', () => {
 describe('hang-ups', () => {
   it('reports a server that hangs up after the greeting as connection_closed', async () => {
     const { error } = await attempt({ mode: 'starttls', reply: () => 'close' })
-    expect(error).toMatchObject({ code: Pop3ErrorCode.Closed, anomaly: { code: 'connection_closed', step: 'CAPA' } })
+    expect(error).toMatchObject({
+      code: Pop3ErrorCode.Closed,
+      anomaly: { code: 'connection_closed', step: 'CAPA' },
+    })
   })
 
   it('reports a refused TCP connection as connection_failed', async () => {
@@ -145,9 +166,16 @@ describe('hang-ups', () => {
     const address = probe.address()
     const port = typeof address === 'object' && address !== null ? address.port : 0
     await new Promise((resolve) => probe.close(resolve))
-    const error = await Pop3Client.connect({ host: '127.0.0.1', port, transport: 'implicit-tls', gate: async () => {} }).catch(
-      (e: unknown) => e,
-    )
-    expect(error).toMatchObject({ code: Pop3ErrorCode.Closed, step: 'connect', anomaly: { code: 'connection_failed' } })
+    const error = await Pop3Client.connect({
+      host: '127.0.0.1',
+      port,
+      transport: 'implicit-tls',
+      gate: async () => {},
+    }).catch((e: unknown) => e)
+    expect(error).toMatchObject({
+      code: Pop3ErrorCode.Closed,
+      step: 'connect',
+      anomaly: { code: 'connection_failed' },
+    })
   })
 })

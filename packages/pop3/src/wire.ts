@@ -115,7 +115,8 @@ export class Wire {
   send(line: string): void {
     if (this.#closedByUs || !this.#attached) throw closedAfter(undefined)
     if (this.#failure !== undefined) throw closedAfter(this.#failure)
-    if (this.#expecting) throw new Error('@mua-sts/pop3 internal error: command sent while a reply is pending')
+    if (this.#expecting)
+      throw new Error('@mua-sts/pop3 internal error: command sent while a reply is pending')
     this.#expecting = true
     this.socket.write(`${line}\r\n`)
   }
@@ -148,7 +149,8 @@ export class Wire {
    */
   async readBody(sink: BodySink, opts: BodyReadOptions): Promise<void> {
     const decoder = new MultilineDecoder()
-    const total = opts.totalMs === undefined ? undefined : this.#deadline(opts.totalMs, opts.step, `${opts.step} reply`)
+    const total =
+      opts.totalMs === undefined ? undefined : this.#deadline(opts.totalMs, opts.step, `${opts.step} reply`)
     let idle: NodeJS.Timeout | undefined
     try {
       for (;;) {

@@ -21,11 +21,10 @@ export {
 export { type DeliveryCursor, DeliveryCursorSchema } from './delivery/cursor.js'
 export {
   type DeliveryTimers,
-  type FlushResult,
-  HttpsDelivery,
   type HttpsDeliveryOptions,
   HttpsDeliveryOptionsSchema,
-} from './delivery/https-delivery.js'
+} from './delivery/delivery-options.js'
+export { type FlushResult, HttpsDelivery } from './delivery/https-delivery.js'
 export { spkiPinOf } from './delivery/https-post.js'
 export { ReportDispatcher } from './dispatcher.js'
 export { callbackSink, type ReportEvent, toReportEvent } from './event-sink.js'
@@ -36,6 +35,7 @@ export {
   FRAME_VERSION,
   type FrameDecode,
   type FrameRejection,
+  frameChecksum,
   MAX_RECORD_BYTES,
 } from './outbox/frame.js'
 export {

@@ -1,6 +1,16 @@
 // @mua-sts/setup: account-setup wizards — discover candidates, probe them without credentials,
 // propose commitments with trust labels, and pin them once the user confirms (issue #8).
 export {
+  type ConfirmInput,
+  ConfirmInputSchema,
+  type ConfirmResult,
+  confirm,
+  StagingStore,
+  type VerifyContext,
+  type VerifyFailure,
+  type VerifyFn,
+} from './confirm/index.js'
+export {
   AUTOCONFIG_MAX_BYTES,
   type AutoconfigParse,
   type AutoconfigServer,
@@ -38,3 +48,41 @@ export {
   type TrustReason,
   TrustSchema,
 } from './discover/index.js'
+export {
+  EHLO_NAME,
+  explainProbeFailure,
+  isViolationCode,
+  MAX_CANDIDATES,
+  MAX_LINE_OCTETS,
+  PROBE_ACCOUNT,
+  PROBE_ERROR_CODES,
+  type ProbeErrorCode,
+  type ProbeEvent,
+  type ProbeFailureCode,
+  type ProbeFailureInfo,
+  type ProbeOptions,
+  ProbeOptionsSchema,
+  type ProbeResult,
+  type ProbeStatus,
+  probe,
+  provisionalCommitment,
+} from './probe/index.js'
+export {
+  bestPossibleRank,
+  type ConfirmationItem,
+  ConfirmationItemSchema,
+  compareRanks,
+  type MissingService,
+  MissingServiceSchema,
+  type Proposal,
+  ProposalSchema,
+  type ProposeOptions,
+  ProposeOptionsSchema,
+  proposalRank,
+  propose,
+  type Rank,
+  type RejectedCandidate,
+  RejectedCandidateSchema,
+  type ServiceProposal,
+  ServiceProposalSchema,
+} from './propose/index.js'

@@ -3,8 +3,8 @@
 // (integration notes §2.2), and `ignoreTLS` keeps it from ever sending STARTTLS inside TLS.
 import type { TLSSocket } from 'node:tls'
 import { ErrorCode, SdkError } from '@mua-sts/core'
-import SMTPConnection, { type SMTPConnectionCustomAuthHandler } from 'nodemailer/lib/smtp-connection'
 import type { ExternalLogger } from 'nodemailer/lib/shared'
+import SMTPConnection, { type SMTPConnectionCustomAuthHandler } from 'nodemailer/lib/smtp-connection'
 
 /** The customAuth method name under which the guard runs CLIENT and the SASL exchange (guard-step.ts). */
 export const GUARD_STEP = 'X-MUASTS-GUARDED-AUTH'

@@ -52,7 +52,10 @@ export function advertisementOf(capsAfterTls: readonly string[]): Advertisement 
   const out: Advertisement = {}
   const deep = parseDeepCapability(capsAfterTls)
   if (deep?.ok === true) {
-    out.deep = { tags: [...deep.value.tags], ...(deep.value.url === undefined ? {} : { url: deep.value.url }) }
+    out.deep = {
+      tags: [...deep.value.tags],
+      ...(deep.value.url === undefined ? {} : { url: deep.value.url }),
+    }
   }
   const sts = parseStsCapability(capsAfterTls)
   if (sts?.ok === true) {

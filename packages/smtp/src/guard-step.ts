@@ -4,8 +4,8 @@
 // runs. The tripwire sits right in front of the first credential byte (integration notes §8.1).
 import { ErrorCode, SdkError } from '@mua-sts/core'
 import { assertPassed } from '@mua-sts/transport'
-import type { SMTPConnectionCustomAuthContext } from 'nodemailer/lib/smtp-connection'
 import type { Logger } from 'nodemailer/lib/shared'
+import type { SMTPConnectionCustomAuthContext } from 'nodemailer/lib/smtp-connection'
 import { clientAccepted } from './client-command.js'
 import type { SmtpAuth } from './options.js'
 import { authenticate, type Mechanism, type SendCommand } from './sasl.js'
@@ -65,7 +65,8 @@ export class GuardStep {
   async #run(ctx: SMTPConnectionCustomAuthContext): Promise<void> {
     const plan = this.#plan
     this.#plan = undefined
-    if (plan === undefined) throw new SdkError(ErrorCode.Internal, 'AUTH was requested outside the guarded step')
+    if (plan === undefined)
+      throw new SdkError(ErrorCode.Internal, 'AUTH was requested outside the guarded step')
     const send: SendCommand = async (line) => {
       const r = await ctx.sendCommand(line)
       return { status: r.status, text: r.text }
@@ -73,7 +74,10 @@ export class GuardStep {
     if (plan.clientLine !== undefined) await this.#client(send, plan.clientLine)
     if (plan.kind === 'report') throw new ReportedInBand()
     if (this.#currentSocket() !== plan.socket) {
-      throw new SdkError(ErrorCode.GuardBypassed, 'nodemailer is about to authenticate on a socket the guard did not check')
+      throw new SdkError(
+        ErrorCode.GuardBypassed,
+        'nodemailer is about to authenticate on a socket the guard did not check',
+      )
     }
     assertPassed(plan.socket, '@mua-sts/smtp AUTH')
     await authenticate(send, plan.mechanism, plan.auth)
@@ -84,6 +88,7 @@ export class GuardStep {
     const r = await send(line)
     const log = this.#log()
     if (clientAccepted(r.status)) log.debug({ tnx: 'mua-sts' }, 'CLIENT accepted (%s)', r.status)
-    else log.info({ tnx: 'mua-sts', status: r.status }, 'Server answered CLIENT with %s; continuing', r.status)
+    else
+      log.info({ tnx: 'mua-sts', status: r.status }, 'Server answered CLIENT with %s; continuing', r.status)
   }
 }

@@ -17,7 +17,8 @@ export class ReplyReader {
     this.#buf = this.#buf.length === 0 ? chunk : Buffer.concat([this.#buf, chunk])
     this.#pump()
   }
-  readonly #onEnd = (): void => this.#fail(new SdkError(ErrorCode.Connection, 'SMTP server closed the connection'))
+  readonly #onEnd = (): void =>
+    this.#fail(new SdkError(ErrorCode.Connection, 'SMTP server closed the connection'))
   readonly #onError = (e: Error): void =>
     this.#fail(new SdkError(ErrorCode.Connection, `SMTP connection failed: ${e.message}`, { cause: e }))
 

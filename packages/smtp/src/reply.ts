@@ -29,12 +29,15 @@ function protocolError(message: string): SdkError {
   return new SdkError(ErrorCode.Protocol, `SMTP server sent a malformed reply: ${message}`)
 }
 
-/** One reply line without its CRLF → code, continuation flag and text. Throws on a malformed line. */
-export function parseReplyLine(line: string): { code: number; more: boolean; text: string } {
+/**
+ * One reply line without its CRLF → code, continuation flag and text. Throws on a malformed line;
+ * with `strict` (cleartext replies) also on control characters in the text.
+ */
+export function parseReplyLine(line: string, strict = true): { code: number; more: boolean; text: string } {
   const m = LINE_RE.exec(line)
   if (m === null) throw protocolError('a line does not start with a reply code')
   const text = m[3] ?? ''
-  if (CONTROL_RE.test(text)) throw protocolError('control characters in reply text')
+  if (strict && CONTROL_RE.test(text)) throw protocolError('control characters in reply text')
   return { code: Number(m[1]), more: m[2] === '-', text }
 }
 
@@ -64,16 +67,25 @@ export function takeReply(buf: Buffer, limits: ReplyLimits = REPLY_LIMITS): Take
 }
 
 /**
- * Parses a complete reply given as text lines, e.g. nodemailer's `lastServerResponse` split on LF.
+ * Parses a reply that a TLS session already framed, e.g. nodemailer's `lastServerResponse` (lines
+ * joined with LF). The server is authenticated here, so odd text is tolerated and left to the value
+ * parsers (a DEEP status with control characters is ignored there, DEEP -04 §5.3).
  * @throws SdkError MUASTS_ERR_PROTOCOL when the lines are not one well-formed reply.
  */
 export function parseReplyText(text: string, limits: ReplyLimits = REPLY_LIMITS): Reply {
   const raw = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l))
   if (raw.length > limits.maxLines) throw protocolError('reply has too many lines')
-  const wire = Buffer.from(`${raw.join('\r\n')}\r\n`, 'latin1')
-  const taken = takeReply(wire, limits)
-  if (taken === undefined || taken.rest.length > 0) throw protocolError('not a single complete reply')
-  return taken.reply
+  const lines: string[] = []
+  let code: number | undefined
+  raw.forEach((line, i) => {
+    const parsed = parseReplyLine(line, false)
+    if (code !== undefined && parsed.code !== code) throw protocolError('reply lines carry different codes')
+    if (parsed.more === (i === raw.length - 1)) throw protocolError('not a single complete reply')
+    code = parsed.code
+    lines.push(parsed.text)
+  })
+  if (code === undefined) throw protocolError('empty reply')
+  return { code, lines }
 }
 
 /** Printable one-line summary of a reply for error messages and logs (never used for decisions). */

@@ -32,9 +32,13 @@ function refused(r: CommandReply): SdkError {
 }
 
 function unexpected(r: CommandReply, step: string): SdkError {
-  return new SdkError(ErrorCode.Protocol, `SMTP server sent an unexpected reply to ${step}: ${serverText(r)}`, {
-    details: { status: r.status },
-  })
+  return new SdkError(
+    ErrorCode.Protocol,
+    `SMTP server sent an unexpected reply to ${step}: ${serverText(r)}`,
+    {
+      details: { status: r.status },
+    },
+  )
 }
 
 /** RFC 4954 §4: 235 ends a successful exchange; any other final reply is a refusal. */

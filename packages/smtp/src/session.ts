@@ -15,10 +15,18 @@ import {
   type SessionFacts,
   type TlsParams,
 } from '@mua-sts/transport'
-import type SMTPConnection from 'nodemailer/lib/smtp-connection'
 import { getLogger, type Logger } from 'nodemailer/lib/shared'
+import type SMTPConnection from 'nodemailer/lib/smtp-connection'
 import { clientCommand } from './client-command.js'
-import { call, createConnection, fromNodemailer, GUARD_STEP, LOCAL_GREETING, lastReply } from './connection.js'
+import {
+  call,
+  createConnection,
+  fromNodemailer,
+  GUARD_STEP,
+  LOCAL_GREETING,
+  lastReply,
+} from './connection.js'
+import type { DnsCache } from './dns-cache.js'
 import { advertisementOf, authMechanisms, ehloCapabilities } from './ehlo.js'
 import { GuardStep } from './guard-step.js'
 import { GuardedSession } from './guarded-session.js'
@@ -30,6 +38,14 @@ import { handshake, openTcp } from './tls-connect.js'
 
 type Facts = Pick<SessionFacts, 'service' | 'endpoint'>
 
+/** What one transport shares between its sessions. */
+export type SessionEnv = {
+  readonly guard: Guard
+  readonly options: ParsedSmtpOptions
+  readonly log: Logger
+  readonly dns: DnsCache
+}
+
 /** The guard refused: the report is already dispatched; this is the error to reject with. */
 function refusal(result: CheckResult): SdkError {
   // A connection that failed to set up TLS can never pass; if it did, fail closed anyway.
@@ -39,13 +55,13 @@ function refusal(result: CheckResult): SdkError {
 
 /** Opens the committed endpoint and completes TLS, or throws the guard's refusal. Does I/O. */
 async function establishTls(
-  guard: Guard,
+  env: SessionEnv,
   c: Commitment,
   params: TlsParams,
-  o: ParsedSmtpOptions,
 ): Promise<{ socket: TLSSocket; capsBeforeTls: readonly string[] }> {
+  const { guard, options: o } = env
   const facts: Facts = { service: 'submission', endpoint: { host: c.endpoint.host, port: c.endpoint.port } }
-  const tcp: Socket = await openTcp(c.endpoint.host, c.endpoint.port, o.timeoutMs)
+  const tcp: Socket = await openTcp(c.endpoint.host, c.endpoint.port, o.timeoutMs, env.dns)
   let capsBeforeTls: readonly string[] = []
   if (c.endpoint.transport === 'starttls') {
     const pre = await negotiateStartTls(tcp, o.name, o.timeoutMs).catch((e: unknown) => {
@@ -61,7 +77,11 @@ async function establishTls(
   }
   const hs = await handshake(tcp, params, o.timeoutMs)
   if (!hs.ok) {
-    const obs = observeHandshakeFailure(hs.error, params, { ...facts, transport: c.endpoint.transport, capsBeforeTls })
+    const obs = observeHandshakeFailure(hs.error, params, {
+      ...facts,
+      transport: c.endpoint.transport,
+      capsBeforeTls,
+    })
     throw refusal(guard.check(c, obs, undefined))
   }
   return { socket: hs.socket, capsBeforeTls }
@@ -79,12 +99,17 @@ function capabilitiesAfterTls(conn: SMTPConnection): string[] {
  * @throws CommitmentViolationError (report attached and already dispatched), or SdkError
  *   MUASTS_ERR_NO_COMMITMENT / _STORE_* / _CONNECTION / _TIMEOUT / _PROTOCOL / _AUTH_FAILED.
  */
-export async function openSession(guard: Guard, o: ParsedSmtpOptions, log: Logger): Promise<GuardedSession> {
+export async function openSession(env: SessionEnv): Promise<GuardedSession> {
+  const { guard, options: o, log } = env
   const c = await guard.commitment()
   const params = guard.tlsParams(c)
-  const { socket, capsBeforeTls } = await establishTls(guard, c, params, o)
+  const { socket, capsBeforeTls } = await establishTls(env, c, params)
   const transport = c.endpoint.transport
-  const facts = { service: 'submission' as const, endpoint: { host: c.endpoint.host, port: c.endpoint.port }, transport }
+  const facts = {
+    service: 'submission' as const,
+    endpoint: { host: c.endpoint.host, port: c.endpoint.port },
+    transport,
+  }
   if (transport === 'starttls') socket.unshift(LOCAL_GREETING)
   let conn: SMTPConnection | undefined
   const step = new GuardStep(
@@ -175,7 +200,8 @@ async function login(conn: SMTPConnection, step: GuardStep): Promise<void> {
 function learn(guard: Guard, c: Commitment, obs: Observation, log: Logger): Promise<void> {
   return guard.learn(c, obs).then(
     () => {},
-    (e: unknown) => log.warn({ tnx: 'mua-sts', err: e }, 'could not persist what the server advertised: %s', String(e)),
+    (e: unknown) =>
+      log.warn({ tnx: 'mua-sts', err: e }, 'could not persist what the server advertised: %s', String(e)),
   )
 }
 

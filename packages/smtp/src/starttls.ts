@@ -21,7 +21,11 @@ export type StartTlsOutcome =
  * the commitment forbids; throws for ordinary failures (timeouts, closed connection, a negative greeting).
  * @throws SdkError MUASTS_ERR_TIMEOUT / _CONNECTION / _PROTOCOL
  */
-export async function negotiateStartTls(socket: Socket, ehloName: string, timeoutMs: number): Promise<StartTlsOutcome> {
+export async function negotiateStartTls(
+  socket: Socket,
+  ehloName: string,
+  timeoutMs: number,
+): Promise<StartTlsOutcome> {
   const reader = new ReplyReader(socket)
   try {
     const greeting = await reader.read(timeoutMs, 'the greeting')

@@ -5,14 +5,16 @@ import { connect as connectTcp, type Socket } from 'node:net'
 import { connect as connectTls, type TLSSocket } from 'node:tls'
 import { ErrorCode, SdkError } from '@mua-sts/core'
 import type { TlsParams } from '@mua-sts/transport'
+import type { DnsCache } from './dns-cache.js'
 
 const ignore = (): void => {}
 
 /** TCP connection to the committed endpoint. Does I/O. @throws SdkError _CONNECTION / _TIMEOUT */
-export function openTcp(host: string, port: number, timeoutMs: number): Promise<Socket> {
+export function openTcp(host: string, port: number, timeoutMs: number, dns: DnsCache): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connectTcp({ host, port })
+    const socket = connectTcp({ host, port, lookup: dns.lookup })
     const timer = setTimeout(() => {
+      dns.forget(host)
       socket.destroy()
       reject(new SdkError(ErrorCode.Timeout, `connecting to ${host}:${port} timed out after ${timeoutMs} ms`))
     }, timeoutMs)
@@ -25,6 +27,7 @@ export function openTcp(host: string, port: number, timeoutMs: number): Promise<
     })
     const onError = (e: NodeJS.ErrnoException): void => {
       clearTimeout(timer)
+      dns.forget(host)
       reject(
         new SdkError(ErrorCode.Connection, `connecting to ${host}:${port} failed (${e.code ?? e.message})`, {
           cause: e,

@@ -1,3 +1,36 @@
-// @mua-sts/store: durable commitment stores (issue #3).
+// @mua-sts/store: durable commitment stores (issue #3). Explicit export list (house style H2).
+
+export {
+  AUDIT_FILE,
+  type StoreAuditRecord,
+  StoreAuditRecordSchema,
+} from './audit/audit-log.js'
+export {
+  FileStore,
+  type FileStoreEvents,
+  type IntegrityFailure,
+} from './file-store.js'
+export { type FileStoreOptions, FileStoreOptionsSchema } from './file-store-options.js'
 export { checkForgetRequest } from './forget-request.js'
+export { canonicalJson } from './format/canonical-json.js'
+export { migrateV0ToV1, type StoreFileV0, StoreFileV0Schema } from './format/migrations.js'
+export {
+  STORE_FORMAT,
+  STORE_VERSION,
+  type StoreFileV1,
+  StoreFileV1Schema,
+} from './format/store-file.js'
+export { type IntegrityMode, MARKER_FILE } from './integrity/store-marker.js'
 export { MemoryCommitmentStore } from './memory-store.js'
+export {
+  type EncryptedFileSecretStoreOptions,
+  encryptedFileSecretStore,
+} from './secrets/encrypted-file.js'
+export { type KeytarModule, type KeytarSecretStoreOptions, keytarSecretStore } from './secrets/keytar.js'
+export { type MemorySecretState, MemorySecretStore } from './secrets/memory.js'
+export {
+  type NapiKeyringModule,
+  type NapiKeyringSecretStoreOptions,
+  napiKeyringSecretStore,
+} from './secrets/napi-keyring.js'
+export type { SecretStore } from './secrets/secret-store.js'

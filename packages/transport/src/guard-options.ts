@@ -1,5 +1,6 @@
 // Options every guarded client shares, validated eagerly (house style H15).
 
+import type { LookupFunction } from 'node:net'
 import { AccountRefSchema, type CommitmentStore } from '@mua-sts/core'
 import type { ReportDispatcher } from '@mua-sts/reports'
 import * as z from 'zod'
@@ -28,7 +29,15 @@ export const GuardOptionsSchema = z.strictObject({
     .nullable()
     .optional(),
   /** Extra trust anchors (PEM), e.g. an enterprise root or the tests' CA. */
-  trust: z.strictObject({ ca: z.union([z.string(), z.array(z.string())]).optional() }).optional(),
+  trust: z
+    .strictObject({
+      ca: z.union([z.string(), z.array(z.string())]).optional(),
+      /** dns.lookup-compatible resolver used to dial the committed host (see TrustOptions.lookup). */
+      lookup: z
+        .custom<LookupFunction>((v) => typeof v === 'function', 'expected a dns.lookup-compatible function')
+        .optional(),
+    })
+    .optional(),
   /** Clock and id seams for tests (house style H20). */
   now: z.custom<() => Date>((v) => typeof v === 'function').optional(),
   newReportId: z.custom<() => string>((v) => typeof v === 'function').optional(),

@@ -68,6 +68,32 @@ describe('observing live TLS sessions', () => {
     expect(evaluate(c, o).outcome).toBe('ok')
   })
 
+  it('dials through an injected lookup but still checks the committed name (RFC 7817)', async () => {
+    const port = await server(pki.good)
+    const c = {
+      ...commitment(port),
+      endpoint: { host: 'mail.example.test', port, transport: 'implicit-tls' as const },
+    }
+    const asked: string[] = []
+    const lookup = ((host: string, o: { all?: boolean }, cb: (e: null, a: unknown, f?: number) => void) => {
+      asked.push(host)
+      // Node >= 20 asks for all addresses (happy eyeballs); answer both shapes.
+      if (o.all) cb(null, [{ address: '127.0.0.1', family: 4 }])
+      else cb(null, '127.0.0.1', 4)
+    }) as unknown as import('node:net').LookupFunction
+    const params = createTlsParams(c, { ca: pki.caCert, lookup })
+    const sock = tls.connect(params.options)
+    await once(sock, 'secureConnect')
+    const o = observeSecureSocket(sock, params, {
+      service: 'imap',
+      endpoint: c.endpoint,
+      transport: 'implicit-tls',
+    })
+    sock.destroy()
+    expect(asked).toEqual(['mail.example.test'])
+    expect(o.certificate).toMatchObject({ nameMatch: true, matchedIdentity: 'mail.example.test' })
+  })
+
   it('sees a re-keyed server (valid chain and name) and lets evaluate refuse it by pin', async () => {
     const port = await server(pki.rekeyed)
     const c = commitment(port, { pins: { spki: [pki.good.spki], backup: [] } })

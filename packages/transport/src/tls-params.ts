@@ -2,7 +2,7 @@
 // validation stays on inside the handshake (rejectUnauthorized: true — never turned off); our
 // checkServerIdentity adds the RFC 7817 identity check and captures the leaf for pins and reports.
 import { createHash, X509Certificate } from 'node:crypto'
-import { isIP } from 'node:net'
+import { isIP, type LookupFunction } from 'node:net'
 import type { ConnectionOptions, PeerCertificate } from 'node:tls'
 import {
   type Commitment,
@@ -15,6 +15,12 @@ import {
 export type TrustOptions = {
   /** Extra trust anchors (PEM). When set, they replace Node's bundled roots, as Node's `ca` does. */
   readonly ca?: string | readonly string[] | undefined
+  /**
+   * Name resolution for the connection (a `dns.lookup`-compatible function), e.g. a test resolver or
+   * an app's DNS-over-HTTPS resolver. It only decides where to dial: the certificate is still checked
+   * against the committed host name (RFC 7817), so a wrong answer fails closed.
+   */
+  readonly lookup?: LookupFunction | undefined
 }
 
 /** What the identity callback saw; filled during the handshake, read by observe(). */
@@ -71,6 +77,7 @@ export function createTlsParams(commitment: Commitment, trust: TrustOptions = {}
   }
   // RFC 6066 §3: SNI carries host names only, never IP literals.
   if (isIP(host) === 0) options.servername = host
+  if (trust.lookup !== undefined) options.lookup = trust.lookup
   if (trust.ca !== undefined) options.ca = typeof trust.ca === 'string' ? [trust.ca] : [...trust.ca]
   return { options, identity }
 }

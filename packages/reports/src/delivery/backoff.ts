@@ -16,6 +16,7 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 1_000, max
  */
 export function backoffDelay(failures: number, policy: RetryPolicy, random: () => number): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, failures - 1))
-  const r = Math.min(Math.max(random(), 0), 1)
+  const raw = random()
+  const r = Number.isNaN(raw) ? 0 : Math.min(Math.max(raw, 0), 1)
   return Math.round(ceiling / 2 + r * (ceiling / 2))
 }

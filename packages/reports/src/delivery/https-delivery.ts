@@ -2,81 +2,19 @@
 // resumable after a crash or while offline (the cursor records what the collector acknowledged).
 // Delivery never touches the decision path: guards only append to the outbox; this runs on its own time.
 import { join } from 'node:path'
-import { ErrorCode, isSdkError, SdkError, SpkiSchema, toSdkError } from '@mua-sts/core'
-import * as z from 'zod'
+import { ErrorCode, isSdkError, SdkError, toSdkError } from '@mua-sts/core'
 import { publishDeliveryEvent } from '../channels.js'
 import { parseOptions } from '../options.js'
-import { MAX_RECORD_BYTES } from '../outbox/frame.js'
-import { JsonlOutbox } from '../outbox/jsonl-outbox.js'
+import type { JsonlOutbox } from '../outbox/jsonl-outbox.js'
 import { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from './backoff.js'
 import { advanceCursor, type BatchLimits, type CollectedBatch, collectBatch } from './batch.js'
 import { type DeliveryCursor, loadCursor, pruneCursor, saveCursor } from './cursor.js'
+import {
+  type DeliveryTimers,
+  type HttpsDeliveryOptions,
+  HttpsDeliveryOptionsSchema,
+} from './delivery-options.js'
 import { createDeliveryAgent, type PostTarget, postJson } from './https-post.js'
-
-/** Timer functions (injectable for tests, house style H20). */
-export type DeliveryTimers = {
-  setTimeout(callback: () => void, ms: number): unknown
-  clearTimeout(handle: unknown): void
-}
-
-const RESERVED_HEADERS = ['content-type', 'content-length', 'idempotency-key', 'host', 'transfer-encoding']
-const HeaderNameSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9-]{1,64}$/)
-  .refine((h) => !RESERVED_HEADERS.includes(h.toLowerCase()), 'this header is set by the SDK')
-const EndpointSchema = z
-  .string()
-  .max(2048)
-  .refine((s) => URL.canParse(s) && new URL(s).protocol === 'https:', 'expected an https URL')
-  // Credentials in a URL end up in logs and diagnostics; use `headers` instead.
-  .refine((s) => !URL.canParse(s) || (new URL(s).username === '' && new URL(s).password === ''), {
-    message: 'the URL must not contain credentials',
-  })
-
-export const HttpsDeliveryOptionsSchema = z.strictObject({
-  outbox: z.custom<JsonlOutbox>((v) => v instanceof JsonlOutbox, 'expected a JsonlOutbox'),
-  /** Collector URL (https only). */
-  endpoint: EndpointSchema,
-  /** Trust anchors (PEM) replacing Node's bundled roots, as Node's `ca` does. */
-  ca: z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(64)]).optional(),
-  /** Accept the collector only if its leaf SPKI SHA-256 (base64) is one of these. */
-  spkiPins: z.array(SpkiSchema).min(1).max(16).optional(),
-  /** Default: `<outbox dir>/delivery-cursor.json`. */
-  cursorPath: z.string().min(1).max(4096).optional(),
-  maxBatchReports: z.number().int().min(1).max(10_000).optional(),
-  maxBatchBytes: z
-    .number()
-    .int()
-    .min(MAX_RECORD_BYTES)
-    .max(64 * 1024 * 1024)
-    .optional(),
-  retry: z
-    .strictObject({
-      attempts: z.number().int().min(1).max(50).optional(),
-      baseDelayMs: z.number().int().min(0).max(3_600_000).optional(),
-      maxDelayMs: z.number().int().min(0).max(86_400_000).optional(),
-    })
-    .optional(),
-  /** Pause between background flushes after start(). */
-  intervalMs: z.number().int().min(1).max(86_400_000).optional(),
-  /** Socket inactivity limit per request. */
-  timeoutMs: z.number().int().min(1).max(600_000).optional(),
-  /** Extra request headers, e.g. the collector's own Authorization. */
-  headers: z.record(HeaderNameSchema, z.string().max(8192)).optional(),
-  timers: z
-    .custom<DeliveryTimers>(
-      (v) =>
-        typeof v === 'object' &&
-        v !== null &&
-        typeof (v as DeliveryTimers).setTimeout === 'function' &&
-        typeof (v as DeliveryTimers).clearTimeout === 'function',
-      'expected { setTimeout, clearTimeout }',
-    )
-    .optional(),
-  /** Jitter source in [0, 1). */
-  random: z.custom<() => number>((v) => typeof v === 'function', 'expected a function').optional(),
-})
-export type HttpsDeliveryOptions = z.input<typeof HttpsDeliveryOptionsSchema>
 
 /** What one flush() delivered. */
 export type FlushResult = {
@@ -143,9 +81,17 @@ export class HttpsDelivery {
   flush(): Promise<FlushResult> {
     if (this.#inflight !== undefined) return this.#inflight
     if (this.#controller.signal.aborted) this.#controller = new AbortController()
-    const run = this.#flushAll(this.#controller.signal).finally(() => {
-      this.#inflight = undefined
-    })
+    const run = this.#flushAll(this.#controller.signal)
+      .catch((error: unknown) => {
+        // Outbox or cursor I/O failures surface with the delivery code too; nothing was marked delivered.
+        if (isSdkError(error)) throw error
+        throw new SdkError(ErrorCode.ReportDelivery, `delivery failed: ${toSdkError(error).message}`, {
+          cause: error,
+        })
+      })
+      .finally(() => {
+        this.#inflight = undefined
+      })
     this.#inflight = run
     return run
   }

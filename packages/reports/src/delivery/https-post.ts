@@ -1,11 +1,12 @@
 // One HTTPS POST to the collector. This is always its own connection to the configured collector, never
 // the mail connection that failed (house style H13): nothing of a failed session is reused. Chain and name
-// are validated by Node (rejectUnauthorized is never turned off); an optional SPKI pin is checked inside
-// the handshake, in checkServerIdentity, so on a mismatch the socket is destroyed before the request line
-// or body is written. The agent keeps no TLS sessions: resumption would skip checkServerIdentity.
+// are validated by Node (rejectUnauthorized is never turned off); an optional SPKI pin is checked in
+// checkServerIdentity, which Node runs when the handshake completes and before 'secureConnect'; the request
+// (line, headers, body) is only written after 'secureConnect', so on a mismatch not one byte is sent.
+// The agent keeps no TLS sessions: a resumed session would skip checkServerIdentity.
 import { createHash, X509Certificate } from 'node:crypto'
 import { Agent, request } from 'node:https'
-import { checkServerIdentity, type PeerCertificate } from 'node:tls'
+import { checkServerIdentity, type PeerCertificate, type TLSSocket } from 'node:tls'
 import { ErrorCode, SdkError } from '@mua-sts/core'
 
 export type PostTarget = {
@@ -91,6 +92,12 @@ export function postJson(
       req.destroy(new SdkError(ErrorCode.Timeout, `collector did not answer within ${target.timeoutMs} ms`))
     })
     req.on('error', reject)
-    req.end(body)
+    // Defence in depth: nothing (not even the request line) is written before this socket has passed
+    // chain, name and pin checks. A reused keep-alive socket passed them when it was opened.
+    req.once('socket', (socket) => {
+      const tls = socket as TLSSocket
+      if (tls.authorized) req.end(body)
+      else tls.once('secureConnect', () => req.end(body))
+    })
   })
 }

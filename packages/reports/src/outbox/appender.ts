@@ -19,7 +19,6 @@ import {
   fdatasyncSync,
   fstatSync,
   openSync,
-  readFileSync,
   renameSync,
   rmSync,
   type Stats,
@@ -29,6 +28,7 @@ import {
 import { join } from 'node:path'
 import { publishOutboxEvent } from '../channels.js'
 import { FRAME_PREFIX } from './frame.js'
+import { fdReader, readLines } from './read-lines.js'
 import { DROPPING_SUFFIX, fsyncDir, isErrno, listDropping, listSegments, segmentPath } from './segments.js'
 
 export type AppenderLimits = {
@@ -189,26 +189,24 @@ function ownerAlive(name: string): boolean {
 
 function finishDrop(dir: string, path: string): void {
   const seq = Number(/reports-(\d{12})\.jsonl/.exec(path)?.[1] ?? -1)
-  const bytes = readFileSync(path)
+  const { records, bytes } = countFrames(path)
   rmSync(path, { force: true })
   fsyncDir(dir)
-  publishOutboxEvent({
-    type: 'segment-dropped',
-    dir,
-    segment: seq,
-    records: countFrames(bytes),
-    bytes: bytes.length,
-  })
+  publishOutboxEvent({ type: 'segment-dropped', dir, segment: seq, records, bytes })
 }
 
-/** Complete lines that start like a frame; a cheap count (no JSON parsing) for the drop announcement. */
-export function countFrames(bytes: Buffer): number {
-  let count = 0
-  let start = 0
-  for (;;) {
-    const nl = bytes.indexOf(10, start)
-    if (nl === -1) return count
-    if (bytes.subarray(start, start + PREFIX.length).equals(PREFIX)) count++
-    start = nl + 1
+/** Complete lines that start like a frame (no JSON parsing: this runs on the append path). Streams. */
+export function countFrames(path: string): { records: number; bytes: number } {
+  const fd = openSync(path, 'r')
+  try {
+    let records = 0
+    const lines = readLines(fdReader(fd), 0)
+    for (let next = lines.next(); ; next = lines.next()) {
+      if (next.done === true) return { records, bytes: next.value.end + next.value.incompleteBytes }
+      const line = next.value
+      if (!line.frontTruncated && line.bytes.subarray(0, PREFIX.length).equals(PREFIX)) records++
+    }
+  } finally {
+    closeSync(fd)
   }
 }

@@ -53,7 +53,13 @@ type ParsedLog = { records: StoreAuditRecord[]; hashes: string[]; completeBytes:
 
 function parseLog(bytes: Buffer, keys: StoreKeys | null): ParsedLog {
   const end = bytes.lastIndexOf(0x0a) + 1 // everything after the last newline is a torn tail
-  const lines = end === 0 ? [] : bytes.subarray(0, end - 1).toString('utf8').split('\n')
+  const lines =
+    end === 0
+      ? []
+      : bytes
+          .subarray(0, end - 1)
+          .toString('utf8')
+          .split('\n')
   const records: StoreAuditRecord[] = []
   const hashes: string[] = []
   for (const [i, text] of lines.entries()) {
@@ -70,8 +76,12 @@ function parseLog(bytes: Buffer, keys: StoreKeys | null): ParsedLog {
     if (line.n !== i + 1 || line.prev !== (hashes[i - 1] ?? null)) {
       throw corrupt('audit log chain is broken', { line: i + 1 })
     }
-    if ((keys === null) !== (line.mac === null)) throw corrupt('audit log MAC presence mismatch', { line: i + 1 })
-    if (keys !== null && !sameMac(line.mac ?? '', mac(keys.audit, canonicalJson({ ...line, mac: undefined })))) {
+    if ((keys === null) !== (line.mac === null))
+      throw corrupt('audit log MAC presence mismatch', { line: i + 1 })
+    if (
+      keys !== null &&
+      !sameMac(line.mac ?? '', mac(keys.audit, canonicalJson({ ...line, mac: undefined })))
+    ) {
       throw corrupt('audit log MAC mismatch', { line: i + 1 })
     }
     records.push(line.record as StoreAuditRecord)
@@ -91,7 +101,7 @@ export class AuditLog {
   }
 
   async #load(): Promise<{ bytes: Buffer; log: ParsedLog }> {
-    const bytes = (await readCapped(this.#dir, AUDIT_FILE, MAX_AUDIT_BYTES)) ?? Buffer.alloc(0)
+    const bytes = (await readCapped(this.#dir, AUDIT_FILE, MAX_AUDIT_BYTES))?.bytes ?? Buffer.alloc(0)
     return { bytes, log: parseLog(bytes, this.#keys) }
   }
 

@@ -8,7 +8,13 @@
 //   - a sequence number (how often this account's commitments were rewritten).
 // It never contains credentials, keys or the integrity key.
 import { createHash } from 'node:crypto'
-import { type AccountRef, AccountRefSchema, type Commitment, CommitmentSchema, type Service } from '@mua-sts/core'
+import {
+  type AccountRef,
+  AccountRefSchema,
+  type Commitment,
+  CommitmentSchema,
+  type Service,
+} from '@mua-sts/core'
 import * as z from 'zod'
 import { MacSchema, mac, type StoreKeys, sameMac } from '../integrity/keys.js'
 import { corrupt } from '../store-errors.js'

@@ -4,11 +4,11 @@
 //
 // A holder that died (SIGKILL, crash, power loss) leaves its lock behind. A waiter breaks it only when the
 // recorded pid is dead on this host; a live or foreign-host holder is waited for until the deadline
-// (MUASTS_ERR_STORE_LOCKED). Breaking renames the lock aside and checks that what it moved is the stale
-// record it judged; if a new holder slipped in between, the lock is linked back (same inode). A holder
-// verifies with `assertHeld()` (inode check) right before it commits, so even the residual race (a third
-// process taking the lock in the microseconds of a put-back) aborts a write instead of interleaving it.
-// Known limit: pid reuse can make a dead holder look alive; that fails closed (timeout), never open.
+// (MUASTS_ERR_STORE_LOCKED). Breaking is itself serialised (see breakStale), so a lock taken after the
+// stale one was read is never removed. A holder also verifies with `assertHeld()` (inode check) right
+// before it commits, so a lock lost by any route aborts the write instead of interleaving it.
+// Known limits: pid reuse can make a dead holder look alive, which fails closed (timeout), never open;
+// a breaker killed inside its few-syscall window is cleared by rename-and-verify (clearDeadBreaker).
 import { randomBytes } from 'node:crypto'
 import { link, lstat, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
@@ -77,27 +77,59 @@ function ownerNonce(raw: string): string | undefined {
   return nonce !== undefined && /^[0-9a-f]{24}$/.test(nonce) ? nonce : undefined
 }
 
-async function breakStale(lockPath: string, staleRaw: string, myNonce: string): Promise<void> {
-  const aside = `${lockPath}.stale-${myNonce}`
+/**
+ * Moves `path` aside if it still holds `staleRaw`, putting back anything else it finds there. Only for
+ * the breaker lock, which is held for a few syscalls, so two waiters racing to clear a dead breaker is
+ * already a double fault; see breakStale for the main lock.
+ */
+async function clearDeadBreaker(path: string, staleRaw: string, myNonce: string): Promise<void> {
+  const aside = `${path}.stale-${myNonce}`
   try {
-    await rename(lockPath, aside)
+    await rename(path, aside)
   } catch (error) {
-    if (errnoOf(error) === 'ENOENT') return // another waiter broke it first
+    if (errnoOf(error) === 'ENOENT') return
     throw io('break stale lock', error)
   }
   try {
-    if ((await readRaw(aside)) === staleRaw) {
-      // A holder killed between writing its draft and removing it leaves the draft behind too.
-      const nonce = ownerNonce(staleRaw)
-      if (nonce !== undefined) await rm(`${lockPath}.draft-${nonce}`, { force: true })
-      return
-    }
-    // We moved a fresh lock that replaced the stale one after we read it: put it back.
-    await link(aside, lockPath).catch((error: unknown) => {
+    if ((await readRaw(aside)) === staleRaw) return
+    await link(aside, path).catch((error: unknown) => {
       if (errnoOf(error) !== 'EEXIST') throw io('restore lock', error)
     })
   } finally {
     await rm(aside, { force: true })
+  }
+}
+
+/**
+ * Removes the main lock if it still holds `staleRaw`. Breakers serialise on a second lock file, and only
+ * breakers ever remove a stale lock (its owner is dead), so under the breaker lock "the content is still
+ * the stale record" cannot change before the unlink: a fresh lock taken since we read it is never removed.
+ * Returns false if another breaker was busy (the caller backs off).
+ */
+async function breakStale(
+  lockPath: string,
+  staleRaw: string,
+  draft: string,
+  myNonce: string,
+): Promise<boolean> {
+  const breaker = `${lockPath}.break`
+  try {
+    await link(draft, breaker)
+  } catch (error) {
+    if (errnoOf(error) !== 'EEXIST') throw io('break stale lock', error)
+    const raw = await readRaw(breaker)
+    if (raw !== undefined && isStale(raw)) await clearDeadBreaker(breaker, raw, myNonce)
+    return false
+  }
+  try {
+    if ((await readRaw(lockPath)) !== staleRaw) return true // released or replaced since we judged it
+    await rm(lockPath, { force: true })
+    // A holder killed between writing its draft and removing it leaves the draft behind too.
+    const nonce = ownerNonce(staleRaw)
+    if (nonce !== undefined) await rm(`${lockPath}.draft-${nonce}`, { force: true })
+    return true
+  } finally {
+    await rm(breaker, { force: true })
   }
 }
 
@@ -131,10 +163,7 @@ export async function acquireLock(lockPath: string, timeoutMs: number): Promise<
       }
       const raw = await readRaw(lockPath)
       if (raw === undefined) continue
-      if (isStale(raw)) {
-        await breakStale(lockPath, raw, nonce)
-        continue
-      }
+      if (isStale(raw) && (await breakStale(lockPath, raw, draft, nonce))) continue
       if (Date.now() >= deadline) {
         throw new SdkError(ErrorCode.StoreLocked, undefined, {
           details: { holderPid: holderPid(raw), timeoutMs },

@@ -3,29 +3,49 @@
 //     block on a FIFO, and never load more than a cap (a huge file fails before it is read);
 //   - writes are atomic and durable: temp file, fsync, rename, fsync of the directory, so a crash at any
 //     point leaves either the old or the new file, never a torn one (rename(2) is atomic on POSIX).
-import { constants, type Stats } from 'node:fs'
+import { type BigIntStats, constants, type Stats } from 'node:fs'
 import { lstat, open, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { corrupt, errnoOf, io } from '../store-errors.js'
 
-// O_NOFOLLOW / O_NONBLOCK do not exist on Windows; there the lstat check below is the guard.
+// O_NOFOLLOW / O_NONBLOCK do not exist on Windows; there an lstat check is the guard. O_NONBLOCK keeps
+// a FIFO planted in place of a file from blocking the open; the fstat check then refuses it.
 const READ_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0)
 
-function refuseNonFile(st: Stats, name: string): void {
+function refuseNonFile(st: Stats | BigIntStats, name: string): void {
   if (st.isSymbolicLink()) throw corrupt('a symlink is in place of a store file', { file: name })
   if (!st.isFile()) throw corrupt('a store file is not a regular file', { file: name })
 }
 
 /**
- * Reads `dir/name` whole, or returns undefined if it does not exist. Does I/O. Throws
+ * Stat identity used by the read cache. `key` changes with any rewrite, except one made within the same
+ * timestamp tick as the version it replaces (file times are coarse, and inode numbers are reused); so a
+ * cache may only trust a key whose `changedAtMs` is safely in the past (see account-files.ts).
+ */
+export type FileIdentity = { readonly key: string; readonly changedAtMs: number }
+
+function identityOfStats(st: BigIntStats): FileIdentity {
+  return {
+    key: `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`,
+    changedAtMs: Number(st.ctimeNs / 1_000_000n),
+  }
+}
+
+/**
+ * Reads `dir/name` whole with its identity, or returns undefined if it does not exist. Does I/O. Throws
  * MUASTS_ERR_STORE_CORRUPT for a symlink, a non-regular file or a file larger than `maxBytes` (checked
  * before reading, and again while reading in case it grows), MUASTS_ERR_STORE_IO for other failures.
  */
-export async function readCapped(dir: string, name: string, maxBytes: number): Promise<Buffer | undefined> {
+export async function readCapped(
+  dir: string,
+  name: string,
+  maxBytes: number,
+): Promise<{ bytes: Buffer; identity: FileIdentity } | undefined> {
   const path = join(dir, name)
   let handle: Awaited<ReturnType<typeof open>>
   try {
-    refuseNonFile(await lstat(path), name)
+    // Where O_NOFOLLOW exists the open itself refuses a symlink (ELOOP); elsewhere check first.
+    if (constants.O_NOFOLLOW === undefined) refuseNonFile(await lstat(path), name)
     handle = await open(path, READ_FLAGS)
   } catch (error) {
     const errno = errnoOf(error)
@@ -35,18 +55,20 @@ export async function readCapped(dir: string, name: string, maxBytes: number): P
     throw io('read', error, { file: name })
   }
   try {
-    const st = await handle.stat()
+    const st = await handle.stat({ bigint: true })
     refuseNonFile(st, name)
-    if (st.size > maxBytes) throw corrupt('store file exceeds the size limit', { file: name, maxBytes })
-    const buf = Buffer.alloc(st.size + 1)
+    if (st.size > BigInt(maxBytes))
+      throw corrupt('store file exceeds the size limit', { file: name, maxBytes })
+    const buf = Buffer.alloc(Number(st.size) + 1)
     let total = 0
     for (;;) {
       const { bytesRead } = await handle.read(buf, total, buf.length - total, total)
       if (bytesRead === 0) break
       total += bytesRead
-      if (total === buf.length) throw corrupt('store file grew past the size limit while read', { file: name })
+      if (total === buf.length)
+        throw corrupt('store file grew past the size limit while read', { file: name })
     }
-    return buf.subarray(0, total)
+    return { bytes: buf.subarray(0, total), identity: identityOfStats(st) }
   } catch (error) {
     if (errnoOf(error) === undefined) throw error
     throw io('read', error, { file: name })
@@ -103,15 +125,12 @@ export async function syncDir(dir: string): Promise<void> {
   }
 }
 
-/** Stat identity used by the read cache: any rewrite (rename or in-place) changes it. */
-export type FileIdentity = string
-
 /** lstat-based identity of `dir/name`, undefined if missing. Throws MUASTS_ERR_STORE_CORRUPT for a symlink. */
 export async function identityOf(dir: string, name: string): Promise<FileIdentity | undefined> {
   try {
     const st = await lstat(join(dir, name), { bigint: true })
     if (st.isSymbolicLink()) throw corrupt('a symlink is in place of a store file', { file: name })
-    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`
+    return identityOfStats(st)
   } catch (error) {
     if (errnoOf(error) === 'ENOENT') return undefined
     if (errnoOf(error) === undefined) throw error
@@ -119,8 +138,7 @@ export async function identityOf(dir: string, name: string): Promise<FileIdentit
   }
 }
 
-const APPEND_FLAGS =
-  constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0)
+const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (constants.O_NOFOLLOW ?? 0)
 
 /**
  * Appends `bytes` to `dir/name` and fsyncs it (and the directory when the file is new). If `keepBytes`

@@ -73,7 +73,8 @@ export function checkMark(marks: Marks, fileId: string, seq: number, hash: strin
   const m = markOf(marks, fileId)
   if (m === undefined || seq > m.seq) return
   if (seq < m.seq) throw rollback('file is older than its high-water mark', { fileId, seq, mark: m.seq })
-  if (hash !== m.hash) throw rollback('file differs from the one its high-water mark recorded', { fileId, seq })
+  if (hash !== m.hash)
+    throw rollback('file differs from the one its high-water mark recorded', { fileId, seq })
 }
 
 /** A copy of `marks` with this account's mark set. Pure. */

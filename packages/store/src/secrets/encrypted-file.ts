@@ -29,7 +29,10 @@ type SecretsFile = z.infer<typeof SecretsFileSchema>
 const fn = <T>() => z.custom<T>((v) => typeof v === 'function', 'expected a function')
 const EncryptedFileOptionsSchema = z.strictObject({
   /** Absolute path of the secrets file, e.g. join(storeDir, 'secrets.json'). */
-  path: z.string().min(1).refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), 'expected an absolute path'),
+  path: z
+    .string()
+    .min(1)
+    .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p), 'expected an absolute path'),
   /** E.g. `(s) => safeStorage.encryptStringAsync(s)`. */
   encrypt: fn<(plaintext: string) => Promise<Uint8Array>>(),
   /** E.g. `async (b) => (await safeStorage.decryptStringAsync(Buffer.from(b))).result`. */
@@ -54,7 +57,7 @@ export function encryptedFileSecretStore(options: EncryptedFileSecretStoreOption
   }
 
   const load = async (): Promise<SecretsFile> => {
-    const bytes = await readCapped(dir, name, MAX_BYTES)
+    const bytes = (await readCapped(dir, name, MAX_BYTES))?.bytes
     if (bytes === undefined) return { format: 'mua-sts/secrets', version: 1, entries: {} }
     let raw: unknown
     try {
@@ -71,7 +74,11 @@ export function encryptedFileSecretStore(options: EncryptedFileSecretStoreOption
     try {
       return await work()
     } catch (error) {
-      throw keychainUnavailable('the encryption function failed', { backend: 'encrypted-file', operation }, error)
+      throw keychainUnavailable(
+        'the encryption function failed',
+        { backend: 'encrypted-file', operation },
+        error,
+      )
     }
   }
 

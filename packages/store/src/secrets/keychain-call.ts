@@ -13,7 +13,8 @@ export async function keychainCall<T>(
   let timer: NodeJS.Timeout | undefined
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(keychainUnavailable('the keychain did not answer in time', { backend, operation, timeoutMs })),
+      () =>
+        reject(keychainUnavailable('the keychain did not answer in time', { backend, operation, timeoutMs })),
       timeoutMs,
     )
     timer.unref()

@@ -1,0 +1,52 @@
+// The temporary store a credential test runs against: it holds only the proposed commitments, so the
+// guarded client enforces exactly what will be pinned, and whatever the guard learns during the test
+// (guard.learn) stays here until confirm() decides to persist it. Nothing in it is durable.
+import {
+  type AccountRef,
+  type AuditRecord,
+  type Commitment,
+  type CommitmentStore,
+  ErrorCode,
+  merge,
+  SdkError,
+  type Service,
+} from '@mua-sts/core'
+
+const key = (account: AccountRef, service: Service): string => `${account}/${service}`
+
+/** In-memory CommitmentStore seeded with proposed commitments; it cannot gain new entries or forget. */
+export class StagingStore implements CommitmentStore {
+  readonly #data = new Map<string, Commitment>()
+
+  constructor(commitments: readonly Commitment[]) {
+    for (const c of commitments) this.#data.set(key(c.account, c.service), c)
+  }
+
+  async get(account: AccountRef, service: Service): Promise<Commitment | undefined> {
+    return this.#data.get(key(account, service))
+  }
+
+  /** Joins `next` into the staged commitment (never weakens). Refuses entries that were not proposed. */
+  async strengthen(next: Commitment): Promise<Commitment> {
+    const k = key(next.account, next.service)
+    const current = this.#data.get(k)
+    if (current === undefined) {
+      throw new SdkError(ErrorCode.InvalidOption, `staging store: ${k} was not proposed`)
+    }
+    const merged = merge(current, next)
+    this.#data.set(k, merged)
+    return merged
+  }
+
+  async list(account?: AccountRef): Promise<Commitment[]> {
+    return [...this.#data.values()].filter((c) => account === undefined || c.account === account)
+  }
+
+  requestForget(): Promise<{ confirmation: string; commitments: Commitment[] }> {
+    return Promise.reject(new SdkError(ErrorCode.ConfirmationRequired, 'a staging store cannot forget'))
+  }
+
+  forget(): Promise<AuditRecord> {
+    return Promise.reject(new SdkError(ErrorCode.ConfirmationRequired, 'a staging store cannot forget'))
+  }
+}

@@ -1,0 +1,158 @@
+// The account files of one store directory: verified reads behind a stat-validated cache, atomic
+// writes, and quarantine of files that failed verification. Knows nothing about locks or the keychain
+// beyond what it is handed (the marks to check against, the commit hook).
+import { mkdir, readdir, rename } from 'node:fs/promises'
+import { join } from 'node:path'
+import {
+  type AccountBody,
+  decodeAccountFile,
+  encodeAccountFile,
+  FILE_NAME_RE,
+  fileIdOf,
+} from './format/store-file.js'
+import { type FileIdentity, identityOf, readCapped, writeAtomic } from './fs/safe-file.js'
+import { contentHash, type StoreKeys } from './integrity/keys.js'
+import { checkMark, type Marks, markedPrefixes, markOf } from './integrity/marks.js'
+import { errnoOf, io, rollback } from './store-errors.js'
+
+export const QUARANTINE_DIR = 'quarantine'
+
+// Git's "racily clean" problem: a file rewritten within the same timestamp tick as the version we cached,
+// reusing the freed inode number and with the same size, would look unchanged. So a version is cached only
+// once its change time is this far in the past; any later change then necessarily gets a newer ctime.
+const RACY_MS = 100
+
+type Cached = { readonly identity: FileIdentity; readonly body: AccountBody }
+
+/** Marks to check against: null in an unprotected store; a thunk so the keychain is read only when needed. */
+export type MarksSource = () => Promise<Marks | null>
+
+// Bodies are shared between callers through the cache, so nobody may mutate one in place.
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const v of Object.values(value)) deepFreeze(v)
+  }
+  return value
+}
+
+function nameOf(fileId: string): string {
+  return `${fileId}.json`
+}
+
+export class AccountFiles {
+  readonly #dir: string
+  readonly #keys: StoreKeys | null
+  readonly #maxBytes: number
+  readonly #cache = new Map<string, Cached>()
+
+  constructor(dir: string, keys: StoreKeys | null, maxBytes: number) {
+    this.#dir = dir
+    this.#keys = keys
+    this.#maxBytes = maxBytes
+  }
+
+  /**
+   * The verified body of an account, or undefined if it has none. One lstat when the cached copy is
+   * still the file on disk; otherwise a full read, MAC check and high-water-mark check. Throws
+   * MUASTS_ERR_STORE_CORRUPT / _ROLLBACK / _IO (and whatever `marks` throws).
+   */
+  async read(account: string, marks: MarksSource): Promise<AccountBody | undefined> {
+    const fileId = fileIdOf(account)
+    const cached = await this.#cached(fileId)
+    return cached ?? this.#load(fileId, await marks())
+  }
+
+  /** Like `read` but always from disk (used under the lock before a write). */
+  async readFresh(account: string, marks: Marks | null): Promise<AccountBody | undefined> {
+    return this.#load(fileIdOf(account), marks)
+  }
+
+  /** The cached body if the file on disk is still the one it was read from. */
+  async #cached(fileId: string): Promise<AccountBody | undefined> {
+    const cached = this.#cache.get(fileId)
+    if (cached === undefined) return undefined
+    const identity = await identityOf(this.#dir, nameOf(fileId))
+    return identity?.key === cached.identity.key ? cached.body : undefined
+  }
+
+  async #load(fileId: string, marks: Marks | null): Promise<AccountBody | undefined> {
+    const file = await readCapped(this.#dir, nameOf(fileId), this.#maxBytes)
+    if (file === undefined) {
+      this.#cache.delete(fileId)
+      // A mark for a file that is gone means the file was deleted: the oldest rollback of all.
+      if (marks !== null && markOf(marks, fileId) !== undefined) {
+        throw rollback('an account file with a high-water mark is missing', { fileId })
+      }
+      return undefined
+    }
+    const body = deepFreeze(decodeAccountFile(file.bytes, fileId, this.#keys))
+    if (marks !== null) checkMark(marks, fileId, body.seq, contentHash(file.bytes))
+    if (Date.now() - file.identity.changedAtMs > RACY_MS) this.#cache.set(fileId, { identity: file.identity, body })
+    else this.#cache.delete(fileId)
+    return body
+  }
+
+  /**
+   * Every account body in the directory. Fails closed on the first file that does not verify and when
+   * a marked account has no file. Reads with bounded parallelism. Does I/O.
+   */
+  async readAll(marks: Marks | null): Promise<AccountBody[]> {
+    let names: string[]
+    try {
+      names = await readdir(this.#dir)
+    } catch (error) {
+      if (errnoOf(error) === 'ENOENT') names = []
+      else throw io('list directory', error)
+    }
+    const fileIds = names.flatMap((n) => FILE_NAME_RE.exec(n)?.[1] ?? [])
+    if (marks !== null) {
+      const present = new Set(fileIds.map((id) => id.slice(0, 32)))
+      const missing = markedPrefixes(marks).filter((p) => !present.has(p))
+      if (missing.length > 0) {
+        throw rollback('account files with a high-water mark are missing', { missing: missing.length })
+      }
+    }
+    const bodies: AccountBody[] = []
+    let next = 0
+    const worker = async (): Promise<void> => {
+      while (next < fileIds.length) {
+        const fileId = fileIds[next++] as string
+        const body = (await this.#cached(fileId)) ?? (await this.#load(fileId, marks))
+        if (body !== undefined) bodies.push(body)
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(32, fileIds.length) }, worker))
+    return bodies
+  }
+
+  /**
+   * Writes `body` atomically (see writeAtomic); `beforeCommit` runs just before the rename. Returns
+   * the content hash for the high-water mark. Call under the store lock. Throws MUASTS_ERR_STORE_IO.
+   */
+  async write(body: AccountBody, beforeCommit: () => Promise<void>): Promise<string> {
+    const fileId = fileIdOf(body.account)
+    const bytes = encodeAccountFile(body, this.#keys)
+    this.#cache.delete(fileId)
+    await writeAtomic(this.#dir, nameOf(fileId), bytes, beforeCommit)
+    return contentHash(bytes)
+  }
+
+  /**
+   * Moves an account's unverifiable file (if any) into quarantine/ for later inspection and returns its
+   * path relative to the store directory. Call under the store lock. Throws MUASTS_ERR_STORE_IO.
+   */
+  async quarantine(account: string, now: Date): Promise<string | null> {
+    const fileId = fileIdOf(account)
+    this.#cache.delete(fileId)
+    const target = join(QUARANTINE_DIR, `${fileId}.${now.toISOString().replace(/[:.]/g, '-')}.json`)
+    try {
+      await mkdir(join(this.#dir, QUARANTINE_DIR), { recursive: true, mode: 0o700 })
+      await rename(join(this.#dir, nameOf(fileId)), join(this.#dir, target))
+      return target
+    } catch (error) {
+      if (errnoOf(error) === 'ENOENT') return null
+      throw io('quarantine', error, { fileId })
+    }
+  }
+}
