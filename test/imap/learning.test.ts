@@ -1,6 +1,7 @@
 // Learning (DEEP -04 §5.1, §5.3, §7.1; MUA-STS -05 §7): only what the server says in the ID response,
 // which imapflow exchanges after TLS on a session the guard passed, may strengthen the commitment; the
 // store persists it and the next connection enforces it. Nothing read before TLS is ever learned.
+import { ErrorCode, isSdkError, SdkError } from '@mua-sts/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type FakeImapServer, startFakeImap } from '../fakes/imap-server.js'
 import { ACCOUNT, commit, expectRefused, pki } from './harness.js'
@@ -88,6 +89,17 @@ describe('learning from the server', () => {
     const error = await setup.connect().catch((e: unknown) => e)
     expect((error as { code?: string }).code).toBe('MUASTS_ERR_AUTH_FAILED')
     expect(setup.reports).toEqual([])
+    expect(await setup.store.get(ACCOUNT, 'imap')).toEqual(setup.commitment)
+  })
+
+  it('fails the connection (and logs out) when the store cannot persist what was learned', async () => {
+    const server = await start({ mode: 'implicit', leaf: pki.good, id: { deep: DEEP } })
+    const setup = await commit(server.port, { transport: 'implicit-tls' })
+    setup.store.strengthen = async () => {
+      throw new SdkError(ErrorCode.StoreIo, 'disk full')
+    }
+    const error = await setup.connect().catch((e: unknown) => e)
+    expect(isSdkError(error, 'MUASTS_ERR_STORE_IO')).toBe(true)
     expect(await setup.store.get(ACCOUNT, 'imap')).toEqual(setup.commitment)
   })
 

@@ -32,6 +32,7 @@ export class OpenMeter {
 
   /** Resolves once every connection seen so far is closed again (and at least `total` were seen). */
   whenAllClosed(total: number): Promise<void> {
+    if (this.total >= total && this.open === 0) return Promise.resolve()
     return new Promise((wake) => this.#waiters.push({ count: -total, wake }))
   }
 
@@ -67,6 +68,8 @@ export async function startTarpit(meter: OpenMeter): Promise<Tarpit> {
     meter.opened()
     socket.on('error', () => {})
     socket.once('close', () => forget(socket))
+    // Read and discard: a socket that is never read never notices the client's FIN.
+    socket.resume()
   })
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
@@ -91,7 +94,10 @@ export async function startTarpit(meter: OpenMeter): Promise<Tarpit> {
 /** Resolves every name to 127.0.0.1, so candidates keep their real names for the certificate check. */
 export const loopbackLookup: LookupFunction = (_hostname, options, callback) => {
   const all = typeof options === 'object' && options !== null && (options as { all?: boolean }).all === true
-  if (all) (callback as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [{ address: '127.0.0.1', family: 4 }])
+  if (all)
+    (callback as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [
+      { address: '127.0.0.1', family: 4 },
+    ])
   else (callback as (e: null, a: string, f: number) => void)(null, '127.0.0.1', 4)
 }
 

@@ -20,13 +20,23 @@ const NOW = '2026-03-01T09:00:00.000Z'
 
 async function proposeFor(c: Candidate) {
   const results = await probe([c], { trust: { ca: pki.caCert }, lookup: loopbackLookup })
-  const discovery: Discovery = { domain: 'example.test', candidates: [c], notOffered: [], errors: [], diagnostics: [] }
+  const discovery: Discovery = {
+    domain: 'example.test',
+    candidates: [c],
+    notOffered: [],
+    errors: [],
+    diagnostics: [],
+  }
   return { result: results[0], proposal: propose(discovery, results, { account: 'acct_1', now: NOW }) }
 }
 
 describe('probe: DEEP / STS advertisements are learned only after TLS', () => {
   it('latches the DEEP status from the IMAP ID response over TLS, with its status URL', async () => {
-    const server = await startFakeImap({ mode: 'starttls', leaf: pki.good, id: { name: 'fake', deep: STATUS } })
+    const server = await startFakeImap({
+      mode: 'starttls',
+      leaf: pki.good,
+      id: { name: 'fake', deep: STATUS },
+    })
     cleanup.push(() => server.close())
     const { result, proposal } = await proposeFor(candidate({ port: server.port, transport: 'starttls' }))
     expect(result?.observation?.advertisement).toEqual({
@@ -89,7 +99,9 @@ describe('probe: DEEP / STS advertisements are learned only after TLS', () => {
       capaAfterTls: [...DEFAULT_CAPA_AFTER_TLS, `DEEP ${STATUS}`],
     })
     cleanup.push(() => server.close())
-    const { proposal } = await proposeFor(candidate({ service: 'pop3', port: server.port, transport: 'starttls' }))
+    const { proposal } = await proposeFor(
+      candidate({ service: 'pop3', port: server.port, transport: 'starttls' }),
+    )
     expect(proposal.services[0]?.commitment.latches).toEqual(['tls-cert', 'tls12'])
     await server.connectionsClosed()
     expect(server.commands.map((cmd) => `${cmd.phase}:${cmd.verb}`)).toEqual([

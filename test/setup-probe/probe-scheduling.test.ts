@@ -21,7 +21,11 @@ async function tarpits(meter: OpenMeter, n: number): Promise<Tarpit[]> {
 }
 
 async function goodImap(tls?: { maxVersion: 'TLSv1.2' }) {
-  const server = await startFakeImap({ mode: 'implicit', leaf: pki.good, ...(tls === undefined ? {} : { tls }) })
+  const server = await startFakeImap({
+    mode: 'implicit',
+    leaf: pki.good,
+    ...(tls === undefined ? {} : { tls }),
+  })
   cleanup.push(() => server.close())
   return server
 }
@@ -36,7 +40,13 @@ describe('probe: concurrency', () => {
     const started: number[] = []
     const running = probe(
       pits.map((t, i) => candidate({ port: t.port, priority: i })),
-      { ...base, concurrency: 3, earlyStop: false, timeoutMs: 600_000, onProgress: (e) => e.type === 'started' && started.push(e.index) },
+      {
+        ...base,
+        concurrency: 3,
+        earlyStop: false,
+        timeoutMs: 600_000,
+        onProgress: (e) => e.type === 'started' && started.push(e.index),
+      },
     )
     for (let round = 1; round <= 3; round++) {
       await meter.whenOpen(3)
@@ -45,7 +55,8 @@ describe('probe: concurrency', () => {
       for (const t of pits) t.releaseAll()
     }
     const results = await running
-    expect(statuses(results)).toEqual(Array(9).fill('failed:connection_closed'))
+    // The server hung up mid-handshake: for implicit TLS that is a failed handshake, never compliant.
+    expect(statuses(results)).toEqual(Array(9).fill('refused:tls_handshake_failed'))
     expect(meter.max).toBe(3)
     expect(meter.total).toBe(9)
   })
@@ -75,9 +86,10 @@ describe('probe: cancellation', () => {
   it('opens no connection at all when the signal is already aborted', async () => {
     const meter = new OpenMeter()
     const [pit] = await tarpits(meter, 1)
-    const error = await probe([candidate({ port: pit?.port ?? 1 })], { ...base, signal: AbortSignal.abort() }).catch(
-      (e: unknown) => e,
-    )
+    const error = await probe([candidate({ port: pit?.port ?? 1 })], {
+      ...base,
+      signal: AbortSignal.abort(),
+    }).catch((e: unknown) => e)
     expect(isSdkError(error, 'MUASTS_ERR_ABORTED')).toBe(true)
     expect(meter.total).toBe(0)
   })
@@ -122,7 +134,10 @@ describe('probe: early stop', () => {
     const server = await goodImap({ maxVersion: 'TLSv1.2' })
     const meter = new OpenMeter()
     const [pit] = await tarpits(meter, 1)
-    const list = [candidate({ port: server.port, priority: 0 }), candidate({ port: pit?.port ?? 1, priority: 1 })]
+    const list = [
+      candidate({ port: server.port, priority: 0 }),
+      candidate({ port: pit?.port ?? 1, priority: 1 }),
+    ]
     const results = await probe(list, { ...base, timeoutMs: 300 })
     expect(statuses(results)).toEqual(['compliant', 'failed:timeout'])
     expect(results[0]?.observation?.tls?.version).toBe('TLSv1.2')
@@ -132,7 +147,10 @@ describe('probe: early stop', () => {
     const server = await goodImap()
     const meter = new OpenMeter()
     const [pit] = await tarpits(meter, 1)
-    const list = [candidate({ port: server.port, priority: 0 }), candidate({ port: pit?.port ?? 1, priority: 1 })]
+    const list = [
+      candidate({ port: server.port, priority: 0 }),
+      candidate({ port: pit?.port ?? 1, priority: 1 }),
+    ]
     const results = await probe(list, { ...base, timeoutMs: 300, earlyStop: false })
     expect(statuses(results)).toEqual(['compliant', 'failed:timeout'])
   })
@@ -190,7 +208,9 @@ describe('probe: outcomes and events', () => {
     const port = pit?.port ?? 1
     await pit?.close()
     const noSuchHost: typeof loopbackLookup = (hostname, _options, callback) =>
-      (callback as (e: Error) => void)(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }))
+      (callback as (e: Error) => void)(
+        Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }),
+      )
     const [refused] = await probe([candidate({ port })], base)
     const [unknown] = await probe([candidate({ port })], { ...base, lookup: noSuchHost })
     expect(refused?.failure?.code).toBe('connect_refused')

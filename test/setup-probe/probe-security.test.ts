@@ -5,7 +5,7 @@ import { type Candidate, type Discovery, probe, propose } from '@mua-sts/setup'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { type FakeImapScript, startFakeImap } from '../fakes/imap-server.js'
 import { startFakePop3 } from '../fakes/pop3-server.js'
-import { FakeSmtpServer, type FakeSmtpScript } from '../fakes/smtp-server.js'
+import { type FakeSmtpScript, FakeSmtpServer } from '../fakes/smtp-server.js'
 import { testPki } from '../support/certs.js'
 import { candidate, loopbackLookup } from './fakes.js'
 
@@ -39,7 +39,10 @@ async function smtp(script: Partial<FakeSmtpScript>) {
 
 async function probeOne(c: Candidate) {
   const [result] = await probe([c], opts)
-  const proposal = propose(discoveryOf([c]), result === undefined ? [] : [result], { account: 'acct_1', now: NOW })
+  const proposal = propose(discoveryOf([c]), result === undefined ? [] : [result], {
+    account: 'acct_1',
+    now: NOW,
+  })
   return { result, proposal }
 }
 
@@ -50,7 +53,10 @@ describe('probe: a STARTTLS IMAP server that is sound', () => {
     const server = await imap({})
     const c = candidate({ port: server.port, transport: 'starttls' })
     const { result, proposal } = await probeOne(c)
-    expect(result).toMatchObject({ status: 'compliant', observation: { transport: 'starttls', serverAuthenticated: true } })
+    expect(result).toMatchObject({
+      status: 'compliant',
+      observation: { transport: 'starttls', serverAuthenticated: true },
+    })
     expect(proposal.services.map((s) => s.service)).toEqual(['imap'])
     await vi.waitFor(() => expect(server.sawAny(['LOGOUT'])).toBe(true))
     expect(server.commands().map((cmd) => `${cmd.phase}:${cmd.name} ${cmd.args}`.trim())).toEqual([
@@ -84,7 +90,9 @@ describe('probe: attack classes are refused and never proposed', () => {
   })
 
   it('refuses IMAP bytes injected behind the STARTTLS OK and never starts TLS on them', async () => {
-    const server = await imap({ inject: { data: '* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n', when: 'same-segment' } })
+    const server = await imap({
+      inject: { data: '* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n', when: 'same-segment' },
+    })
     const { result, proposal } = await probeOne(candidate({ port: server.port, transport: 'starttls' }))
     expect(result).toMatchObject({ status: 'refused', failure: { code: 'bytes_after_starttls' } })
     expect(result?.observation?.transport).toBe('plaintext')

@@ -78,6 +78,16 @@ describe('sending over STARTTLS (RFC 3207)', () => {
     expect(await g.current()).toEqual(g.commitment)
   })
 
+  it('never sends STARTTLS inside TLS, even when the post-TLS EHLO lists it', async () => {
+    const s = await start({ mode: 'starttls', ehloAfterTls: ['STARTTLS', 'AUTH PLAIN'] })
+    const g = await guardedFor(s, { transport: 'starttls' })
+
+    await g.mailer.sendMail(MESSAGE)
+    await s.settled()
+
+    expect(s.verbs('tls')).toEqual(['EHLO', 'AUTH', 'MAIL', 'RCPT', 'DATA', 'QUIT'])
+  })
+
   it('authenticates when AUTH appears only after TLS', async () => {
     const s = await start({ mode: 'starttls', ehloBeforeTls: ['STARTTLS'], ehloAfterTls: ['AUTH LOGIN'] })
     const g = await guardedFor(s, { transport: 'starttls' })

@@ -86,6 +86,13 @@ export async function openGuardedImap(input: unknown, hooks?: ConnectHooks): Pro
   const session = new ImapSession(guard, commitment, inBandMs)
   const client = new GuardedImapFlow(imapflowOptions(o, commitment, session), commitment)
   hooks?.beforeConnect?.(client)
+  // Until the app holds the client it cannot listen for 'error'; an error emitted in that window
+  // (e.g. while learning awaits the store) would be thrown as unhandled. Hold it and fail instead.
+  let late: unknown
+  const hold = (error: unknown): void => {
+    late ??= error
+  }
+  client.on('error', hold)
   try {
     await client.connect()
     if (session.failure !== undefined) throw session.failure
@@ -96,11 +103,14 @@ export async function openGuardedImap(input: unknown, hooks?: ConnectHooks): Pro
     throw failureOf(session, error)
   }
   try {
+    // A latch the store could not persist would silently not protect the next connection: fail.
     client.setCommitment(await session.learn(client.serverInfo, [...client.capabilities.keys()]))
+    if (late !== undefined) throw toImapError(late, true)
   } catch (error) {
-    // A latch the store could not persist would silently not protect the next connection.
     client.close()
     throw error
+  } finally {
+    client.off('error', hold)
   }
   return client
 }

@@ -1,5 +1,8 @@
+import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { Pop3CredentialsSchema, plainResponse, xoauth2Response } from './auth.js'
+import { Pop3ErrorCode } from './errors.js'
+import { parseOptions } from './options.js'
 
 describe('SASL encodings', () => {
   it('encodes PLAIN as NUL authcid NUL password (RFC 4616 §2) in UTF-8 base64', () => {
@@ -37,5 +40,24 @@ describe('Pop3CredentialsSchema', () => {
     ['both a password and a token', { user: 'a', pass: 'p', accessToken: 't' }],
   ])('rejects %s', (_, c) => {
     expect(Pop3CredentialsSchema.safeParse(c).success).toBe(false)
+  })
+})
+
+describe('credential validation errors', () => {
+  it('never contain the rejected credential, not even in the zod cause', () => {
+    for (const bad of [
+      { user: 'a', pass: 'SECRET-VALUE\r\nDELE 1' },
+      { user: 'a', accessToken: 'SECRET VALUE' },
+      { user: 'SECRET\u0001VALUE', pass: 'p' },
+    ]) {
+      let caught: unknown
+      try {
+        parseOptions(Pop3CredentialsSchema, bad, 'login')
+      } catch (e) {
+        caught = e
+      }
+      expect(caught).toMatchObject({ code: Pop3ErrorCode.InvalidOption })
+      expect(inspect(caught, { depth: 20 })).not.toMatch(/SECRET/)
+    }
   })
 })

@@ -24,6 +24,7 @@ const secret = z
   .max(1024)
   .refine((v) => !/[\u0000\r\n]/.test(v), 'must not contain NUL, CR or LF')
 
+/** Schema of {@link Pop3Credentials}. Its issue messages never contain the credential values. */
 export const Pop3CredentialsSchema = z.union([
   z.strictObject({ user, pass: secret, mechanism: z.enum(['PLAIN', 'USER']).optional() }),
   // OAuth 2.0 bearer tokens are printable ASCII (RFC 6750 §2.1 b64token).

@@ -36,6 +36,7 @@ export function byteLimit(n: unknown, label: string): number {
 
 const timeout = (s: Session): number => s.options.timeouts.commandMs
 
+/** `STAT` (RFC 1939 §5). Does I/O. @throws Pop3Error COMMAND_FAILED, PROTOCOL, TIMEOUT, CLOSED */
 export async function stat(s: Session): Promise<Pop3Stat> {
   const status = await simpleCommand(s.wire, 'STAT', 'STAT', timeout(s))
   return s.wire.check(() => parseStat(status.text))
@@ -57,25 +58,32 @@ async function listing<T>(s: Session, step: 'LIST' | 'UIDL', parse: (line: Buffe
   return s.wire.check(() => splitLines(payload, LISTING_LINE_MAX).map(parse))
 }
 
+/** `LIST` for all messages, bounded by `limits.maxListingBytes`. Does I/O. @throws Pop3Error (also TOO_LARGE) */
 export function list(s: Session): Promise<Pop3ListEntry[]> {
   return listing(s, 'LIST', parseScanListing)
 }
 
+/** `LIST n`. Does I/O. @throws Pop3Error COMMAND_FAILED (no such message), PROTOCOL, TIMEOUT, CLOSED */
 export async function listOne(s: Session, id: number): Promise<Pop3ListEntry> {
   const status = await simpleCommand(s.wire, `LIST ${id}`, 'LIST', timeout(s))
   return s.wire.check(() => parseScanListing(status.text))
 }
 
+/** `UIDL` for all messages (RFC 1939 §7), bounded like LIST. Does I/O. @throws Pop3Error (also TOO_LARGE) */
 export function uidl(s: Session): Promise<Pop3UidEntry[]> {
   return listing(s, 'UIDL', parseUidListing)
 }
 
+/** `UIDL n`. Does I/O. @throws Pop3Error COMMAND_FAILED, PROTOCOL, TIMEOUT, CLOSED */
 export async function uidlOne(s: Session, id: number): Promise<Pop3UidEntry> {
   const status = await simpleCommand(s.wire, `UIDL ${id}`, 'UIDL', timeout(s))
   return s.wire.check(() => parseUidListing(status.text))
 }
 
-/** RFC 1939 §7 TOP: headers, the blank line, then `lines` body lines; dot-unstuffed, CRLFs kept. */
+/**
+ * RFC 1939 §7 TOP: headers, the blank line, then `lines` body lines; dot-unstuffed, CRLFs kept.
+ * Does I/O. @throws Pop3Error COMMAND_FAILED, TOO_LARGE (connection closed), PROTOCOL, TIMEOUT, CLOSED
+ */
 export async function top(s: Session, id: number, lines: number, maxBytes: number): Promise<Buffer> {
   s.wire.send(`TOP ${id} ${lines}`)
   const status = await readStatus(s.wire, 'TOP', timeout(s))
@@ -88,6 +96,7 @@ export async function top(s: Session, id: number, lines: number, maxBytes: numbe
   return body
 }
 
+/** A command whose only answer is a status line (DELE, RSET, NOOP). Does I/O. @throws Pop3Error */
 export async function simple(s: Session, line: string, step: Pop3Step): Promise<void> {
   await simpleCommand(s.wire, line, step, timeout(s))
 }
@@ -95,6 +104,7 @@ export async function simple(s: Session, line: string, step: Pop3Step): Promise<
 /**
  * RFC 1939 §6: QUIT moves the session to UPDATE, where DELE-marked messages are removed, then the
  * server closes. We end TLS with close_notify either way. `-ERR` means some deletions failed.
+ * Does I/O. @throws Pop3Error COMMAND_FAILED, PROTOCOL, TIMEOUT, CLOSED
  */
 export async function quit(s: Session): Promise<void> {
   s.wire.send('QUIT')

@@ -30,10 +30,11 @@ export type Session = {
  */
 export async function establishSession(o: ParsedConnectOptions, removal?: GuardRemoval): Promise<Session> {
   const record: PreTlsRecord = { step: 'connect', capsBeforeTls: [], greetingBeforeTls: undefined }
+  let raw: Socket | undefined
   let socket: TLSSocket
   let leftover: Buffer = Buffer.alloc(0)
   try {
-    const raw = await openTcp(o.host, o.port, o.timeouts.connectMs)
+    raw = await openTcp(o.host, o.port, o.timeouts.connectMs)
     if (o.transport === 'implicit-tls') {
       record.step = 'handshake'
       socket = await upgradeToTls(raw, o) // RFC 8314 §3.3 / DEEP -04 §4.1: TLS before any POP3 byte
@@ -46,6 +47,7 @@ export async function establishSession(o: ParsedConnectOptions, removal?: GuardR
       leftover = outcome.leftover
     }
   } catch (err) {
+    raw?.destroy() // already destroyed on every coded failure; this covers an unexpected exception
     throw preTlsFailure(err, o.transport, record)
   }
 

@@ -86,7 +86,7 @@ export async function readBodyBuffer(wire: Wire, o: BufferedBodyOptions): Promis
 /**
  * Issues `CAPA` (RFC 2449 §5) and returns the validated capability lines, or `undefined` if the server
  * answered `-ERR` (no CAPA support). The whole exchange shares one deadline. Does I/O.
- * @throws Pop3Error PROTOCOL (malformed line, over 512 octets or 16 KiB), TIMEOUT, CLOSED.
+ * @throws Pop3Error PROTOCOL (malformed or over-long line), TOO_LARGE (over 16 KiB), TIMEOUT, CLOSED.
  */
 export async function requestCapa(wire: Wire, timeoutMs: number): Promise<string[] | undefined> {
   const deadline = Date.now() + timeoutMs

@@ -18,6 +18,7 @@ const hostname = z
   .max(253)
   .regex(/^[A-Za-z0-9.:_-]+$/, 'expected a hostname or IP address')
 
+/** The only TLS settings a caller may influence; everything else (session, contexts, ciphers) is fixed. */
 export const Pop3TlsOptionsSchema = z
   .strictObject({
     /** Trust anchors (PEM). Default: Node's bundled roots. */
@@ -38,6 +39,7 @@ export const Pop3TlsOptionsSchema = z
     path: ['maxVersion'],
   })
 
+/** Schema of {@link Pop3ConnectOptions}; exported so setup code can validate stored account settings. */
 export const Pop3ConnectOptionsSchema = z.strictObject({
   host: hostname,
   port: z.int().min(1).max(65535),

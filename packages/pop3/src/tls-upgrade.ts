@@ -59,10 +59,3 @@ export function upgradeToTls(socket: Socket, o: ParsedConnectOptions): Promise<T
     tlsSocket.once('error', onError)
   })
 }
-
-/** Node/OpenSSL error code behind a handshake failure, if any. */
-export function tlsErrorCodeOf(err: unknown): string | undefined {
-  const cause = err instanceof Error ? err.cause : undefined
-  const code = (cause as NodeJS.ErrnoException | undefined)?.code
-  return typeof code === 'string' ? code : undefined
-}

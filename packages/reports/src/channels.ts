@@ -12,6 +12,7 @@ export const OUTBOX_CHANNEL = 'mua-sts:outbox'
 /** Delivery progress and failures: {@link DeliveryEvent}. */
 export const DELIVERY_CHANNEL = 'mua-sts:delivery'
 
+/** The channel objects (publishing is internal; subscribe by name). */
 export const reportChannel = diagnostics_channel.channel(REPORT_CHANNEL)
 export const sinkErrorChannel = diagnostics_channel.channel(SINK_ERROR_CHANNEL)
 const outboxChannel = diagnostics_channel.channel(OUTBOX_CHANNEL)
@@ -82,14 +83,17 @@ function publish(channel: diagnostics_channel.Channel, message: unknown): void {
   }
 }
 
+/** Publishes without ever throwing into the caller. */
 export function publishOutboxEvent(event: OutboxEvent): void {
   publish(outboxChannel, event)
 }
 
+/** Publishes without ever throwing into the caller. */
 export function publishDeliveryEvent(event: DeliveryEvent): void {
   publish(deliveryChannel, event)
 }
 
+/** Publishes without ever throwing into the caller. */
 export function publishSinkError(event: SinkErrorEvent): void {
   publish(sinkErrorChannel, event)
 }

@@ -3,6 +3,7 @@
 import { explainViolation, type Report } from '@mua-sts/core'
 import type { ReportSink } from './sink.js'
 
+/** What an app-facing listener receives for each report. */
 export type ReportEvent = {
   readonly report: Report
   /** One plain-language line per violation, in the order of report.violations. */
@@ -11,6 +12,7 @@ export type ReportEvent = {
   readonly helpUrl: string | undefined
 }
 
+/** Adds the plain-language explanations and the help URL to a report. Pure. */
 export function toReportEvent(report: Report): ReportEvent {
   return {
     report,

@@ -2,6 +2,7 @@
 // (house style H19): a sink that throws, rejects or never resolves cannot change or delay a refusal.
 import type { Report } from '@mua-sts/core'
 
+/** Anything that receives reports from a {@link ReportDispatcher}; JsonlOutbox is one. */
 export interface ReportSink {
   /** Used in diagnostics when the sink fails. */
   readonly name: string

@@ -13,14 +13,23 @@ type Answer = {
 
 export const DNS_CACHE_TTL_MS = 60_000
 
+type Resolve = (
+  hostname: string,
+  options: LookupOptions,
+  callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+) => void
+
 export class DnsCache {
   readonly #answers = new Map<string, Answer>()
   readonly #ttlMs: number
   readonly #now: () => number
+  readonly #resolve: Resolve
 
-  constructor(ttlMs = DNS_CACHE_TTL_MS, now: () => number = Date.now) {
-    this.#ttlMs = ttlMs
-    this.#now = now
+  /** `resolve` and `now` are test seams; the defaults are the system resolver and the clock. */
+  constructor(options: { ttlMs?: number; now?: () => number; resolve?: Resolve } = {}) {
+    this.#ttlMs = options.ttlMs ?? DNS_CACHE_TTL_MS
+    this.#now = options.now ?? Date.now
+    this.#resolve = options.resolve ?? (systemLookup as Resolve)
   }
 
   /** Drops the answers for `host`, e.g. after a connection to a cached address failed. */
@@ -40,17 +49,13 @@ export class DnsCache {
       )
       return
     }
-    systemLookup(
-      hostname,
-      o,
-      (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => {
-        if (err === null) this.#answers.set(key, { address, family, until: this.#now() + this.#ttlMs })
-        ;(callback as (e: NodeJS.ErrnoException | null, a: typeof address, f?: number) => void)(
-          err,
-          address,
-          family,
-        )
-      },
-    )
+    this.#resolve(hostname, o, (err, address, family) => {
+      if (err === null) this.#answers.set(key, { address, family, until: this.#now() + this.#ttlMs })
+      ;(callback as (e: NodeJS.ErrnoException | null, a: typeof address, f?: number) => void)(
+        err,
+        address,
+        family,
+      )
+    })
   }
 }

@@ -5,7 +5,9 @@ import 'reflect-metadata'
 import { createHash, X509Certificate as NodeX509, webcrypto } from 'node:crypto'
 import * as x509 from '@peculiar/x509'
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto)
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0])
+
+type KeyPair = webcrypto.CryptoKeyPair
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const
 
@@ -30,7 +32,7 @@ export type Pki = {
   readonly otherCa: PkiLeaf
 }
 
-type Ca = { cert: x509.X509Certificate; keys: CryptoKeyPair }
+type Ca = { cert: x509.X509Certificate; keys: KeyPair }
 
 function pem(label: string, der: ArrayBuffer): string {
   const b64 = Buffer.from(der)
@@ -44,8 +46,8 @@ export function spkiOfPem(certPem: string): string {
   return createHash('sha256').update(der).digest('base64')
 }
 
-async function keys(): Promise<CryptoKeyPair> {
-  return (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair
+async function keys(): Promise<KeyPair> {
+  return (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as KeyPair
 }
 
 let serial = 1
@@ -70,7 +72,7 @@ async function issue(
   ca: Ca,
   names: readonly string[],
   notAfter = new Date('2045-01-01T00:00:00Z'),
-  reuse?: CryptoKeyPair,
+  reuse?: KeyPair,
 ): Promise<PkiLeaf> {
   const k = reuse ?? (await keys())
   const sans = names.map((n) =>

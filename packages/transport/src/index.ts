@@ -6,12 +6,7 @@ export { cipherBits } from './cipher-bits.js'
 export { type CheckResult, Guard } from './guard.js'
 export { type GuardOptions, GuardOptionsSchema } from './guard-options.js'
 export { observeHandshakeFailure, observePreTls, observeSecureSocket, type SessionFacts } from './observe.js'
-export {
-  createTlsParams,
-  type IdentityRecord,
-  spkiSha256,
-  type TlsParams,
-  type TrustOptions,
-} from './tls-params.js'
+export { spkiDer, spkiSha256 } from './spki.js'
+export { createTlsParams, type IdentityRecord, type TlsParams, type TrustOptions } from './tls-params.js'
 export { assertPassed, hasPassed, markPassed } from './tripwire.js'
 export { SDK_VERSION } from './version.js'

@@ -1,7 +1,7 @@
 // The SDK owns every TLS option (integration notes §8.3: library defaults leak credentials). Chain
 // validation stays on inside the handshake (rejectUnauthorized: true — never turned off); our
 // checkServerIdentity adds the RFC 7817 identity check and captures the leaf for pins and reports.
-import { createHash, X509Certificate } from 'node:crypto'
+
 import { isIP, type LookupFunction } from 'node:net'
 import type { ConnectionOptions, PeerCertificate } from 'node:tls'
 import {
@@ -11,6 +11,7 @@ import {
   requiredTlsVersion,
   tlsRank,
 } from '@mua-sts/core'
+import { spkiSha256 } from './spki.js'
 
 export type TrustOptions = {
   /** Extra trust anchors (PEM). When set, they replace Node's bundled roots, as Node's `ca` does. */
@@ -35,11 +36,6 @@ export type TlsParams = {
   readonly identity: IdentityRecord
 }
 
-export function spkiSha256(raw: Buffer): string {
-  const der = new X509Certificate(raw).publicKey.export({ type: 'spki', format: 'der' })
-  return createHash('sha256').update(der).digest('base64')
-}
-
 function altNameError(host: string): Error {
   const e = new Error(`certificate is not valid for ${host} (RFC 7817)`) as Error & { code: string }
   e.code = 'ERR_TLS_CERT_ALTNAME_INVALID'
@@ -62,7 +58,11 @@ export function createTlsParams(commitment: Commitment, trust: TrustOptions = {}
     minVersion,
     rejectUnauthorized: true,
     checkServerIdentity: (_servername: string, cert: PeerCertificate) => {
-      identity.spkiSha256 = spkiSha256(cert.raw)
+      try {
+        identity.spkiSha256 = spkiSha256(cert.raw)
+      } catch {
+        // Unparseable key: leave it unknown; a pinned commitment then fails closed.
+      }
       const m = matchServerIdentity([host], {
         ...parseSubjectAltName(cert.subjectaltname),
         commonName: typeof cert.subject?.CN === 'string' ? cert.subject.CN : undefined,

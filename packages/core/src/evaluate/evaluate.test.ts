@@ -108,6 +108,15 @@ describe('evaluate()', () => {
     expect(only(evaluate(c, o))).toMatchObject({ code: 'tls_version_below_floor' })
   })
 
+  it('does not mistake a peer that speaks no TLS at all for a version downgrade', () => {
+    const o = goodObservation({
+      tls: undefined,
+      certificate: undefined,
+      handshakeError: 'ERR_SSL_WRONG_VERSION_NUMBER',
+    } as never)
+    expect(only(evaluate(c, o))).toMatchObject({ code: 'tls_handshake_failed' })
+  })
+
   it('reports other handshake failures as tls_handshake_failed', () => {
     const o = goodObservation({
       tls: undefined,

@@ -1,6 +1,7 @@
 // Retry timing for delivery: exponential backoff with "equal jitter" (half fixed, half random), so a fleet
 // of clients that all lost the collector at once does not come back in lock-step, and no retry is instant.
 
+/** How often and how patiently one batch is retried within a flush(). */
 export type RetryPolicy = {
   /** Attempts per batch within one flush() before it gives up (the batch stays in the outbox). */
   readonly attempts: number
@@ -8,6 +9,7 @@ export type RetryPolicy = {
   readonly maxDelayMs: number
 }
 
+/** 5 attempts, waits of about 1 s, 2 s, 4 s, 8 s (jittered), never more than 5 minutes. */
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 1_000, maxDelayMs: 5 * 60_000 }
 
 /**

@@ -13,8 +13,10 @@ import { fdReader, readLines } from '../outbox/read-lines.js'
 import { isErrno } from '../outbox/segments.js'
 import type { DeliveryCursor } from './cursor.js'
 
+/** `version` of the delivery POST body. */
 export const DELIVERY_FORMAT_VERSION = 1
 
+/** One aggregated entry of a delivery batch: all reports sharing a dedupKey. */
 export const DeliveryEntrySchema = z.strictObject({
   dedupKey: z.string().max(512),
   /** Reports aggregated into this entry (= reportIds.length). */
@@ -26,8 +28,10 @@ export const DeliveryEntrySchema = z.strictObject({
   /** The most recent report of the group. */
   report: ReportSchema,
 })
+/** One aggregated entry (see DeliveryEntrySchema). */
 export type DeliveryEntry = z.infer<typeof DeliveryEntrySchema>
 
+/** The delivery POST body; receivers validate incoming batches with it. */
 export const DeliveryBatchSchema = z.strictObject({
   version: z.literal(DELIVERY_FORMAT_VERSION),
   /** Same value as the Idempotency-Key header; identical for a re-sent identical batch. */
@@ -38,6 +42,7 @@ export const DeliveryBatchSchema = z.strictObject({
 /** The JSON body of one delivery POST. */
 export type DeliveryBatch = z.infer<typeof DeliveryBatchSchema>
 
+/** Upper bounds of one batch, in outbox records and record bytes. */
 export type BatchLimits = { readonly maxReports: number; readonly maxBytes: number }
 
 /** What the outbox needs to expose for batching. */
@@ -47,6 +52,7 @@ export type OutboxSource = {
   segmentPath(seq: number): string
 }
 
+/** A batch read from the outbox, with the cursor movement it earns once acknowledged. */
 export type CollectedBatch = {
   /** Undefined when only invalid lines were passed over (the cursor still advances past them). */
   readonly body: DeliveryBatch | undefined

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path'
 import * as z from 'zod'
 import { fsyncDir, isErrno } from '../outbox/segments.js'
 
+/** The delivery cursor file (`delivery-cursor.json`). */
 export const DeliveryCursorSchema = z.strictObject({
   version: z.literal(1),
   /** The outbox this cursor belongs to (JsonlOutbox#id). */
@@ -17,8 +18,10 @@ export const DeliveryCursorSchema = z.strictObject({
   /** Segment sequence number (decimal string) → acknowledged byte offset. */
   offsets: z.record(z.string().regex(/^\d{1,12}$/), z.number().int().min(0)),
 })
+/** Acknowledged byte offset per segment, bound to one outbox id. */
 export type DeliveryCursor = z.infer<typeof DeliveryCursorSchema>
 
+/** A loaded cursor and, when it had to start over, why. */
 export type LoadedCursor = { readonly cursor: DeliveryCursor; readonly reset: string | undefined }
 
 /** A cursor at the start of every segment. Pure. */

@@ -25,6 +25,7 @@ const EndpointSchema = z
     message: 'the URL must not contain credentials',
   })
 
+/** Options of {@link HttpsDelivery}; see the README for each option's default. */
 export const HttpsDeliveryOptionsSchema = z.strictObject({
   // Duck-typed rather than instanceof, so two copies of this package in one bundle still work together.
   outbox: z.custom<JsonlOutbox>(
@@ -78,4 +79,5 @@ export const HttpsDeliveryOptionsSchema = z.strictObject({
   /** Jitter source in [0, 1). */
   random: z.custom<() => number>((v) => typeof v === 'function', 'expected a function').optional(),
 })
+/** Input options of {@link HttpsDelivery}. */
 export type HttpsDeliveryOptions = z.input<typeof HttpsDeliveryOptionsSchema>

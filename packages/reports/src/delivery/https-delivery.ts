@@ -2,9 +2,8 @@
 // resumable after a crash or while offline (the cursor records what the collector acknowledged).
 // Delivery never touches the decision path: guards only append to the outbox; this runs on its own time.
 import { join } from 'node:path'
-import { ErrorCode, isSdkError, SdkError, toSdkError } from '@mua-sts/core'
+import { ErrorCode, isSdkError, parseOptions, SdkError, toSdkError } from '@mua-sts/core'
 import { publishDeliveryEvent } from '../channels.js'
-import { parseOptions } from '../options.js'
 import type { JsonlOutbox } from '../outbox/jsonl-outbox.js'
 import { backoffDelay, DEFAULT_RETRY, type RetryPolicy } from './backoff.js'
 import { advanceCursor, type BatchLimits, type CollectedBatch, collectBatch } from './batch.js'

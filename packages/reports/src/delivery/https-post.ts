@@ -9,6 +9,7 @@ import { Agent, request } from 'node:https'
 import { checkServerIdentity, type PeerCertificate, type TLSSocket } from 'node:tls'
 import { ErrorCode, SdkError } from '@mua-sts/core'
 
+/** Where and how to POST: the collector URL and the trust settings for its TLS. */
 export type PostTarget = {
   readonly url: URL
   readonly ca: readonly string[] | undefined

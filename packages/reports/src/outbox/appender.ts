@@ -31,6 +31,7 @@ import { FRAME_PREFIX } from './frame.js'
 import { fdReader, readLines } from './read-lines.js'
 import { DROPPING_SUFFIX, fsyncDir, isErrno, listDropping, listSegments, segmentPath } from './segments.js'
 
+/** Where to append and the rotation limits. */
 export type AppenderLimits = {
   readonly dir: string
   /** A segment is rotated once it reaches this size (it may exceed it by one record). */
@@ -43,6 +44,7 @@ const APPEND_ATTEMPTS = 3
 const OPEN_ATTEMPTS = 10
 const PREFIX = Buffer.from(FRAME_PREFIX, 'latin1')
 
+/** The append side of an outbox directory for one process (see the file comment for the protocol). */
 export class SegmentAppender {
   readonly #limits: AppenderLimits
   #fd = -1

@@ -9,7 +9,9 @@
 import { createHash } from 'node:crypto'
 import { type Report, ReportSchema } from '@mua-sts/core'
 
+/** The `v` of every outbox line. */
 export const FRAME_VERSION = 1
+/** How every outbox line starts; also the reader's resync marker. */
 export const FRAME_PREFIX = `{"v":${FRAME_VERSION},"sum":"`
 const PREFIX_BYTES = Buffer.from(FRAME_PREFIX, 'latin1')
 const SUM_LENGTH = 16
@@ -27,6 +29,7 @@ export const MAX_RECORD_BYTES = 64 * 1024
 /** Why a line was not accepted as a record. */
 export type FrameRejection = 'not_a_frame' | 'checksum_mismatch' | 'not_json' | 'schema_invalid'
 
+/** A decoded line: the report, or why it was rejected. */
 export type FrameDecode = { ok: true; report: Report } | { ok: false; reason: FrameRejection }
 
 /** First 64 bits of SHA-256 over the report JSON, hex. Pure. */

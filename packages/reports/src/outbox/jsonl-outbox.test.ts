@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { sampleReport } from '../../../../test/reports/sample-reports.js'
 import { OUTBOX_CHANNEL, type OutboxEvent } from '../channels.js'
 import { ReportDispatcher } from '../dispatcher.js'
+import { TlsrptReportSchema } from '../tlsrpt/schema.js'
 import { encodeFrame, MAX_RECORD_BYTES } from './frame.js'
 import { JsonlOutbox } from './jsonl-outbox.js'
 
@@ -127,6 +128,26 @@ describe('JsonlOutbox', () => {
     // The next append (any process) lands after the fragment and is still read back.
     outbox.write(sampleReport({ id: 'rep_after_tear' }))
     expect(outbox.read().reports.map((x) => x.reportId)).toEqual(['rep_before_tear', 'rep_after_tear'])
+  })
+
+  it('exports the stored reports of a period as a schema-valid TLSRPT aggregate', () => {
+    const outbox = new JsonlOutbox({ dir: tempDir() })
+    outbox.write(sampleReport({ at: '2026-03-01T10:00:00.000Z', codes: ['certificate_expired'] }))
+    outbox.write(sampleReport({ at: '2026-03-01T11:00:00.000Z', codes: ['starttls_not_offered'] }))
+    outbox.write(sampleReport({ at: '2026-03-02T10:00:00.000Z', codes: ['dane_unsatisfied'] }))
+    const doc = outbox.exportAggregate({
+      from: '2026-03-01T00:00:00Z',
+      to: '2026-03-02T00:00:00Z',
+      contactInfo: 'ops@example.com',
+    })
+    expect(TlsrptReportSchema.parse(doc)).toEqual(doc)
+    expect(doc['report-id']).toMatch(/^mua-sts-[0-9a-f-]{36}$/)
+    expect(doc.policies).toHaveLength(1)
+    expect(doc.policies[0]?.summary['total-failure-session-count']).toBe(2)
+    expect(doc.policies[0]?.['failure-details'].map((d) => d['result-type']).sort()).toEqual([
+      'certificate-expired',
+      'starttls-not-supported',
+    ])
   })
 
   it('shares one outbox id between instances on the same directory', () => {

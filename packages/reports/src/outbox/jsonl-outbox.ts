@@ -4,10 +4,9 @@
 import { randomUUID } from 'node:crypto'
 import { closeSync, openSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { ErrorCode, type Report, ReportSchema, SdkError, toSdkError } from '@mua-sts/core'
+import { ErrorCode, parseOptions, type Report, ReportSchema, SdkError, toSdkError } from '@mua-sts/core'
 import * as z from 'zod'
 import { publishOutboxEvent } from '../channels.js'
-import { parseOptions } from '../options.js'
 import type { ReportSink } from '../sink.js'
 import { buildTlsrptReport, type TlsrptExportOptions, toIsoInstant } from '../tlsrpt/export.js'
 import type { TlsrptReport } from '../tlsrpt/schema.js'
@@ -16,9 +15,12 @@ import { encodeFrame, MAX_RECORD_BYTES } from './frame.js'
 import { decodeLines, fdReader } from './read-lines.js'
 import { ensureOutboxDir, isErrno, listSegments, segmentPath } from './segments.js'
 
+/** Default rotation size of a segment (1 MiB). */
 export const DEFAULT_MAX_SEGMENT_BYTES = 1024 * 1024
+/** Default number of segments kept (about 8 MiB of reports). */
 export const DEFAULT_MAX_SEGMENTS = 8
 
+/** Options of {@link JsonlOutbox}. */
 export const JsonlOutboxOptionsSchema = z.strictObject({
   /** Directory of the outbox; created (0700) if missing. Processes sharing it must be on one local disk. */
   dir: z.string().min(1).max(4096),
@@ -34,11 +36,13 @@ export const JsonlOutboxOptionsSchema = z.strictObject({
   /** Sink name in diagnostics. */
   name: z.string().min(1).max(64).optional(),
 })
+/** Input options of {@link JsonlOutbox}. */
 export type JsonlOutboxOptions = z.input<typeof JsonlOutboxOptionsSchema>
 
 /** A time window over `report.generatedAt`: `from` inclusive, `to` exclusive. */
 export type OutboxRange = { readonly from?: Date | string; readonly to?: Date | string }
 
+/** What {@link JsonlOutbox.read} found. */
 export type OutboxReadResult = {
   /** Valid reports in append order, each reportId once. */
   readonly reports: Report[]

@@ -31,6 +31,7 @@ export function segmentName(seq: number): string {
   return `reports-${String(seq).padStart(12, '0')}.jsonl`
 }
 
+/** Absolute path of segment `seq` in `dir`. Pure. */
 export function segmentPath(dir: string, seq: number): string {
   return join(dir, segmentName(seq))
 }
@@ -60,11 +61,10 @@ export function fsyncDir(dir: string): void {
   }
 }
 
-function isErrno(error: unknown, code: string): boolean {
+/** True for a Node system error with this `code` (ENOENT, EEXIST, …). Pure. */
+export function isErrno(error: unknown, code: string): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code
 }
-
-export { isErrno }
 
 function readId(path: string): string | undefined {
   try {

@@ -4,6 +4,7 @@
 import {
   ErrorCode,
   HostSchema,
+  parseOptions,
   type Report,
   type ReportAction,
   SdkError,
@@ -11,7 +12,6 @@ import {
   ServiceSchema,
 } from '@mua-sts/core'
 import * as z from 'zod'
-import { parseOptions } from '../options.js'
 import {
   type TlsrptFailureDetail,
   type TlsrptPolicy,
@@ -21,6 +21,7 @@ import {
 
 const InstantSchema = z.union([z.date(), z.string().min(1).max(64)])
 
+/** Options of exportAggregate() / buildTlsrptReport(). */
 export const TlsrptExportOptionsSchema = z.strictObject({
   /** Start of the reporting period, inclusive. */
   from: InstantSchema,
@@ -36,8 +37,10 @@ export const TlsrptExportOptionsSchema = z.strictObject({
     .max(10_000)
     .optional(),
 })
+/** Input options of exportAggregate() / buildTlsrptReport(). */
 export type TlsrptExportOptions = z.input<typeof TlsrptExportOptionsSchema>
 
+/** `organization-name` when the app does not set one. */
 export const DEFAULT_ORGANIZATION_NAME = 'mua-sts'
 
 /** Normalises a Date or date string to the toISOString form; throws MUASTS_ERR_INVALID_OPTION. Pure. */

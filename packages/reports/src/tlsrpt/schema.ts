@@ -17,6 +17,7 @@ import * as z from 'zod'
 /** RFC 8460 §4.3 result types used by this SDK (core's violation → result-type map, digest §6.3). */
 export const TlsrptResultTypeSchema = z.enum(TLSRPT_RESULT_TYPES)
 
+/** One `failure-details[]` element. */
 export const TlsrptFailureDetailSchema = z.strictObject({
   'result-type': TlsrptResultTypeSchema,
   /** The server the client dialled (the committed endpoint host). */
@@ -28,8 +29,10 @@ export const TlsrptFailureDetailSchema = z.strictObject({
   /** The DEEP latch or -05 directive that failed, when there is one (e.g. `tls12`, `spki-pin`). */
   'x-mua-sts-latch': z.string().max(64).optional(),
 })
+/** One failure detail of the export. */
 export type TlsrptFailureDetail = z.infer<typeof TlsrptFailureDetailSchema>
 
+/** One `policies[]` element: one (endpoint host, service). */
 export const TlsrptPolicySchema = z.strictObject({
   policy: z.strictObject({
     // RFC 8460 has no policy type for DEEP latches or MUA-STS; a private value would be non-conformant.
@@ -59,8 +62,10 @@ export const TlsrptPolicySchema = z.strictObject({
     })
     .optional(),
 })
+/** One policy of the export. */
 export type TlsrptPolicy = z.infer<typeof TlsrptPolicySchema>
 
+/** The whole export document. */
 export const TlsrptReportSchema = z.strictObject({
   'organization-name': z.string().min(1).max(256),
   /** RFC 3339 instants (Date#toISOString form); the range is [start, end). */

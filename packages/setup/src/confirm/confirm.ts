@@ -47,7 +47,7 @@ export const ConfirmInputSchema = z.strictObject({
   /** One credential test per chosen service (the app's guarded clients). */
   verify: z.partialRecord(ServiceSchema, fn<VerifyFn>()),
   /** Must be `true`: the user confirmed the proposal in the UI. */
-  confirmed: z.boolean(),
+  confirmed: z.boolean().default(false),
   /** Ids of the confirmation items the user acknowledged. */
   acknowledged: z.array(z.string().max(400)).default([]),
   /** Services to pin; default every proposed one. */

@@ -76,12 +76,13 @@ function judge(candidate: Candidate, r: ProbeResult, floor: TlsFloor, now: strin
     const status = r.status === 'compliant' ? 'refused' : r.status
     return rejected(candidate, status, r.failure?.code ?? 'tls_not_established')
   }
-  if (o.transport === 'plaintext' || o.tls === undefined)
-    return rejected(candidate, 'refused', 'tls_not_established')
-  if (!o.serverAuthenticated) return rejected(candidate, 'refused', 'certificate_not_trusted')
   const verdict = evaluate(baseCommitment(candidate, 'probe-check', floor, now), o)
   if (verdict.outcome !== 'ok')
     return rejected(candidate, 'refused', verdict.violations[0]?.code ?? 'tls_not_established')
+  // Backstops: evaluate() already implies both, but a proposal must never rest on one check alone.
+  if (o.transport === 'plaintext' || o.tls === undefined)
+    return rejected(candidate, 'refused', 'tls_not_established')
+  if (!o.serverAuthenticated) return rejected(candidate, 'refused', 'certificate_not_trusted')
   return { ok: true, value: { candidate, observation: o, tlsVersion: o.tls.version } }
 }
 

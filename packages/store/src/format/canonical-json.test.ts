@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { canonicalJson } from './canonical-json.js'
+import { canonicalJson, canonicalJsonPair } from './canonical-json.js'
 
 const KEY = Buffer.alloc(32, 7)
 const macOf = (v: unknown) => createHmac('sha256', KEY).update(canonicalJson(v)).digest('hex')
@@ -85,6 +85,27 @@ describe('canonicalJson', () => {
     ['nesting deeper than 32', JSON.parse(`${'['.repeat(40)}${']'.repeat(40)}`)],
   ])('refuses %s', (_name, value) => {
     expect(() => canonicalJson(value)).toThrow(TypeError)
+  })
+
+  it('sorts integer-like keys as strings, although JavaScript iterates them numerically', () => {
+    expect(canonicalJson({ 2: 'b', 10: 'a', x: { 1: 0, '01': 0 } })).toBe('{"10":"a","2":"b","x":{"01":0,"1":0}}')
+    expect(canonicalJson(JSON.parse('{"10":"a","2":"b"}'))).toBe('{"10":"a","2":"b"}')
+  })
+
+  it('keeps a "__proto__" member as data', () => {
+    expect(canonicalJson(JSON.parse('{"b":1,"__proto__":{"x":1}}'))).toBe('{"__proto__":{"x":1},"b":1}')
+  })
+
+  it('encodes the pair (with and without one member) exactly as two separate encodings would', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string({ maxLength: 3 }), json), fc.nat(50), fc.string({ maxLength: 3 }), (v, seed, omit) => {
+        for (const value of [v, reorder(v, seed) as { [k: string]: Json }, JSON.parse(canonicalJson(v))]) {
+          const without = Object.fromEntries(Object.entries(value).filter(([k]) => k !== omit))
+          expect(canonicalJsonPair(value, omit)).toEqual({ full: canonicalJson(value), without: canonicalJson(without) })
+        }
+      }),
+      { numRuns: 300 },
+    )
   })
 
   it('round-trips: parsing the encoding and encoding again gives the same bytes', () => {

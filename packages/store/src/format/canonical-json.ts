@@ -13,7 +13,62 @@ const MAX_DEPTH = 32
  * symbols, `undefined` in arrays, non-plain objects (Date, Map, class instances) and nesting deeper than 32.
  */
 export function canonicalJson(value: unknown): string {
-  return encode(value, 0)
+  return alreadyCanonical(value, 0) ? JSON.stringify(value) : encode(value, 0)
+}
+
+/**
+ * True when JSON.stringify(value) is already the canonical encoding: only JSON values, no undefined
+ * anywhere, and every object's members in sorted order (as in everything the store itself wrote and
+ * JSON.parse read back). JSON.stringify formats strings and numbers exactly as encode() does, and is
+ * several times faster than building the string here, which matters when 10,000 files are opened.
+ */
+function alreadyCanonical(value: unknown, depth: number): boolean {
+  if (depth > MAX_DEPTH) return false
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true
+    case 'number':
+      return Number.isFinite(value)
+    case 'object': {
+      if (value === null) return true
+      if (Array.isArray(value)) {
+        for (const item of value) if (!alreadyCanonical(item, depth + 1)) return false
+        return true
+      }
+      if (Object.getPrototypeOf(value) !== Object.prototype) return false
+      let previous: string | undefined
+      for (const key in value) {
+        if (!Object.hasOwn(value, key)) return false
+        if (previous !== undefined && !(previous < key)) return false
+        const member = (value as Record<string, unknown>)[key]
+        if (member === undefined || !alreadyCanonical(member, depth + 1)) return false
+        previous = key
+      }
+      return true
+    }
+    default:
+      return false
+  }
+}
+
+/**
+ * `canonicalJson(value)` and `canonicalJson(value without member omit)` in one pass over the members
+ * (the store MACs the second and writes the first; encoding the heavy members twice would double the
+ * cost of opening a large store). Pure; throws like canonicalJson.
+ */
+export function canonicalJsonPair(value: object, omit: string): { full: string; without: string } {
+  const fast = alreadyCanonical(value, 0)
+  let full = '{'
+  let without = '{'
+  for (const key of membersOf(value, 0)) {
+    const member = (value as Record<string, unknown>)[key]
+    if (member === undefined) continue
+    const part = `${JSON.stringify(key)}:${fast ? JSON.stringify(member) : encode(member, 1)}`
+    full += full.length === 1 ? part : `,${part}`
+    if (key !== omit) without += without.length === 1 ? part : `,${part}`
+  }
+  return { full: `${full}}`, without: `${without}}` }
 }
 
 function encode(value: unknown, depth: number): string {
@@ -37,26 +92,32 @@ function encode(value: unknown, depth: number): string {
 }
 
 function encodeArray(value: readonly unknown[], depth: number): string {
-  const parts: string[] = []
-  for (const item of value) {
+  let out = '['
+  for (let i = 0; i < value.length; i++) {
+    const item = value[i]
     if (item === undefined) throw new TypeError('canonicalJson: undefined in an array')
-    parts.push(encode(item, depth + 1))
+    out += i === 0 ? encode(item, depth + 1) : `,${encode(item, depth + 1)}`
   }
-  return `[${parts.join(',')}]`
+  return `${out}]`
 }
 
-function encodeObject(value: object, depth: number): string {
+/** Member names of a plain object in RFC 8785 §3.2.3 order (UTF-16 code units, the default sort). */
+function membersOf(value: object, depth: number): string[] {
+  if (depth > MAX_DEPTH) throw new TypeError('canonicalJson: nesting too deep')
   const proto = Object.getPrototypeOf(value)
   if (proto !== Object.prototype && proto !== null) {
     throw new TypeError('canonicalJson: only plain objects can be encoded')
   }
-  // Default sort compares UTF-16 code units, which is the order RFC 8785 §3.2.3 prescribes.
-  const keys = Object.keys(value).sort()
-  const parts: string[] = []
-  for (const key of keys) {
+  return Object.keys(value).sort()
+}
+
+function encodeObject(value: object, depth: number): string {
+  let out = '{'
+  for (const key of membersOf(value, depth)) {
     const member = (value as Record<string, unknown>)[key]
     if (member === undefined) continue
-    parts.push(`${JSON.stringify(key)}:${encode(member, depth + 1)}`)
+    const part = `${JSON.stringify(key)}:${encode(member, depth + 1)}`
+    out += out.length === 1 ? part : `,${part}`
   }
-  return `{${parts.join(',')}}`
+  return `${out}}`
 }

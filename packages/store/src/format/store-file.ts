@@ -18,7 +18,7 @@ import {
 import * as z from 'zod'
 import { MacSchema, mac, type StoreKeys, sameMac } from '../integrity/keys.js'
 import { corrupt } from '../store-errors.js'
-import { canonicalJson } from './canonical-json.js'
+import { canonicalJson, canonicalJsonPair } from './canonical-json.js'
 import { decodeV0, isV0Shape } from './migrations.js'
 
 export const STORE_FORMAT = 'mua-sts/store'
@@ -113,14 +113,14 @@ function decodeV1(raw: object, text: string, keys: StoreKeys | null): AccountBod
   const parsed = StoreFileV1Schema.safeParse(raw)
   if (!parsed.success) throw corrupt('schema validation failed', {}, parsed.error)
   // Only the exact encoding we write is accepted; see canonical-json.ts.
-  if (text !== `${canonicalJson(raw)}\n`) throw corrupt('file is not in canonical form')
+  const canonical = canonicalJsonPair(raw, 'mac')
+  if (text !== `${canonical.full}\n`) throw corrupt('file is not in canonical form')
   const file = parsed.data
   if (keys === null) {
     if (file.mac !== null) throw corrupt('file is integrity-protected but the store was opened without a key')
   } else {
     if (file.mac === null) throw corrupt('file has no MAC')
-    const expected = mac(keys.file, canonicalJson({ ...raw, mac: undefined }))
-    if (!sameMac(file.mac, expected)) throw corrupt('MAC mismatch')
+    if (!sameMac(file.mac, mac(keys.file, canonical.without))) throw corrupt('MAC mismatch')
   }
   return { account: file.account, seq: file.seq, commitments: file.commitments }
 }

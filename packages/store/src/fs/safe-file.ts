@@ -59,14 +59,15 @@ export async function readCapped(
     refuseNonFile(st, name)
     if (st.size > BigInt(maxBytes))
       throw corrupt('store file exceeds the size limit', { file: name, maxBytes })
+    // One byte more than fstat reported: filling it means the file grew under our descriptor, i.e. it is
+    // being written in place, which the store never does (it renames). A short read means end of file.
     const buf = Buffer.alloc(Number(st.size) + 1)
     let total = 0
     for (;;) {
       const { bytesRead } = await handle.read(buf, total, buf.length - total, total)
-      if (bytesRead === 0) break
       total += bytesRead
-      if (total === buf.length)
-        throw corrupt('store file grew past the size limit while read', { file: name })
+      if (total === buf.length) throw corrupt('store file grew while it was read', { file: name })
+      if (bytesRead === 0 || total === buf.length - 1) break
     }
     return { bytes: buf.subarray(0, total), identity: identityOfStats(st) }
   } catch (error) {

@@ -3,15 +3,12 @@
 import type { Commitment } from '../../model/commitment.js'
 import type { Observation } from '../../model/observation.js'
 import { type Violation, violation } from '../violation.js'
+import { isVersionFailure } from './handshake-error.js'
 
 function certTag(c: Commitment): string | undefined {
   if (c.latches.includes('tls-cert')) return 'tls-cert'
   const d = c.directives.tlsCert
   return d === 'pkix' || d === 'pkix+dane' ? 'tls-cert' : undefined
-}
-
-function isVersionFailure(code: string): boolean {
-  return /PROTOCOL|VERSION/i.test(code)
 }
 
 export function certificateRule(c: Commitment, o: Observation, out: Violation[]): void {

@@ -5,6 +5,7 @@ import type { Observation } from '../../model/observation.js'
 import { tlsRank } from '../../model/primitives.js'
 import { tlsVersionDirectiveToProtocol } from '../../model/tags.js'
 import { type Violation, violation } from '../violation.js'
+import { isVersionFailure } from './handshake-error.js'
 
 type Requirement = { version: string; tag: string | undefined }
 
@@ -30,7 +31,7 @@ export function tlsVersionRule(c: Commitment, o: Observation, out: Violation[]):
   const req = requiredTlsVersion(c)
   if (o.tls === undefined) {
     // A handshake the client refused for protocol version is still a version violation, not just "failed".
-    if (o.handshakeError !== undefined && /PROTOCOL|VERSION/i.test(o.handshakeError)) {
+    if (o.handshakeError !== undefined && isVersionFailure(o.handshakeError)) {
       out.push(
         violation('tls_version_below_floor', ['tls', 'version'], `>= ${req.version}`, o.handshakeError, {
           tag: req.tag,

@@ -1,0 +1,165 @@
+// `mua-sts probe <email>`: discover the account's servers, probe every candidate without credentials,
+// and print what would be pinned and why. Never stores anything.
+import { readFileSync } from 'node:fs'
+import { Resolver } from 'node:dns/promises'
+import { AccountRefSchema } from '@mua-sts/core'
+import {
+  type DiscoverOptions,
+  type Discovery,
+  discover,
+  httpsFetch,
+  type ProbeOptions,
+  type ProbeResult,
+  type Proposal,
+  probe,
+  propose,
+} from '@mua-sts/setup'
+import { z } from 'zod'
+import { parseCommand } from '../args.js'
+import type { Command } from '../command.js'
+import { EXIT, type ExitCode, UsageError } from '../exit.js'
+import type { CliIo } from '../io.js'
+import { createProgress } from '../render/progress.js'
+import { candidateTable, proposalLines } from '../render/probe-table.js'
+import { loadTestZone, TEST_ZONE_ENV } from '../test-zone.js'
+
+const USAGE =
+  'mua-sts probe <email> [--json] [--resolver <ip[:port]>] [--timeout <ms>] [--concurrency <n>] [--ca <file>] [--account <ref>]'
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^[0-9]+$/, 'expected a whole number')
+    .transform(Number)
+    .pipe(z.int().min(min, `expected at least ${min}`).max(max, `expected at most ${max}`))
+
+const ArgsSchema = z.object({
+  positionals: z.array(z.string()).length(1, 'expected exactly one email address'),
+  json: z.boolean().default(false),
+  resolver: z.string().max(64).optional(),
+  timeout: int(100, 600_000).default(5000),
+  concurrency: int(1, 64).default(8),
+  ca: z.string().min(1).optional(),
+  account: AccountRefSchema.default('probe'),
+})
+
+const HELP = `Usage: ${USAGE}
+
+Discovers the IMAP, POP3 and SMTP submission servers for <email> (SRV, autoconfig, MX, guesses),
+probes each one WITHOUT sending credentials (TLS with full certificate and RFC 7817 name checks,
+capabilities, the DEEP/STS advertisement after TLS), and prints the candidates and the proposal:
+the endpoint and commitment that setup would pin per service, and what you would have to confirm.
+Nothing is stored.
+
+Options:
+  --json               Print one JSON document (discovery, probe results, proposal) on stdout.
+  --resolver <ip[:port]>  DNSSEC-validating resolver (loopback only, e.g. 127.0.0.1:53). Its AD bit
+                       marks SRV answers as validated; all DNS queries go to it.
+  --timeout <ms>       Deadline per discovery source and per probe. Default 5000.
+  --concurrency <n>    Probes in flight at once (1-64). Default 8.
+  --ca <file>          PEM trust anchors replacing the system roots (tests, private CAs).
+  --account <ref>      Opaque account reference for the proposed commitments. Default "probe".
+  -h, --help           Show this help.
+
+Exit codes: 0 a proposal exists for at least one service; 1 every reachable candidate was
+refused (violations found); 2 usage error; 4 nothing could be reached; 130 interrupted.`
+
+function readCa(file: string | undefined): string | undefined {
+  if (file === undefined) return undefined
+  try {
+    return readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new UsageError(`--ca: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`)
+  }
+}
+
+/** A resolver whose every query goes to `server` (the validating resolver of --resolver). */
+function resolverFor(server: string, timeoutMs: number): DiscoverOptions['resolver'] {
+  const r = new Resolver({ timeout: timeoutMs, tries: 2 })
+  try {
+    r.setServers([server])
+  } catch {
+    throw new UsageError(`--resolver: expected <ip[:port]>, got ${server}`)
+  }
+  return { resolveSrv: (name) => r.resolveSrv(name), resolveMx: (name) => r.resolveMx(name) }
+}
+
+function exitFor(proposal: Proposal, results: readonly ProbeResult[]): ExitCode {
+  if (proposal.services.length > 0) return EXIT.ok
+  return results.some((r) => r.status === 'refused') ? EXIT.refused : EXIT.network
+}
+
+function printHuman(io: CliIo, discovery: Discovery, results: readonly ProbeResult[], proposal: Proposal): void {
+  io.out(`Candidates for ${discovery.domain}:`)
+  if (results.length === 0) io.out('  (none found)')
+  else for (const line of candidateTable(results)) io.out(`  ${line}`)
+  if (discovery.errors.length > 0) {
+    io.out('')
+    io.out('Discovery problems:')
+    for (const e of discovery.errors) io.out(`  ${e.source} ${e.code}${e.target ? ` ${e.target}` : ''}: ${e.message}`)
+  }
+  io.out('')
+  for (const line of proposalLines(proposal)) io.out(line)
+}
+
+async function run(argv: readonly string[], io: CliIo): Promise<ExitCode> {
+  const args = parseCommand(argv, FLAGS, ArgsSchema, USAGE)
+  const email = args.positionals[0] as string
+  const zone = loadTestZone(io.env)
+  if (zone !== undefined) io.err(`mua-sts probe: TEST ONLY: ${TEST_ZONE_ENV}=${zone.file} fakes DNS, autoconfig and host lookups`)
+  const ca = readCa(args.ca)
+  const controller = new AbortController()
+  const unsubscribe = io.onInterrupt(() => controller.abort())
+  try {
+    const discoverOptions: DiscoverOptions = {
+      timeoutMs: args.timeout,
+      signal: controller.signal,
+      fetch: zone?.fetch ?? httpsFetch(ca === undefined ? {} : { ca }),
+    }
+    if (zone !== undefined) discoverOptions.resolver = zone.resolver
+    if (args.resolver !== undefined) {
+      discoverOptions.dnssec = { server: args.resolver }
+      if (zone === undefined) discoverOptions.resolver = resolverFor(args.resolver, args.timeout)
+    }
+    const discovery = await discover(email, discoverOptions)
+    const showProgress = !args.json || io.stderrIsTty
+    const progress = showProgress ? createProgress(io) : undefined
+    const probeOptions: ProbeOptions = {
+      signal: controller.signal,
+      concurrency: args.concurrency,
+      timeoutMs: args.timeout,
+      ...(ca === undefined ? {} : { trust: { ca } }),
+      ...(progress === undefined ? {} : { onProgress: progress.onEvent }),
+      ...(zone === undefined ? {} : { lookup: zone.lookup }),
+    }
+    let results: ProbeResult[]
+    try {
+      results = await probe(discovery.candidates, probeOptions)
+    } finally {
+      progress?.stop()
+    }
+    const proposal = propose(discovery, results, { account: args.account, now: new Date() })
+    const code = exitFor(proposal, results)
+    if (args.json) io.out(JSON.stringify({ domain: discovery.domain, discovery, results, proposal, exitCode: code }, null, 2))
+    else printHuman(io, discovery, results, proposal)
+    return code
+  } finally {
+    unsubscribe()
+  }
+}
+
+const FLAGS = {
+  json: { type: 'boolean' },
+  resolver: { type: 'string' },
+  timeout: { type: 'string' },
+  concurrency: { type: 'string' },
+  ca: { type: 'string' },
+  account: { type: 'string' },
+} as const
+
+export const probeCommand: Command = {
+  name: 'probe',
+  summary: 'discover and probe the servers for an address, and show what setup would pin',
+  help: HELP,
+  run,
+}
