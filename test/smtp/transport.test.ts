@@ -1,5 +1,6 @@
 // The guarded transport on compliant servers: what goes over the wire and in which order, verify()
 // semantics, SASL mechanism choice, pooled sending, and options the SDK refuses.
+import type { LookupFunction } from 'node:net'
 import { isSdkError } from '@mua-sts/core'
 import { guardedSmtpTransport } from '@mua-sts/smtp'
 import { MemoryCommitmentStore } from '@mua-sts/store'
@@ -37,6 +38,27 @@ describe('sending over implicit TLS (RFC 8314)', () => {
     expect(s.connections[0]?.tlsProtocol).toBe('TLSv1.3')
     expect(s.delivered[0]?.data.toString()).toContain('.leading dot survives transparency')
     expect(g.reports).toEqual([])
+  })
+
+  it('dials through trust.lookup but checks the certificate against the committed name', async () => {
+    const s = await start({ mode: 'implicit-tls' })
+    const asked: string[] = []
+    const lookup = ((host: string, o: { all?: boolean }, cb: (e: null, a: unknown, f?: number) => void) => {
+      asked.push(host)
+      if (o.all) cb(null, [{ address: '127.0.0.1', family: 4 }])
+      else cb(null, '127.0.0.1', 4)
+    }) as unknown as LookupFunction
+    const g = await guardedFor(
+      s,
+      { transport: 'implicit-tls', host: 'mail.example.test' },
+      { trust: { ca: pki.caCert, lookup } },
+    )
+
+    await g.mailer.sendMail(MESSAGE)
+    await s.settled()
+
+    expect(asked).toEqual(['mail.example.test'])
+    expect(s.delivered).toHaveLength(1)
   })
 })
 

@@ -1,10 +1,8 @@
 #!/usr/bin/env node
-// mua-sts command-line entry point: one file per command under commands/.
-import { runDemo } from './commands/demo.js'
+// mua-sts command-line entry point: one file per command under commands/, dispatched by main.ts.
+// No top-level await, so the CJS build of this file works too.
+import { main } from './main.js'
 
-const [command] = process.argv.slice(2)
-if (command === 'demo') process.exitCode = runDemo()
-else {
-  console.error('usage: mua-sts demo')
-  process.exitCode = 2
-}
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code
+})

@@ -53,7 +53,8 @@ export function exitCodeFor(error: unknown): ExitCode {
 
 /** The single stderr line for an error: `mua-sts <command>: <message> (<CODE>)`, no stack. */
 export function errorLine(command: string, error: unknown): string {
-  const code = error instanceof UsageError || isSdkError(error) ? (error as SdkError).code : ErrorCode.Internal
+  const code =
+    error instanceof UsageError || isSdkError(error) ? (error as SdkError).code : ErrorCode.Internal
   const raw = error instanceof Error ? error.message : String(error)
   // One line, whatever the message carried (server text can contain CR/LF).
   const message = raw.replace(/[\r\n]+/g, ' ').trim()

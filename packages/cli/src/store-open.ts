@@ -22,6 +22,9 @@ export const STORE_HELP = `  --store <dir>        Commitment store directory. De
 
 /** The store, or undefined when its directory does not exist (nothing is created by reading). */
 export function openExistingStore(args: StoreArgs): { store: FileStore | undefined; dir: string } {
-  const store = new FileStore({ ...(args.store === undefined ? {} : { dir: args.store }), integrity: args.integrity })
+  const store = new FileStore({
+    ...(args.store === undefined ? {} : { dir: args.store }),
+    integrity: args.integrity,
+  })
   return existsSync(store.dir) ? { store, dir: store.dir } : { store: undefined, dir: store.dir }
 }

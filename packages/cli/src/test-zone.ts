@@ -26,7 +26,12 @@ const ZoneFileSchema = z.strictObject({
   /** URL → document body, answered as validated HTTPS 200; everything else is 404. */
   documents: z.record(z.string(), z.string()).default({}),
   /** Host name → IPv4/IPv6 address; unknown names do not resolve. */
-  hosts: z.record(z.string(), z.string().refine((a) => isIP(a) !== 0, 'expected an IP address')).default({}),
+  hosts: z
+    .record(
+      z.string(),
+      z.string().refine((a) => isIP(a) !== 0, 'expected an IP address'),
+    )
+    .default({}),
 })
 
 export type TestZone = {
@@ -50,14 +55,18 @@ export function loadTestZone(env: Readonly<Record<string, string | undefined>>):
   try {
     data = ZoneFileSchema.parse(JSON.parse(readFileSync(file, 'utf8')))
   } catch (error) {
-    throw new UsageError(`${TEST_ZONE_ENV}=${file}: ${error instanceof Error ? error.message.split('\n')[0] : 'invalid'}`)
+    throw new UsageError(
+      `${TEST_ZONE_ENV}=${file}: ${error instanceof Error ? error.message.split('\n')[0] : 'invalid'}`,
+    )
   }
   const zone = new Map(Object.entries(data.dns).map(([name, node]) => [canonical(name), node]))
   const answer = <T>(name: string, pick: (n: (typeof data.dns)[string]) => T[] | undefined): Promise<T[]> => {
     const node = zone.get(canonical(name))
     if (node === undefined) return Promise.reject(dnsError('ENOTFOUND', name))
     const records = pick(node)
-    return records === undefined || records.length === 0 ? Promise.reject(dnsError('ENODATA', name)) : Promise.resolve(records)
+    return records === undefined || records.length === 0
+      ? Promise.reject(dnsError('ENODATA', name))
+      : Promise.resolve(records)
   }
   const hosts = new Map(Object.entries(data.hosts).map(([name, ip]) => [canonical(name), ip]))
   const lookup: LookupFunction = (hostname, options, callback) => {
@@ -68,7 +77,10 @@ export function loadTestZone(env: Readonly<Record<string, string | undefined>>):
       return
     }
     const family = isIP(ip)
-    if (all) (callback as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [{ address: ip, family }])
+    if (all)
+      (callback as (e: null, a: Array<{ address: string; family: number }>) => void)(null, [
+        { address: ip, family },
+      ])
     else (callback as (e: null, a: string, f: number) => void)(null, ip, family)
   }
   return {
@@ -79,7 +91,9 @@ export function loadTestZone(env: Readonly<Record<string, string | undefined>>):
     },
     fetch: async (url) => {
       const body = data.documents[url]
-      return body === undefined ? { status: 404, body: '', validatedHttps: true } : { status: 200, body, validatedHttps: true }
+      return body === undefined
+        ? { status: 404, body: '', validatedHttps: true }
+        : { status: 200, body, validatedHttps: true }
     },
     lookup,
   }

@@ -25,8 +25,10 @@ export const ErrorCode = {
   Pop3CommandFailed: 'MUASTS_ERR_POP3_COMMAND_FAILED',
   Pop3TooLarge: 'MUASTS_ERR_POP3_TOO_LARGE',
   Pop3Closed: 'MUASTS_ERR_POP3_CLOSED',
+  Pop3TlsUnavailable: 'MUASTS_ERR_POP3_TLS_UNAVAILABLE',
   Discovery: 'MUASTS_ERR_DISCOVERY',
   ReportDelivery: 'MUASTS_ERR_REPORT_DELIVERY',
+  ReportOutboxIo: 'MUASTS_ERR_REPORT_OUTBOX_IO',
   Aborted: 'MUASTS_ERR_ABORTED',
   Internal: 'MUASTS_ERR_INTERNAL',
 } as const
@@ -59,8 +61,10 @@ export const ErrorMessages: Readonly<Record<ErrorCode, string>> = {
   MUASTS_ERR_POP3_COMMAND_FAILED: 'The POP3 server refused a command.',
   MUASTS_ERR_POP3_TOO_LARGE: 'A POP3 response exceeded the configured size limit.',
   MUASTS_ERR_POP3_CLOSED: 'The POP3 connection is closed.',
+  MUASTS_ERR_POP3_TLS_UNAVAILABLE: 'TLS could not be established with the POP3 server (STLS missing, refused or tampered with).',
   MUASTS_ERR_DISCOVERY: 'Server discovery failed.',
   MUASTS_ERR_REPORT_DELIVERY: 'A report could not be delivered; it stays in the outbox.',
+  MUASTS_ERR_REPORT_OUTBOX_IO: 'The report outbox could not be read or written.',
   MUASTS_ERR_ABORTED: 'The operation was aborted.',
   MUASTS_ERR_INTERNAL: 'An internal invariant failed.',
 }

@@ -61,7 +61,10 @@ async function establishTls(
 ): Promise<{ socket: TLSSocket; capsBeforeTls: readonly string[] }> {
   const { guard, options: o } = env
   const facts: Facts = { service: 'submission', endpoint: { host: c.endpoint.host, port: c.endpoint.port } }
-  const tcp: Socket = await openTcp(c.endpoint.host, c.endpoint.port, o.timeoutMs, env.dns)
+  // An app-supplied trust.lookup decides where to dial (the name is still what TLS checks).
+  const appLookup = params.options.lookup
+  const dns = appLookup === undefined ? env.dns : { lookup: appLookup, forget: () => {} }
+  const tcp: Socket = await openTcp(c.endpoint.host, c.endpoint.port, o.timeoutMs, dns)
   let capsBeforeTls: readonly string[] = []
   if (c.endpoint.transport === 'starttls') {
     const pre = await negotiateStartTls(tcp, o.name, o.timeoutMs).catch((e: unknown) => {

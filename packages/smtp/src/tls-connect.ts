@@ -1,16 +1,20 @@
 // Opening the connection: TCP first, then the TLS handshake with the guard's options only. The two
 // steps are separate so that "nothing listens on that port" stays a connection error while anything
 // that goes wrong inside TLS becomes an observation the guard evaluates and reports.
+
+import type { LookupFunction } from 'node:net'
 import { connect as connectTcp, type Socket } from 'node:net'
 import { connect as connectTls, type TLSSocket } from 'node:tls'
 import { ErrorCode, SdkError } from '@mua-sts/core'
 import type { TlsParams } from '@mua-sts/transport'
-import type { DnsCache } from './dns-cache.js'
 
 const ignore = (): void => {}
 
+/** How to resolve the committed host: the app's `trust.lookup` if any, else the transport's cache. */
+export type Resolver = { readonly lookup: LookupFunction; forget(host: string): void }
+
 /** TCP connection to the committed endpoint. Does I/O. @throws SdkError _CONNECTION / _TIMEOUT */
-export function openTcp(host: string, port: number, timeoutMs: number, dns: DnsCache): Promise<Socket> {
+export function openTcp(host: string, port: number, timeoutMs: number, dns: Resolver): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connectTcp({ host, port, lookup: dns.lookup })
     const timer = setTimeout(() => {

@@ -59,25 +59,24 @@ export class AccountFiles {
    */
   async read(account: string, marks: MarksSource): Promise<AccountBody | undefined> {
     const fileId = fileIdOf(account)
-    const cached = await this.#cached(fileId)
-    return cached ?? this.#load(fileId, await marks())
+    return this.#cached(fileId) ?? this.#load(fileId, await marks())
   }
 
   /** Like `read` but always from disk (used under the lock before a write). */
-  async readFresh(account: string, marks: Marks | null): Promise<AccountBody | undefined> {
+  readFresh(account: string, marks: Marks | null): AccountBody | undefined {
     return this.#load(fileIdOf(account), marks)
   }
 
   /** The cached body if the file on disk is still the one it was read from. */
-  async #cached(fileId: string): Promise<AccountBody | undefined> {
+  #cached(fileId: string): AccountBody | undefined {
     const cached = this.#cache.get(fileId)
     if (cached === undefined) return undefined
-    const identity = await identityOf(this.#dir, nameOf(fileId))
+    const identity = identityOf(this.#dir, nameOf(fileId))
     return identity?.key === cached.identity.key ? cached.body : undefined
   }
 
-  async #load(fileId: string, marks: Marks | null): Promise<AccountBody | undefined> {
-    const file = await readCapped(this.#dir, nameOf(fileId), this.#maxBytes)
+  #load(fileId: string, marks: Marks | null): AccountBody | undefined {
+    const file = readCapped(this.#dir, nameOf(fileId), this.#maxBytes)
     if (file === undefined) {
       this.#cache.delete(fileId)
       // A mark for a file that is gone means the file was deleted: the oldest rollback of all.
@@ -95,7 +94,7 @@ export class AccountFiles {
 
   /**
    * Every account body in the directory. Fails closed on the first file that does not verify and when
-   * a marked account has no file. Reads with bounded parallelism. Does I/O.
+   * a marked account has no file. Does I/O (synchronous reads, yielding every 64 files).
    */
   async readAll(marks: Marks | null): Promise<AccountBody[]> {
     let names: string[]
@@ -114,15 +113,12 @@ export class AccountFiles {
       }
     }
     const bodies: AccountBody[] = []
-    let next = 0
-    const worker = async (): Promise<void> => {
-      while (next < fileIds.length) {
-        const fileId = fileIds[next++] as string
-        const body = (await this.#cached(fileId)) ?? (await this.#load(fileId, marks))
-        if (body !== undefined) bodies.push(body)
-      }
+    for (const [i, fileId] of fileIds.entries()) {
+      // Reads are short synchronous syscalls; yield regularly so a large store never stalls the loop.
+      if (i % 64 === 63) await new Promise<void>((resolve) => setImmediate(resolve))
+      const body = this.#cached(fileId) ?? this.#load(fileId, marks)
+      if (body !== undefined) bodies.push(body)
     }
-    await Promise.all(Array.from({ length: Math.min(32, fileIds.length) }, worker))
     return bodies
   }
 

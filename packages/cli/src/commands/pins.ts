@@ -57,9 +57,11 @@ type Args = z.output<typeof ArgsSchema>
 
 function accountArg(args: Args, verb: string): string {
   const [, account, ...extra] = args.positionals
-  if (account === undefined || extra.length > 0) throw new UsageError(`pins ${verb}: expected exactly one <account>`)
+  if (account === undefined || extra.length > 0)
+    throw new UsageError(`${verb}: expected exactly one <account>`)
   const parsed = AccountRefSchema.safeParse(account)
-  if (!parsed.success) throw new UsageError(`pins ${verb}: <account> ${parsed.error.issues[0]?.message ?? 'is invalid'}`)
+  if (!parsed.success)
+    throw new UsageError(`${verb}: <account> ${parsed.error.issues[0]?.message ?? 'is invalid'}`)
   return parsed.data
 }
 
@@ -98,7 +100,12 @@ async function list(args: Args, io: CliIo): Promise<ExitCode> {
   const all = store === undefined ? [] : await store.list()
   if (args.json) io.out(JSON.stringify(all, null, 2))
   else if (all.length === 0) io.out('No commitments are pinned.')
-  else for (const line of table(['ACCOUNT', 'SERVICE', 'ENDPOINT', 'TRANSPORT', 'FLOOR', 'LATCHES', 'PINS'], all.map(summary))) io.out(line)
+  else
+    for (const line of table(
+      ['ACCOUNT', 'SERVICE', 'ENDPOINT', 'TRANSPORT', 'FLOOR', 'LATCHES', 'PINS'],
+      all.map(summary),
+    ))
+      io.out(line)
   return EXIT.ok
 }
 
@@ -106,7 +113,8 @@ async function show(args: Args, io: CliIo): Promise<ExitCode> {
   const account = accountArg(args, 'show')
   const { store } = openExistingStore(args)
   const found = store === undefined ? [] : await store.list(account)
-  if (found.length === 0) throw new SdkError(ErrorCode.NoCommitment, `no commitments are pinned for ${account}`)
+  if (found.length === 0)
+    throw new SdkError(ErrorCode.NoCommitment, `no commitments are pinned for ${account}`)
   if (args.json) io.out(JSON.stringify(found, null, 2))
   else for (const c of found) for (const line of detail(c)) io.out(line)
   return EXIT.ok
@@ -122,14 +130,18 @@ function defaultActor(): string {
 
 async function forget(args: Args, io: CliIo): Promise<ExitCode> {
   const account = accountArg(args, 'forget')
-  if (args.reason === undefined) throw new UsageError('pins forget: --reason is required (it is kept in the audit log)')
-  if (!args.yes && !io.stdinIsTty) throw new UsageError('pins forget: not a terminal; pass --yes to confirm')
+  if (args.reason === undefined)
+    throw new UsageError('forget: --reason is required (it is kept in the audit log)')
+  if (!args.yes && !io.stdinIsTty) throw new UsageError('forget: stdin is not a terminal; pass --yes to confirm')
   const { store, dir } = openExistingStore(args)
   if (store === undefined) throw new SdkError(ErrorCode.NoCommitment, `no store at ${dir}`)
   const request = await store.requestForget(account, args.service)
-  io.err(`This removes ${request.commitments.length} commitment(s) of ${account}${args.service ? ` (${args.service})` : ''}:`)
+  io.err(
+    `This removes ${request.commitments.length} commitment(s) of ${account}${args.service ? ` (${args.service})` : ''}:`,
+  )
   for (const c of request.commitments) io.err(`  ${summary(c).slice(1).join('  ')}`)
-  if (request.integrity !== undefined) io.err(`  The stored file failed its integrity check (${request.integrity}); the whole account is reset.`)
+  if (request.integrity !== undefined)
+    io.err(`  The stored file failed its integrity check (${request.integrity}); the whole account is reset.`)
   io.err('Until it is set up again, the account has no protection against downgrades.')
   if (!args.yes) {
     const answer = await io.prompt(`Type the account reference "${account}" to confirm: `)
@@ -145,20 +157,22 @@ async function forget(args: Args, io: CliIo): Promise<ExitCode> {
     actor: args.actor ?? defaultActor(),
     confirmation: request.confirmation,
   })
-  io.out(`Forgot ${record.services.join(', ') || 'nothing'} for ${account}; the audit log records "${args.reason}".`)
+  io.out(
+    `Forgot ${record.services.join(', ') || 'nothing'} for ${account}; the audit log records "${args.reason}".`,
+  )
   return EXIT.ok
 }
 
 async function run(argv: readonly string[], io: CliIo): Promise<ExitCode> {
-  const args = parseCommand(argv, FLAGS, ArgsSchema, USAGE)
+  const args = parseCommand(argv, FLAGS, ArgsSchema, 'mua-sts pins --help')
   const verb = args.positionals[0]
   if (verb === 'list') {
-    if (args.positionals.length > 1) throw new UsageError('pins list: takes no arguments')
+    if (args.positionals.length > 1) throw new UsageError('list: takes no arguments')
     return list(args, io)
   }
   if (verb === 'show') return show(args, io)
   if (verb === 'forget') return forget(args, io)
-  throw new UsageError(`unknown pins subcommand '${verb}'; usage: ${USAGE}`)
+  throw new UsageError(`unknown subcommand '${verb}' (see mua-sts pins --help)`)
 }
 
 export const pinsCommand: Command = {

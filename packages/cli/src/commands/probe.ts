@@ -1,7 +1,8 @@
 // `mua-sts probe <email>`: discover the account's servers, probe every candidate without credentials,
 // and print what would be pinned and why. Never stores anything.
-import { readFileSync } from 'node:fs'
+
 import { Resolver } from 'node:dns/promises'
+import { readFileSync } from 'node:fs'
 import { AccountRefSchema } from '@mua-sts/core'
 import {
   type DiscoverOptions,
@@ -19,8 +20,8 @@ import { parseCommand } from '../args.js'
 import type { Command } from '../command.js'
 import { EXIT, type ExitCode, UsageError } from '../exit.js'
 import type { CliIo } from '../io.js'
-import { createProgress } from '../render/progress.js'
 import { candidateTable, proposalLines } from '../render/probe-table.js'
+import { createProgress } from '../render/progress.js'
 import { loadTestZone, TEST_ZONE_ENV } from '../test-zone.js'
 
 const USAGE =
@@ -89,24 +90,31 @@ function exitFor(proposal: Proposal, results: readonly ProbeResult[]): ExitCode 
   return results.some((r) => r.status === 'refused') ? EXIT.refused : EXIT.network
 }
 
-function printHuman(io: CliIo, discovery: Discovery, results: readonly ProbeResult[], proposal: Proposal): void {
+function printHuman(
+  io: CliIo,
+  discovery: Discovery,
+  results: readonly ProbeResult[],
+  proposal: Proposal,
+): void {
   io.out(`Candidates for ${discovery.domain}:`)
   if (results.length === 0) io.out('  (none found)')
   else for (const line of candidateTable(results)) io.out(`  ${line}`)
   if (discovery.errors.length > 0) {
     io.out('')
     io.out('Discovery problems:')
-    for (const e of discovery.errors) io.out(`  ${e.source} ${e.code}${e.target ? ` ${e.target}` : ''}: ${e.message}`)
+    for (const e of discovery.errors)
+      io.out(`  ${e.source} ${e.code}${e.target ? ` ${e.target}` : ''}: ${e.message}`)
   }
   io.out('')
   for (const line of proposalLines(proposal)) io.out(line)
 }
 
 async function run(argv: readonly string[], io: CliIo): Promise<ExitCode> {
-  const args = parseCommand(argv, FLAGS, ArgsSchema, USAGE)
+  const args = parseCommand(argv, FLAGS, ArgsSchema, 'mua-sts probe --help')
   const email = args.positionals[0] as string
   const zone = loadTestZone(io.env)
-  if (zone !== undefined) io.err(`mua-sts probe: TEST ONLY: ${TEST_ZONE_ENV}=${zone.file} fakes DNS, autoconfig and host lookups`)
+  if (zone !== undefined)
+    io.err(`mua-sts probe: TEST ONLY: ${TEST_ZONE_ENV}=${zone.file} fakes DNS, autoconfig and host lookups`)
   const ca = readCa(args.ca)
   const controller = new AbortController()
   const unsubscribe = io.onInterrupt(() => controller.abort())
@@ -140,7 +148,10 @@ async function run(argv: readonly string[], io: CliIo): Promise<ExitCode> {
     }
     const proposal = propose(discovery, results, { account: args.account, now: new Date() })
     const code = exitFor(proposal, results)
-    if (args.json) io.out(JSON.stringify({ domain: discovery.domain, discovery, results, proposal, exitCode: code }, null, 2))
+    if (args.json)
+      io.out(
+        JSON.stringify({ domain: discovery.domain, discovery, results, proposal, exitCode: code }, null, 2),
+      )
     else printHuman(io, discovery, results, proposal)
     return code
   } finally {

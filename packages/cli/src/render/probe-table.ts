@@ -1,6 +1,6 @@
 // Human output of `mua-sts probe`: the candidate table and the proposal in plain language.
 import type { Observation } from '@mua-sts/core'
-import type { Candidate, Proposal, ProbeResult } from '@mua-sts/setup'
+import type { Candidate, ProbeResult, Proposal } from '@mua-sts/setup'
 import { table } from './table.js'
 
 const TRANSPORT: Readonly<Record<Candidate['transport'], string>> = {
@@ -50,7 +50,8 @@ export function candidateTable(results: readonly ProbeResult[]): string[] {
 /** The proposal: explanation, then what the user must confirm, with the ids a UI would send back. */
 export function proposalLines(p: Proposal): string[] {
   const lines = ['Proposal:', ...p.explanation.map((l) => `  ${l}`)]
-  if (p.services.length === 0) lines.push('  Nothing can be proposed: no candidate met the security requirements.')
+  if (p.services.length === 0)
+    lines.push('  Nothing can be proposed: no candidate met the security requirements.')
   if (p.confirmations.length > 0) {
     lines.push('', 'Confirm before pinning:')
     for (const c of p.confirmations) lines.push(`  [${c.id}] ${c.message}`)

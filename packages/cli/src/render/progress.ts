@@ -25,7 +25,10 @@ export function createProgress(io: CliIo): Progress {
       onEvent: (e) => {
         if (e.type !== 'done') return
         const r = e.result
-        const outcome = r.failure === undefined ? `compliant ${r.observation?.tls?.version ?? ''}` : `${r.status} ${r.failure.code}`
+        const outcome =
+          r.failure === undefined
+            ? `compliant ${r.observation?.tls?.version ?? ''}`
+            : `${r.status} ${r.failure.code}`
         io.err(`probe: ${describeCandidate(e.candidate)}: ${outcome.trim()}`)
       },
       stop: () => {},
@@ -35,7 +38,9 @@ export function createProgress(io: CliIo): Progress {
   let tick = 0
   const draw = (): void => {
     const frame = FRAMES[tick++ % FRAMES.length] ?? '*'
-    const lines = [...tasks.values()].map((t) => `  ${symbol(t, frame)} ${t.label}${t.note === '' ? '' : `  ${t.note}`}`)
+    const lines = [...tasks.values()].map(
+      (t) => `  ${symbol(t, frame)} ${t.label}${t.note === '' ? '' : `  ${t.note}`}`,
+    )
     // Move up over the previous frame, then rewrite every line (\x1b[2K clears it).
     io.errRaw(`${drawn > 0 ? `\x1b[${drawn}A` : ''}${lines.map((l) => `\x1b[2K${l}\n`).join('')}`)
     drawn = lines.length

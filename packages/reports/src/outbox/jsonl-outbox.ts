@@ -207,6 +207,6 @@ export class JsonlOutbox implements ReportSink {
 
 function outboxError(error: unknown, message: string): SdkError {
   if (error instanceof SdkError) return error
-  const cause = toSdkError(error, ErrorCode.ReportDelivery)
-  return new SdkError(ErrorCode.ReportDelivery, `${message}: ${cause.message}`, { cause: error })
+  const cause = toSdkError(error, ErrorCode.ReportOutboxIo)
+  return new SdkError(ErrorCode.ReportOutboxIo, `${message}: ${cause.message}`, { cause: error })
 }

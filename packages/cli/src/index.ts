@@ -1,0 +1,6 @@
+// @mua-sts/cli: the `mua-sts` command, also callable in-process (e.g. from an app's diagnostics page).
+export type { Command } from './command.js'
+export { EXIT, type ExitCode, errorLine, exitCodeFor, UsageError } from './exit.js'
+export { type CliIo, processIo } from './io.js'
+export { COMMANDS, main } from './main.js'
+export { TEST_ZONE_ENV } from './test-zone.js'

@@ -1,0 +1,54 @@
+// The `mua-sts` dispatcher: one file per command under commands/, every error one stderr line with
+// its code, exit codes as documented in the README. Never prints a stack trace.
+
+import { wantsHelp } from './args.js'
+import type { Command } from './command.js'
+import { demoCommand } from './commands/demo-command.js'
+import { pinsCommand } from './commands/pins.js'
+import { probeCommand } from './commands/probe.js'
+import { reportsCommand } from './commands/reports.js'
+import { EXIT, errorLine, exitCodeFor, UsageError } from './exit.js'
+import { type CliIo, processIo } from './io.js'
+
+export const COMMANDS: readonly Command[] = [probeCommand, pinsCommand, reportsCommand, demoCommand]
+
+function globalHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length))
+  return [
+    'Usage: mua-sts <command> [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run mua-sts <command> --help for its options. Exit codes: 0 ok, 1 refused, 2 usage,',
+    '3 store/keychain/outbox, 4 network, 70 internal error, 130 interrupted.',
+  ].join('\n')
+}
+
+/** Runs one `mua-sts` invocation and returns its exit code. Never throws. */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const [name, ...rest] = argv
+  if (name === '--help' || name === '-h' || name === 'help') {
+    io.out(globalHelp())
+    return EXIT.ok
+  }
+  if (name === undefined) {
+    io.err(errorLine('', new UsageError('missing command; run mua-sts --help')))
+    return EXIT.usage
+  }
+  const command = COMMANDS.find((c) => c.name === name)
+  if (command === undefined) {
+    io.err(errorLine('', new UsageError(`unknown command '${name}'; run mua-sts --help`)))
+    return EXIT.usage
+  }
+  if (wantsHelp(rest)) {
+    io.out(command.help)
+    return EXIT.ok
+  }
+  try {
+    return await command.run(rest, io)
+  } catch (error) {
+    io.err(errorLine(command.name, error))
+    return exitCodeFor(error)
+  }
+}
