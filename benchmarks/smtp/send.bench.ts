@@ -69,8 +69,8 @@ export default async function run(): Promise<BenchRow[]> {
       const r = await interleave(
         () => guarded.sendMail(MESSAGE),
         () => bare.sendMail(MESSAGE),
-        60,
-        5,
+        120,
+        10,
       )
       rows.push({ name: `smtp sendMail 10 KB, ${transport}: bare median`, value: median(r.b), unit: 'ms' })
       rows.push({ name: `smtp sendMail 10 KB, ${transport}: guarded median`, value: median(r.a), unit: 'ms' })

@@ -40,7 +40,10 @@ export async function buildStore(dir: string, secrets: SecretStore, count: numbe
     const body = {
       account,
       seq: 1,
-      commitments: { imap: benchCommitment(account), submission: { ...benchCommitment(account), service: 'submission' as const } },
+      commitments: {
+        imap: benchCommitment(account),
+        submission: { ...benchCommitment(account), service: 'submission' as const },
+      },
     }
     const bytes = encodeAccountFile(body, keys)
     writeFileSync(join(dir, `${fileIdOf(account)}.json`), bytes, { mode: 0o600 })

@@ -2,7 +2,8 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FileStore, MemorySecretStore } from '@mua-sts/store'
-import { buildStore } from './fixture.ts'
+import { buildStore } from './fixture.js'
+
 const dir = mkdtempSync(join(tmpdir(), 'bench-'))
 const secrets = new MemorySecretStore()
 await buildStore(dir, secrets, 10000)

@@ -52,7 +52,8 @@ async function openAndVerify(label: string, dir: string, secrets: SecretStore): 
     store = await FileStore.open({ dir, secrets })
     const all = await store.list()
     times.push(Number(process.hrtime.bigint() - t0) / 1e6)
-    if (all.length !== ACCOUNTS * 2) throw new Error(`expected ${ACCOUNTS * 2} commitments, got ${all.length}`)
+    if (all.length !== ACCOUNTS * 2)
+      throw new Error(`expected ${ACCOUNTS * 2} commitments, got ${all.length}`)
     consume(all)
   }
   const openMs = median(times)
@@ -75,11 +76,22 @@ async function openAndVerify(label: string, dir: string, secrets: SecretStore): 
     perRun.push(Number(process.hrtime.bigint() - t0) / 1e3 / (LOOKUPS / 5))
   }
   const lookupUs = median(perRun)
-  rows.push({ name: `warm get() of one account (${label})`, value: lookupUs, unit: 'µs', target: '≤ 50', pass: lookupUs <= 50 })
+  rows.push({
+    name: `warm get() of one account (${label})`,
+    value: lookupUs,
+    unit: 'µs',
+    target: '≤ 50',
+    pass: lookupUs <= 50,
+  })
   return rows
 }
 
-async function strengthenLatency(label: string, dir: string, secrets: SecretStore, accounts: number): Promise<BenchRow[]> {
+async function strengthenLatency(
+  label: string,
+  dir: string,
+  secrets: SecretStore,
+  accounts: number,
+): Promise<BenchRow[]> {
   const store = await FileStore.open({ dir, secrets })
   const samples: number[] = []
   for (let i = 0; i < STRENGTHENS; i++) {
@@ -120,7 +132,9 @@ export default async function run(): Promise<BenchRow[]> {
   const rows = await suite('in-memory secrets', new MemorySecretStore())
   const keytar = await keytarBackend()
   if (keytar === undefined) {
-    process.stderr.write('[bench] keytar: no reachable keyring; run under scripts/with-keyring.sh to include it\n')
+    process.stderr.write(
+      '[bench] keytar: no reachable keyring; run under scripts/with-keyring.sh to include it\n',
+    )
     return rows
   }
   try {

@@ -63,7 +63,10 @@ function makeReadOnly(path: string): () => void {
 describe('FileStore with bad input on disk', () => {
   it.each([
     ['malformed JSON', '{"format":"mua-sts/store",'],
-    ['wrong types', JSON.stringify({ format: 'mua-sts/store', version: 1, account: 7, seq: -1, commitments: [] })],
+    [
+      'wrong types',
+      JSON.stringify({ format: 'mua-sts/store', version: 1, account: 7, seq: -1, commitments: [] }),
+    ],
     ['an empty file', ''],
     ['binary garbage', '\u0000\u0001\u00ff'],
   ])('refuses %s as corrupt and never overwrites it', async (_name, content) => {
@@ -125,9 +128,11 @@ describe('FileStore with bad input on disk', () => {
     const undo = makeReadOnly(dir)
     try {
       const fresh = await FileStore.open({ dir, secrets })
-      expect(await failure(fresh.strengthen(sampleCommitment({ latches: ['tls-dane-tlsa'] })))).toMatchObject({
-        code: ErrorCode.StoreIo,
-      })
+      expect(await failure(fresh.strengthen(sampleCommitment({ latches: ['tls-dane-tlsa'] })))).toMatchObject(
+        {
+          code: ErrorCode.StoreIo,
+        },
+      )
       expect((await fresh.get('acct_1', 'imap'))?.latches).toEqual(['tls-cert', 'tls12'])
       expect(readFileSync(file)).toEqual(before)
     } finally {

@@ -25,10 +25,15 @@ describe('FileStore across processes', () => {
     await Promise.all(children.map((c) => c.waitFor('READY')))
     writeFileSync(go, '')
     const exits = await Promise.all(children.map((c) => c.exited))
-    expect(exits.map((e) => e.code), children.map((c) => c.stderr()).join('\n')).toEqual(Array(N).fill(0))
+    expect(
+      exits.map((e) => e.code),
+      children.map((c) => c.stderr()).join('\n'),
+    ).toEqual(Array(N).fill(0))
 
     const store = await FileStore.open({ dir, secrets: fileSecrets(secretsPath) })
-    const expected = Array.from({ length: N }, (_, n) => Array.from({ length: K }, (_, k) => `p${n}-${k}`)).flat()
+    const expected = Array.from({ length: N }, (_, n) =>
+      Array.from({ length: K }, (_, k) => `p${n}-${k}`),
+    ).flat()
     expect((await store.get('shared0', 'imap'))?.latches).toEqual(expected.sort())
     const [file] = readdirSync(dir).filter((f) => /^[0-9a-f]{64}\.json$/.test(f))
     const stored = StoreFileV1Schema.parse(JSON.parse(readFileSync(join(dir, file as string), 'utf8')))

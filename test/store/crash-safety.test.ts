@@ -24,7 +24,16 @@ describe('FileStore crash safety', () => {
     let kills = 0
     let totalAcks = 0
     while (totalAcks < MIN_ACKS || kills < MIN_KILLS) {
-      const child = spawnTsx(LOOP, [dir, 'file', secretsPath, String(next), '-1', 'acct_', 'l', String(PER_ACCOUNT)])
+      const child = spawnTsx(LOOP, [
+        dir,
+        'file',
+        secretsPath,
+        String(next),
+        '-1',
+        'acct_',
+        'l',
+        String(PER_ACCOUNT),
+      ])
       const out = watch(child)
       await out.waitFor('READY')
       await new Promise((r) => setTimeout(r, Math.random() * 150))
@@ -48,7 +57,9 @@ describe('FileStore crash safety', () => {
         const stored = await store.get(account, 'imap')
         expect(stored, `${account} after kill ${kills}`).toBeDefined()
         if (stored === undefined) continue
-        expect(isAtLeast(stored, loopCommitment(account, latches)), `${account} after kill ${kills}`).toBe(true)
+        expect(isAtLeast(stored, loopCommitment(account, latches)), `${account} after kill ${kills}`).toBe(
+          true,
+        )
       }
     }
     expect(totalAcks).toBeGreaterThanOrEqual(MIN_ACKS)

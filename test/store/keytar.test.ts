@@ -22,7 +22,8 @@ const freshDir = () => join(tmp.dir, `store-${n++}`)
 
 afterAll(async () => {
   const keytar = await loadKeytar()
-  for (const { account } of (await keytar?.findCredentials(service)) ?? []) await keytar?.deletePassword(service, account)
+  for (const { account } of (await keytar?.findCredentials(service)) ?? [])
+    await keytar?.deletePassword(service, account)
   tmp.remove()
 })
 
@@ -59,7 +60,9 @@ describe.skipIf(!available)('FileStore on keytar with a real gnome-keyring', () 
     const store = await FileStore.open({ dir, secrets: secrets() })
     await store.strengthen(sampleCommitment())
     const keytar = await loadKeytar()
-    const items = ((await keytar?.findCredentials(service)) ?? []).filter((c) => c.account.includes(store.storeId))
+    const items = ((await keytar?.findCredentials(service)) ?? []).filter((c) =>
+      c.account.includes(store.storeId),
+    )
     expect(items.map((c) => c.account.split('/').at(-1)).sort()).toEqual(['key', 'marks', 'probe'])
     const key = items.find((c) => c.account.endsWith('/key'))?.password as string
     for (const name of readdirSync(dir)) expect(readFileSync(join(dir, name), 'utf8')).not.toContain(key)
@@ -139,7 +142,9 @@ describe.skipIf(!available)('FileStore on keytar with a real gnome-keyring', () 
     const dir = freshDir()
     const go = join(tmp.dir, `go-${n++}`)
     const env = { ...process.env, MUASTS_TEST_GO: go }
-    const kids = [0, 1, 2].map((p) => watch(spawnTsx(LOOP, [dir, 'keytar', service, '0', '10', 'ktc', `p${p}-`, '1000'], env)))
+    const kids = [0, 1, 2].map((p) =>
+      watch(spawnTsx(LOOP, [dir, 'keytar', service, '0', '10', 'ktc', `p${p}-`, '1000'], env)),
+    )
     await Promise.all(kids.map((k) => k.waitFor('READY')))
     writeFileSync(go, '')
     expect((await Promise.all(kids.map((k) => k.exited))).map((e) => e.code)).toEqual([0, 0, 0])

@@ -22,13 +22,13 @@ export function parseCommand<S extends z.ZodType>(
   } catch (error) {
     // Node's first sentence is the clear part ("Unknown option '--x'"); the rest is a hint about '--'.
     const message = (error instanceof Error ? error.message : String(error)).split(/\.(?: |$)|\n/)[0]
-    throw new UsageError(`${message} (see ${helpHint})`)
+    throw new UsageError(`${message}; see ${helpHint}`)
   }
   const result = schema.safeParse({ ...tokens.values, positionals: tokens.positionals })
   if (result.success) return result.data
   const issue = result.error.issues[0]
   const where = issue?.path[0] === 'positionals' ? 'arguments' : `--${String(issue?.path[0] ?? '')}`
-  throw new UsageError(`${where}: ${issue?.message ?? 'invalid'} (see ${helpHint})`)
+  throw new UsageError(`${where}: ${issue?.message ?? 'invalid'}; see ${helpHint}`)
 }
 
 /** True when argv asks for help (`--help` / `-h` anywhere). */

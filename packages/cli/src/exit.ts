@@ -57,6 +57,6 @@ export function errorLine(command: string, error: unknown): string {
     error instanceof UsageError || isSdkError(error) ? (error as SdkError).code : ErrorCode.Internal
   const raw = error instanceof Error ? error.message : String(error)
   // One line, whatever the message carried (server text can contain CR/LF).
-  const message = raw.replace(/[\r\n]+/g, ' ').trim()
+  const message = raw.replace(/\s*[\r\n]+\s*/g, ' ').trim()
   return `mua-sts${command === '' ? '' : ` ${command}`}: ${message} (${code})`
 }

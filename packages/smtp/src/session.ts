@@ -27,7 +27,7 @@ import {
   lastReply,
 } from './connection.js'
 import type { DnsCache } from './dns-cache.js'
-import { advertisementOf, authMechanisms, ehloCapabilities } from './ehlo.js'
+import { advertisementOf, authMechanisms, clientDialect, ehloCapabilities } from './ehlo.js'
 import { GuardStep } from './guard-step.js'
 import { GuardedSession } from './guarded-session.js'
 import type { ParsedSmtpOptions } from './options.js'
@@ -146,7 +146,6 @@ export async function openSession(env: SessionEnv): Promise<GuardedSession> {
   const result = guard.check(c, obs, socket)
   if (!result.ok) throw await refuseAfterEhlo(live, step, result, capsAfterTls)
 
-  const learned = learn(guard, c, obs, log)
   const mechanism = chooseMechanism(authMechanisms(capsAfterTls), o.auth)
   if (mechanism === undefined) {
     live.quit()
@@ -154,9 +153,15 @@ export async function openSession(env: SessionEnv): Promise<GuardedSession> {
       details: { offered: authMechanisms(capsAfterTls) },
     })
   }
-  const clientLine = clientCommand(capsAfterTls, guard.inBandFor(c))
+  // The in-band lines are only built for servers that speak DEEP/MSTS (most do not).
+  const clientLine =
+    clientDialect(capsAfterTls) === undefined ? undefined : clientCommand(capsAfterTls, guard.inBandFor(c))
   step.arm({ kind: 'authenticate', clientLine, socket, mechanism, auth: o.auth })
-  await login(live, step)
+  const authenticated = login(live, step)
+  // Learning needs only the passed observation. nodemailer writes the step's first command in a
+  // setImmediate; queued after it, learning runs while the server is answering instead of before.
+  const learned = new Promise<void>((resolve) => setImmediate(() => resolve(learn(guard, c, obs, log))))
+  await authenticated
   return new GuardedSession(live, socket, learned)
 }
 

@@ -87,7 +87,8 @@ export class AccountFiles {
     }
     const body = deepFreeze(decodeAccountFile(file.bytes, fileId, this.#keys))
     if (marks !== null) checkMark(marks, fileId, body.seq, contentHash(file.bytes))
-    if (Date.now() - file.identity.changedAtMs > RACY_MS) this.#cache.set(fileId, { identity: file.identity, body })
+    if (Date.now() - file.identity.changedAtMs > RACY_MS)
+      this.#cache.set(fileId, { identity: file.identity, body })
     else this.#cache.delete(fileId)
     return body
   }

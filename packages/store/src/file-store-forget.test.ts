@@ -28,7 +28,13 @@ describe('FileStore: forget ceremony', () => {
     store.on('forgotten', forgotten)
     const { confirmation, commitments } = await store.requestForget('acct_1', 'imap')
     expect(commitments.map((c) => c.service)).toEqual(['imap'])
-    const record = await store.forget({ account: 'acct_1', service: 'imap', reason: 'server replaced', actor: 'user', confirmation })
+    const record = await store.forget({
+      account: 'acct_1',
+      service: 'imap',
+      reason: 'server replaced',
+      actor: 'user',
+      confirmation,
+    })
     expect(record).toMatchObject({
       kind: 'forget',
       at: '2026-02-01T00:00:00.000Z',
@@ -46,7 +52,12 @@ describe('FileStore: forget ceremony', () => {
 
   it('forgets every service of the account when no service is named', async () => {
     const { confirmation } = await store.requestForget('acct_1')
-    const record = await store.forget({ account: 'acct_1', reason: 'account removed', actor: 'admin:alice', confirmation })
+    const record = await store.forget({
+      account: 'acct_1',
+      reason: 'account removed',
+      actor: 'admin:alice',
+      confirmation,
+    })
     expect(record.services).toEqual(['imap', 'submission'])
     expect(await store.list()).toEqual([])
   })
@@ -91,7 +102,9 @@ describe('FileStore: forget ceremony', () => {
   it('lets the user knowingly reset a corrupt account: the bad file is quarantined, not deleted', async () => {
     writeFileSync(file(), '{"tampered":true}')
     await expect(store.get('acct_1', 'imap')).rejects.toMatchObject({ code: ErrorCode.StoreCorrupt })
-    await expect(store.requestForget('acct_1', 'imap')).rejects.toMatchObject({ code: ErrorCode.StoreCorrupt })
+    await expect(store.requestForget('acct_1', 'imap')).rejects.toMatchObject({
+      code: ErrorCode.StoreCorrupt,
+    })
     const request = await store.requestForget('acct_1')
     expect(request).toMatchObject({ commitments: [], integrity: ErrorCode.StoreCorrupt })
     const record = await store.forget({
@@ -100,8 +113,13 @@ describe('FileStore: forget ceremony', () => {
       actor: 'user',
       confirmation: request.confirmation,
     })
-    expect(record.unverified).toEqual({ code: ErrorCode.StoreCorrupt, quarantined: expect.stringMatching(/^quarantine\//) })
-    expect(readFileSync(join(dir, record.unverified?.quarantined as string), 'utf8')).toBe('{"tampered":true}')
+    expect(record.unverified).toEqual({
+      code: ErrorCode.StoreCorrupt,
+      quarantined: expect.stringMatching(/^quarantine\//),
+    })
+    expect(readFileSync(join(dir, record.unverified?.quarantined as string), 'utf8')).toBe(
+      '{"tampered":true}',
+    )
     expect(await store.get('acct_1', 'imap')).toBeUndefined()
     await store.strengthen(sampleCommitment())
     expect(await store.audit()).toHaveLength(1)
@@ -111,7 +129,12 @@ describe('FileStore: forget ceremony', () => {
     rmSync(file())
     const request = await store.requestForget('acct_1')
     expect(request.integrity).toBe(ErrorCode.StoreRollback)
-    const record = await store.forget({ account: 'acct_1', reason: 'file was lost', actor: 'user', confirmation: request.confirmation })
+    const record = await store.forget({
+      account: 'acct_1',
+      reason: 'file was lost',
+      actor: 'user',
+      confirmation: request.confirmation,
+    })
     expect(record.unverified).toEqual({ code: ErrorCode.StoreRollback, quarantined: null })
     expect(existsSync(file())).toBe(true)
     expect(await store.list()).toEqual([])
@@ -119,7 +142,13 @@ describe('FileStore: forget ceremony', () => {
 
   it('detects a deleted audit log', async () => {
     const { confirmation } = await store.requestForget('acct_1', 'imap')
-    await store.forget({ account: 'acct_1', service: 'imap', reason: 'server replaced', actor: 'user', confirmation })
+    await store.forget({
+      account: 'acct_1',
+      service: 'imap',
+      reason: 'server replaced',
+      actor: 'user',
+      confirmation,
+    })
     rmSync(join(dir, 'audit.jsonl'))
     await expect(store.audit()).rejects.toMatchObject({ code: ErrorCode.StoreRollback })
   })

@@ -72,7 +72,11 @@ describe('FileStore: reading and strengthening', () => {
     await store.strengthen(commitment([], { account: 'b', service: 'pop3' }))
     await store.strengthen(commitment([], { account: 'a' }))
     await store.strengthen(commitment([], { account: 'b' }))
-    expect((await store.list()).map((c) => `${c.account}/${c.service}`)).toEqual(['a/imap', 'b/imap', 'b/pop3'])
+    expect((await store.list()).map((c) => `${c.account}/${c.service}`)).toEqual([
+      'a/imap',
+      'b/imap',
+      'b/pop3',
+    ])
   })
 
   it('sees a write made by another instance (no stale cache)', async () => {
@@ -101,12 +105,19 @@ describe('FileStore: reading and strengthening', () => {
   it('rejects bad arguments and options with MUASTS_ERR_INVALID_OPTION', async () => {
     const store = await open()
     await expect(store.get('not a ref!', 'imap')).rejects.toMatchObject({ code: ErrorCode.InvalidOption })
-    await expect(store.get('acct_1', 'smtp' as never)).rejects.toMatchObject({ code: ErrorCode.InvalidOption })
-    await expect(store.strengthen({ ...commitment([]), tlsFloor: 'TLSv1.1' as never })).rejects.toMatchObject({
+    await expect(store.get('acct_1', 'smtp' as never)).rejects.toMatchObject({
       code: ErrorCode.InvalidOption,
     })
+    await expect(store.strengthen({ ...commitment([]), tlsFloor: 'TLSv1.1' as never })).rejects.toMatchObject(
+      {
+        code: ErrorCode.InvalidOption,
+      },
+    )
     expect(() => new FileStore({ dir, lockTimeoutMs: -1 })).toThrow(
-      expect.objectContaining({ code: ErrorCode.InvalidOption, message: expect.stringContaining('lockTimeoutMs') }),
+      expect.objectContaining({
+        code: ErrorCode.InvalidOption,
+        message: expect.stringContaining('lockTimeoutMs'),
+      }),
     )
     expect(() => new FileStore({ dir, secrets: {} as never })).toThrow(
       expect.objectContaining({ message: expect.stringContaining('options.secrets') }),
@@ -123,9 +134,17 @@ describe('FileStore: reading and strengthening', () => {
 describe('FileStore: keychain states', () => {
   it('creates the key, its probe and the marks once, and records the key fingerprint', async () => {
     const store = await open()
-    expect(secrets.names()).toEqual([`store/${store.storeId}/key`, `store/${store.storeId}/marks`, `store/${store.storeId}/probe`])
+    expect(secrets.names()).toEqual([
+      `store/${store.storeId}/key`,
+      `store/${store.storeId}/marks`,
+      `store/${store.storeId}/probe`,
+    ])
     const marker = JSON.parse(readFileSync(join(dir, 'store.json'), 'utf8'))
-    expect(marker).toMatchObject({ integrity: 'keychain', backend: 'memory', keyId: expect.stringMatching(/^[0-9a-f]{32}$/) })
+    expect(marker).toMatchObject({
+      integrity: 'keychain',
+      backend: 'memory',
+      keyId: expect.stringMatching(/^[0-9a-f]{32}$/),
+    })
   })
 
   it('refuses with MUASTS_ERR_KEYCHAIN_UNAVAILABLE when a store with data meets a locked keychain', async () => {
@@ -214,8 +233,12 @@ describe('FileStore: unprotected mode (explicit opt-in only)', () => {
     })
     const other = mkdtempSync(join(tmpdir(), 'mua-sts-store-'))
     try {
-      await (await FileStore.open({ dir: other, integrity: 'none-explicit-opt-in' })).strengthen(commitment([]))
-      await expect(FileStore.open({ dir: other, secrets })).rejects.toMatchObject({ code: ErrorCode.StoreCorrupt })
+      await (await FileStore.open({ dir: other, integrity: 'none-explicit-opt-in' })).strengthen(
+        commitment([]),
+      )
+      await expect(FileStore.open({ dir: other, secrets })).rejects.toMatchObject({
+        code: ErrorCode.StoreCorrupt,
+      })
     } finally {
       rmSync(other, { recursive: true, force: true })
     }

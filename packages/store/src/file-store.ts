@@ -159,7 +159,7 @@ export class FileStore extends EventEmitter<FileStoreEvents> implements Commitme
       const { files } = await this.#ready()
       const result = await this.#exclusive(async (lock) => {
         const marks = await this.#freshMarks()
-        const current = await files.readFresh(c.account, marks)
+        const current = files.readFresh(c.account, marks)
         const before = current?.commitments[c.service]
         const merged = before === undefined ? c : merge(before, c)
         const unchanged = before !== undefined && canonicalJson(merged) === canonicalJson(before)
@@ -233,7 +233,7 @@ export class FileStore extends EventEmitter<FileStoreEvents> implements Commitme
         let current: AccountBody | undefined
         let unverified: StoreAuditRecord['unverified']
         try {
-          current = await files.readFresh(account, marks)
+          current = files.readFresh(account, marks)
         } catch (error) {
           const recoverable =
             isSdkError(error, ErrorCode.StoreCorrupt) || isSdkError(error, ErrorCode.StoreRollback)

@@ -172,7 +172,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   }
   if (verb === 'show') return show(args, io)
   if (verb === 'forget') return forget(args, io)
-  throw new UsageError(`unknown subcommand '${verb}' (see mua-sts pins --help)`)
+  throw new UsageError(`unknown subcommand '${verb}'; see mua-sts pins --help`)
 }
 
 export const pinsCommand: Command = {

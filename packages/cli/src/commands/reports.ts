@@ -121,7 +121,7 @@ async function run(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   const verb = args.positionals[0]
   if (verb === 'tail') return tail(args, io)
   if (verb === 'export') return exportAggregate(args, io)
-  throw new UsageError(`unknown subcommand '${verb}' (see mua-sts reports --help)`)
+  throw new UsageError(`unknown subcommand '${verb}'; see mua-sts reports --help`)
 }
 
 export const reportsCommand: Command = {

@@ -97,6 +97,8 @@ describe('AuditLog', () => {
   it('refuses to append after a record it cannot verify', async () => {
     await append('first reason')
     writeFileSync(path(), `not json\n${readFileSync(path(), 'utf8')}`)
-    await expect(log.append(record('second reason'), marks)).rejects.toMatchObject({ code: ErrorCode.StoreCorrupt })
+    await expect(log.append(record('second reason'), marks)).rejects.toMatchObject({
+      code: ErrorCode.StoreCorrupt,
+    })
   })
 })

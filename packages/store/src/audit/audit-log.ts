@@ -101,7 +101,7 @@ export class AuditLog {
   }
 
   async #load(): Promise<{ bytes: Buffer; log: ParsedLog }> {
-    const bytes = (readCapped(this.#dir, AUDIT_FILE, MAX_AUDIT_BYTES))?.bytes ?? Buffer.alloc(0)
+    const bytes = readCapped(this.#dir, AUDIT_FILE, MAX_AUDIT_BYTES)?.bytes ?? Buffer.alloc(0)
     return { bytes, log: parseLog(bytes, this.#keys) }
   }
 

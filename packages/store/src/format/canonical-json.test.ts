@@ -40,7 +40,12 @@ function withLeaf(value: Json, path: (string | number)[], leaf: Json): Json {
   const [head, ...rest] = path
   const copy: Json = Array.isArray(value) ? [...value] : { ...(value as { [k: string]: Json }) }
   const inner = withLeaf((value as Record<string | number, Json>)[head as string] as Json, rest, leaf)
-  Object.defineProperty(copy, head as string, { value: inner, enumerable: true, writable: true, configurable: true })
+  Object.defineProperty(copy, head as string, {
+    value: inner,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  })
   return copy
 }
 
@@ -88,7 +93,9 @@ describe('canonicalJson', () => {
   })
 
   it('sorts integer-like keys as strings, although JavaScript iterates them numerically', () => {
-    expect(canonicalJson({ 2: 'b', 10: 'a', x: { 1: 0, '01': 0 } })).toBe('{"10":"a","2":"b","x":{"01":0,"1":0}}')
+    expect(canonicalJson({ 2: 'b', 10: 'a', x: { 1: 0, '01': 0 } })).toBe(
+      '{"10":"a","2":"b","x":{"01":0,"1":0}}',
+    )
     expect(canonicalJson(JSON.parse('{"10":"a","2":"b"}'))).toBe('{"10":"a","2":"b"}')
   })
 
@@ -98,12 +105,20 @@ describe('canonicalJson', () => {
 
   it('encodes the pair (with and without one member) exactly as two separate encodings would', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.string({ maxLength: 3 }), json), fc.nat(50), fc.string({ maxLength: 3 }), (v, seed, omit) => {
-        for (const value of [v, reorder(v, seed) as { [k: string]: Json }, JSON.parse(canonicalJson(v))]) {
-          const without = Object.fromEntries(Object.entries(value).filter(([k]) => k !== omit))
-          expect(canonicalJsonPair(value, omit)).toEqual({ full: canonicalJson(value), without: canonicalJson(without) })
-        }
-      }),
+      fc.property(
+        fc.dictionary(fc.string({ maxLength: 3 }), json),
+        fc.nat(50),
+        fc.string({ maxLength: 3 }),
+        (v, seed, omit) => {
+          for (const value of [v, reorder(v, seed) as { [k: string]: Json }, JSON.parse(canonicalJson(v))]) {
+            const without = Object.fromEntries(Object.entries(value).filter(([k]) => k !== omit))
+            expect(canonicalJsonPair(value, omit)).toEqual({
+              full: canonicalJson(value),
+              without: canonicalJson(without),
+            })
+          }
+        },
+      ),
       { numRuns: 300 },
     )
   })

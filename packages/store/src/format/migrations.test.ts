@@ -56,7 +56,10 @@ describe('v0 → v1 migration', () => {
     const first = legacy.commitments[0] as StoreFileV0['commitments'][number]
     const twice = {
       ...legacy,
-      commitments: [first, { ...first, latches: ['tls-dane-tlsa'], pins: [OTHER_SPKI], tlsFloor: 'TLSv1.3' as const }],
+      commitments: [
+        first,
+        { ...first, latches: ['tls-dane-tlsa'], pins: [OTHER_SPKI], tlsFloor: 'TLSv1.3' as const },
+      ],
     }
     const imap = migrateV0ToV1({ ...twice, mac: '0'.repeat(64) }).commitments.imap
     expect(imap?.latches).toEqual(['tls-cert', 'tls-dane-tlsa', 'tls12'])
@@ -111,9 +114,15 @@ describe('v0 → v1 migration', () => {
   })
 
   it('refuses a MAC-valid v0 entry that cannot become a v1 commitment', () => {
-    const bad = { ...legacy, commitments: [{ ...(legacy.commitments[0] as StoreFileV0['commitments'][number]), host: 'bad host' }] }
+    const bad = {
+      ...legacy,
+      commitments: [{ ...(legacy.commitments[0] as StoreFileV0['commitments'][number]), host: 'bad host' }],
+    }
     expect(() => decodeAccountFile(v0File(bad), fileIdOf('acct_1'), keys)).toThrow(
-      expect.objectContaining({ code: ErrorCode.StoreCorrupt, details: expect.objectContaining({ service: 'imap' }) }),
+      expect.objectContaining({
+        code: ErrorCode.StoreCorrupt,
+        details: expect.objectContaining({ service: 'imap' }),
+      }),
     )
   })
 

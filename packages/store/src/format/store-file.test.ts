@@ -48,7 +48,10 @@ describe('account file format v1', () => {
   })
 
   it('refuses a MAC-valid file whose commitment belongs to another account or service', () => {
-    const wrongService = { ...unsignedOf(encodeAccountFile(body, keys)), commitments: { pop3: sampleCommitment() } }
+    const wrongService = {
+      ...unsignedOf(encodeAccountFile(body, keys)),
+      commitments: { pop3: sampleCommitment() },
+    }
     expect(() => decodeAccountFile(signed(wrongService), id, keys)).toThrow(
       expect.objectContaining({ code: ErrorCode.StoreCorrupt }),
     )
@@ -64,12 +67,17 @@ describe('account file format v1', () => {
   it('refuses a MAC-valid file with wrong types', () => {
     const unsigned = { ...unsignedOf(encodeAccountFile(body, keys)), seq: '3' }
     expect(() => decodeAccountFile(signed(unsigned), id, keys)).toThrow(
-      expect.objectContaining({ code: ErrorCode.StoreCorrupt, details: { reason: 'schema validation failed' } }),
+      expect.objectContaining({
+        code: ErrorCode.StoreCorrupt,
+        details: { reason: 'schema validation failed' },
+      }),
     )
   })
 
   it('refuses the same content with different whitespace (only the canonical bytes are valid)', () => {
-    const pretty = Buffer.from(`${JSON.stringify(JSON.parse(encodeAccountFile(body, keys).toString()), null, 2)}\n`)
+    const pretty = Buffer.from(
+      `${JSON.stringify(JSON.parse(encodeAccountFile(body, keys).toString()), null, 2)}\n`,
+    )
     expect(() => decodeAccountFile(pretty, id, keys)).toThrow(
       expect.objectContaining({ details: { reason: 'file is not in canonical form' } }),
     )
@@ -92,6 +100,8 @@ describe('account file format v1', () => {
     ['an empty file', Buffer.alloc(0)],
     ['another JSON document', Buffer.from('{"hello":"world"}\n')],
   ])('refuses %s as corrupt', (_name, bytes) => {
-    expect(() => decodeAccountFile(bytes, id, keys)).toThrow(expect.objectContaining({ code: ErrorCode.StoreCorrupt }))
+    expect(() => decodeAccountFile(bytes, id, keys)).toThrow(
+      expect.objectContaining({ code: ErrorCode.StoreCorrupt }),
+    )
   })
 })

@@ -68,7 +68,8 @@ export function readCapped(
   try {
     const st = fstatSync(fd, { bigint: true })
     refuseNonFile(st, name)
-    if (st.size > BigInt(maxBytes)) throw corrupt('store file exceeds the size limit', { file: name, maxBytes })
+    if (st.size > BigInt(maxBytes))
+      throw corrupt('store file exceeds the size limit', { file: name, maxBytes })
     // One byte more than fstat reported: filling it means the file grew under our descriptor, i.e. it is
     // being written in place, which the store never does (it renames). A short read means end of file.
     const buf = Buffer.allocUnsafe(Number(st.size) + 1)

@@ -7,6 +7,9 @@ import type { SecretNames } from './open-keys.js'
 export class MarkKeeper {
   readonly #secrets: SecretStore
   readonly #names: SecretNames
+  // The last value seen or written, parsed. Another process's write changes the string and forces a
+  // parse; otherwise a 10,000-account marks item is compared, not re-validated, on every write.
+  #last: { readonly raw: string; readonly marks: Marks } | undefined
 
   constructor(secrets: SecretStore, names: SecretNames) {
     this.#secrets = secrets
@@ -19,7 +22,12 @@ export class MarkKeeper {
    */
   async fresh(): Promise<Marks> {
     const value = await this.#secrets.get(this.#names.marks)
-    if (value !== null) return parseMarks(value)
+    if (value !== null) {
+      if (this.#last?.raw === value) return this.#last.marks
+      const marks = parseMarks(value)
+      this.#last = { raw: value, marks }
+      return marks
+    }
     // Marks exist from the moment the key does; null now means a locked keychain or a deleted item.
     if ((await this.#secrets.get(this.#names.probe)) === null) {
       throw keychainUnavailable('the keychain returned no high-water marks and no probe', {
@@ -41,8 +49,10 @@ export class MarkKeeper {
   ): Promise<void> {
     let next = withMark(marks, mark.fileId, mark.seq, mark.hash)
     if (auditHead !== undefined) next = withAuditHead(next, auditHead.records, auditHead.head)
+    const raw = encodeMarks(next)
     try {
-      await this.#secrets.set(this.#names.marks, encodeMarks(next))
+      await this.#secrets.set(this.#names.marks, raw)
+      this.#last = { raw, marks: next }
     } catch (error) {
       throw keychainUnavailable(
         'the commitment was written but its high-water mark could not be recorded',

@@ -16,11 +16,15 @@ describe('high-water marks', () => {
   })
 
   it('refuses a file older than its mark as a rollback', () => {
-    expect(() => checkMark(marks, id, 4, h1)).toThrow(expect.objectContaining({ code: ErrorCode.StoreRollback }))
+    expect(() => checkMark(marks, id, 4, h1)).toThrow(
+      expect.objectContaining({ code: ErrorCode.StoreRollback }),
+    )
   })
 
   it('refuses a different file with the same sequence number as a rollback', () => {
-    expect(() => checkMark(marks, id, 5, h2)).toThrow(expect.objectContaining({ code: ErrorCode.StoreRollback }))
+    expect(() => checkMark(marks, id, 5, h2)).toThrow(
+      expect.objectContaining({ code: ErrorCode.StoreRollback }),
+    )
   })
 
   it('round-trips through its keychain encoding', () => {

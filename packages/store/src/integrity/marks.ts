@@ -15,7 +15,6 @@
 // tell our own successive files apart (a forger cannot produce a MAC-valid file anyway), and a prefix
 // collision between two accounts would fail closed (a spurious rollback), never open.
 import * as z from 'zod'
-import { canonicalJson } from '../format/canonical-json.js'
 import { corrupt, rollback } from '../store-errors.js'
 
 export const MARKS_FORMAT = 'mua-sts/marks'
@@ -54,8 +53,9 @@ export function parseMarks(value: string): Marks {
   return parsed.data
 }
 
+/** Keychain encoding. Plain JSON: the item is not MACed (the keychain protects it), so no canonical form. */
 export function encodeMarks(marks: Marks): string {
-  return canonicalJson(marks)
+  return JSON.stringify(marks)
 }
 
 /** The mark of one account, if any. */

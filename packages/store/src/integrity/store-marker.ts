@@ -46,7 +46,7 @@ export function newMarker(input: {
 
 /** Reads the marker, or undefined if absent. Throws MUASTS_ERR_STORE_CORRUPT if it is malformed. */
 export async function readMarker(dir: string): Promise<Marker | undefined> {
-  const bytes = (readCapped(dir, MARKER_FILE, 4096))?.bytes
+  const bytes = readCapped(dir, MARKER_FILE, 4096)?.bytes
   if (bytes === undefined) return undefined
   let raw: unknown
   try {

@@ -57,7 +57,7 @@ export function encryptedFileSecretStore(options: EncryptedFileSecretStoreOption
   }
 
   const load = async (): Promise<SecretsFile> => {
-    const bytes = (readCapped(dir, name, MAX_BYTES))?.bytes
+    const bytes = readCapped(dir, name, MAX_BYTES)?.bytes
     if (bytes === undefined) return { format: 'mua-sts/secrets', version: 1, entries: {} }
     let raw: unknown
     try {

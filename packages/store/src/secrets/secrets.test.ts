@@ -53,7 +53,9 @@ describe('encryptedFileSecretStore', () => {
     await s.set('store/x/key', 'very-secret-value')
     await s.set('store/x/probe', 'p')
     expect(readFileSync(path, 'utf8')).not.toContain('very-secret-value')
-    expect(await encryptedFileSecretStore({ path, ...fakeSafeStorage }).get('store/x/key')).toBe('very-secret-value')
+    expect(await encryptedFileSecretStore({ path, ...fakeSafeStorage }).get('store/x/key')).toBe(
+      'very-secret-value',
+    )
     await s.delete('store/x/key')
     expect(await s.get('store/x/key')).toBeNull()
     expect(await s.get('store/x/probe')).toBe('p')
@@ -88,10 +90,17 @@ describe('encryptedFileSecretStore', () => {
 
   it('validates its options eagerly', () => {
     expect(() => encryptedFileSecretStore({ path: 'relative.json', ...fakeSafeStorage })).toThrow(
-      expect.objectContaining({ code: ErrorCode.InvalidOption, message: expect.stringContaining('options.path') }),
+      expect.objectContaining({
+        code: ErrorCode.InvalidOption,
+        message: expect.stringContaining('options.path'),
+      }),
     )
     expect(() =>
-      encryptedFileSecretStore({ path: join(dir, 's.json'), encrypt: 'no' as never, decrypt: fakeSafeStorage.decrypt }),
+      encryptedFileSecretStore({
+        path: join(dir, 's.json'),
+        encrypt: 'no' as never,
+        decrypt: fakeSafeStorage.decrypt,
+      }),
     ).toThrow(expect.objectContaining({ code: ErrorCode.InvalidOption }))
   })
 })
