@@ -28,6 +28,8 @@ export type FakeSmtpScript = {
    */
   readonly injectAfterClientHello?: string
   readonly clientReply?: string
+  /** Close the connection right after the TLS handshake, before any greeting (implicit TLS). */
+  readonly closeAfterHandshake?: boolean
   /** Accepted logins; every login is accepted when omitted. */
   readonly credentials?: { readonly user: string; readonly pass?: string; readonly accessToken?: string }
 }
@@ -80,8 +82,11 @@ class Connection {
   }
 
   start(): void {
-    if (this.server.script.mode === 'implicit-tls') this.#upgrade(() => this.#greet())
-    else {
+    if (this.server.script.mode === 'implicit-tls') {
+      this.#upgrade(() =>
+        this.server.script.closeAfterHandshake === true ? this.#socket.destroy() : this.#greet(),
+      )
+    } else {
       this.#listen(this.#socket)
       this.#greet()
     }

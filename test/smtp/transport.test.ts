@@ -8,7 +8,7 @@ import { createTransport } from 'nodemailer'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type FakeSmtpScript, FakeSmtpServer } from '../fakes/smtp-server.js'
 import { testPki } from '../support/certs.js'
-import { ACCOUNT, guardedFor, MESSAGE, PASS, USER } from './harness.js'
+import { ACCOUNT, expectRefusal, guardedFor, MESSAGE, PASS, USER } from './harness.js'
 
 let server: FakeSmtpServer | undefined
 afterEach(async () => {
@@ -155,6 +155,29 @@ describe('verify()', () => {
 
     expect(isSdkError(error, 'MUASTS_ERR_PROTOCOL')).toBe(true)
     expect(s.verbs()).toEqual(['EHLO', 'QUIT'])
+  })
+})
+
+describe('a server that drops the session after the TLS handshake', () => {
+  it('is still judged: a pin mismatch is reported even without a greeting', async () => {
+    const s = await start({ mode: 'implicit-tls', leaf: pki.rekeyed, closeAfterHandshake: true })
+    const g = await guardedFor(s, { transport: 'implicit-tls', pins: [pki.good.spki] })
+
+    const refusal = await expectRefusal(g, () => g.mailer.sendMail(MESSAGE))
+    await s.settled()
+
+    expect(refusal.report.violations.map((v) => v.code)).toEqual(['spki_pin_mismatch'])
+  })
+
+  it('is a connection error, not a report, when the session met the commitment', async () => {
+    const s = await start({ mode: 'implicit-tls', closeAfterHandshake: true })
+    const g = await guardedFor(s, { transport: 'implicit-tls' })
+
+    const error = await g.mailer.sendMail(MESSAGE).catch((e: unknown) => e)
+    await s.settled()
+
+    expect(isSdkError(error, 'MUASTS_ERR_CONNECTION')).toBe(true)
+    expect(g.reports).toEqual([])
   })
 })
 

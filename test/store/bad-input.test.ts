@@ -38,7 +38,8 @@ async function failure(work: Promise<unknown>): Promise<{ code: string; reason: 
   try {
     await work
   } catch (error) {
-    if (isSdkError(error)) return { code: error.code, reason: error.details?.['reason'] }
+    if (isSdkError(error))
+      return { code: error.code, reason: (error.details as { reason?: unknown } | undefined)?.reason }
     throw error
   }
   throw new Error('expected a failure')

@@ -35,12 +35,15 @@ describe('mua-sts dispatcher', () => {
     for (const c of COMMANDS) expect(out.join('\n')).toContain(`  ${c.name}`)
   })
 
-  it.each(COMMANDS.map((c) => c.name))('prints help for `%s --help` and exits 0 without running it', async (name) => {
-    const { io, out, err } = memoryIo()
-    expect(await main([name, '--help'], io)).toBe(EXIT.ok)
-    expect(out.join('\n')).toMatch(/^Usage: mua-sts /)
-    expect(err).toEqual([])
-  })
+  it.each(COMMANDS.map((c) => c.name))(
+    'prints help for `%s --help` and exits 0 without running it',
+    async (name) => {
+      const { io, out, err } = memoryIo()
+      expect(await main([name, '--help'], io)).toBe(EXIT.ok)
+      expect(out.join('\n')).toMatch(/^Usage: mua-sts /)
+      expect(err).toEqual([])
+    },
+  )
 
   it.each([
     [[], 'missing command'],
@@ -75,7 +78,10 @@ describe('mua-sts dispatcher', () => {
 
   it('refuses `pins forget` without --yes when stdin is not a terminal, before touching the store', async () => {
     const { io, err } = memoryIo()
-    const code = await main(['pins', 'forget', 'acct_1', '--reason', 'moved', '--store', '/nonexistent/store'], io)
+    const code = await main(
+      ['pins', 'forget', 'acct_1', '--reason', 'moved', '--store', '/nonexistent/store'],
+      io,
+    )
     expect(code).toBe(EXIT.usage)
     expect(err[0]).toContain('pass --yes')
   })
@@ -99,7 +105,9 @@ describe('exit codes and error lines', () => {
   it('treats anything that is not an SDK error as internal, on one line without a stack', () => {
     const error = new TypeError('boom\n    at somewhere (file.ts:1:1)')
     expect(exitCodeFor(error)).toBe(EXIT.internal)
-    expect(errorLine('probe', error)).toBe('mua-sts probe: boom at somewhere (file.ts:1:1) (MUASTS_ERR_INTERNAL)')
+    expect(errorLine('probe', error)).toBe(
+      'mua-sts probe: boom at somewhere (file.ts:1:1) (MUASTS_ERR_INTERNAL)',
+    )
     expect(errorLine('', new UsageError('x'))).toBe('mua-sts: x (MUASTS_ERR_INVALID_OPTION)')
   })
 })

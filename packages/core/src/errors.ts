@@ -61,7 +61,8 @@ export const ErrorMessages: Readonly<Record<ErrorCode, string>> = {
   MUASTS_ERR_POP3_COMMAND_FAILED: 'The POP3 server refused a command.',
   MUASTS_ERR_POP3_TOO_LARGE: 'A POP3 response exceeded the configured size limit.',
   MUASTS_ERR_POP3_CLOSED: 'The POP3 connection is closed.',
-  MUASTS_ERR_POP3_TLS_UNAVAILABLE: 'TLS could not be established with the POP3 server (STLS missing, refused or tampered with).',
+  MUASTS_ERR_POP3_TLS_UNAVAILABLE:
+    'TLS could not be established with the POP3 server (STLS missing, refused or tampered with).',
   MUASTS_ERR_DISCOVERY: 'Server discovery failed.',
   MUASTS_ERR_REPORT_DELIVERY: 'A report could not be delivered; it stays in the outbox.',
   MUASTS_ERR_REPORT_OUTBOX_IO: 'The report outbox could not be read or written.',

@@ -57,12 +57,12 @@ export function xoauth2Response(userName: string, accessToken: string): string {
 }
 
 function tripwire(s: Session): void {
-  if (s.removal?.skipTripwire !== true) assertGatePassed(s.socket)
+  if (s.removal?.skipTripwire !== true) assertGatePassed(s.socket, 'POP3 login')
 }
 
 /**
  * Authenticates the session (does I/O). Checks the tripwire before every credential-bearing line.
- * @throws Pop3Error INVALID_OPTION (bad credentials shape; no I/O happened), GATE_NOT_PASSED (nothing
+ * @throws Pop3Error INVALID_OPTION (bad credentials shape; no I/O happened), GUARD_BYPASSED (nothing
  *   sent), COMMAND_FAILED (server said -ERR; text sanitized, credentials redacted), PROTOCOL, TIMEOUT, CLOSED.
  */
 export async function authenticate(s: Session, input: Pop3Credentials): Promise<void> {

@@ -8,6 +8,7 @@ import type { GuardRemoval } from './guard-removal.js'
 import type { Pop3ListEntry, Pop3Stat, Pop3UidEntry } from './listings.js'
 import { type Pop3ConnectOptions, Pop3ConnectOptionsSchema, parseOptions } from './options.js'
 import { retr } from './retr.js'
+import { configFromOptions } from './session-config.js'
 
 let construct: (session: Session) => Pop3Client
 
@@ -27,7 +28,8 @@ export class Pop3Client {
   readonly #session: Session
   #tail: Promise<void> = Promise.resolve()
 
-  private constructor(session: Session) {
+  /** Not for applications: use {@link Pop3Client.connect} or `connectPop3`. Subclassed by the guarded client. */
+  protected constructor(session: Session) {
     this.#session = session
   }
 
@@ -40,9 +42,8 @@ export class Pop3Client {
    *   nothing more was sent).
    */
   static async connect(options: Pop3ConnectOptions): Promise<Pop3Client> {
-    return construct(
-      await establishSession(parseOptions(Pop3ConnectOptionsSchema, options, 'Pop3Client.connect options')),
-    )
+    const o = parseOptions(Pop3ConnectOptionsSchema, options, 'Pop3Client.connect options')
+    return construct(await establishSession(configFromOptions(o)))
   }
 
   /** Capability lines from the post-TLS CAPA, in server order. Pre-TLS capabilities are never kept here. */
@@ -73,7 +74,7 @@ export class Pop3Client {
    * Authenticates with a password (`AUTH PLAIN` if the post-TLS CAPA lists it, else USER/PASS; force
    * one with `mechanism`) or an OAuth 2.0 access token (`AUTH XOAUTH2`). Does I/O.
    * Credentials never appear in errors: server text is sanitized and echoes of them are redacted.
-   * @throws Pop3Error INVALID_OPTION, GATE_NOT_PASSED (tripwire; nothing sent), COMMAND_FAILED
+   * @throws Pop3Error INVALID_OPTION, GUARD_BYPASSED (tripwire; nothing sent), COMMAND_FAILED
    *   (wrong credentials; the session stays usable for another attempt), PROTOCOL, TIMEOUT, CLOSED.
    */
   async login(credentials: Pop3Credentials): Promise<void> {
@@ -171,7 +172,6 @@ export async function connectWithGuardsRemovedForTests(
   options: Pop3ConnectOptions,
   removal: GuardRemoval,
 ): Promise<Pop3Client> {
-  return construct(
-    await establishSession(parseOptions(Pop3ConnectOptionsSchema, options, 'test connect'), removal),
-  )
+  const o = parseOptions(Pop3ConnectOptionsSchema, options, 'test connect')
+  return construct(await establishSession(configFromOptions(o), removal))
 }

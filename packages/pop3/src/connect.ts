@@ -1,13 +1,15 @@
-// The connect sequence: TCP → TLS (implicit, or STLS) → post-TLS CAPA → gate. No credentials here.
+// The connect sequence: TCP → TLS (implicit, or STLS) → [onSecure] → post-TLS CAPA → gate.
+// No credentials here.
 import type { Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
+import { markPassed } from '@mua-sts/transport'
 import type { Pop3PreTlsAnomaly } from './anomaly.js'
 import { deepStatusOf } from './capa.js'
 import { Pop3Error, Pop3ErrorCode } from './errors.js'
 import { commandFailed, readStatus, requestCapa } from './exchange.js'
-import { markGatePassed, type Pop3GateContext } from './gate.js'
+import { assertGatePassed, type Pop3GateContext } from './gate.js'
 import type { GuardRemoval } from './guard-removal.js'
-import type { ParsedConnectOptions } from './options.js'
+import type { SessionConfig } from './session-config.js'
 import { negotiateStls, type PreTlsRecord, StlsRefusal } from './stls.js'
 import { openTcp } from './tcp.js'
 import { upgradeToTls } from './tls-upgrade.js'
@@ -18,26 +20,29 @@ export type Session = {
   /** A TLSSocket that passed the gate (a cleartext socket only under test-only guard removal). */
   readonly socket: Socket
   readonly wire: Wire
-  readonly options: ParsedConnectOptions
+  readonly options: SessionConfig
   readonly capsAfterTls: readonly string[]
   readonly removal: GuardRemoval | undefined
 }
 
 /**
- * Runs the whole connect sequence (does I/O). Resolves only after the gate resolved.
+ * Runs the whole connect sequence (does I/O). Resolves only after the gate resolved and the socket is
+ * recorded as passed in the SDK-wide tripwire set.
  * @throws Pop3Error with `anomaly` set for any failure before TLS was established; Pop3Error without
- *   `anomaly` for failures after TLS (post-TLS greeting or CAPA); the gate's own error if it refused.
+ *   `anomaly` for failures after TLS (post-TLS greeting or CAPA); whatever `onSecure` or the gate threw
+ *   if they refused; SdkError GUARD_BYPASSED if the gate resolved without recording the socket.
  */
-export async function establishSession(o: ParsedConnectOptions, removal?: GuardRemoval): Promise<Session> {
+export async function establishSession(o: SessionConfig, removal?: GuardRemoval): Promise<Session> {
   const record: PreTlsRecord = { step: 'connect', capsBeforeTls: [], greetingBeforeTls: undefined }
   let raw: Socket | undefined
   let socket: TLSSocket
   let leftover: Buffer = Buffer.alloc(0)
   try {
-    raw = await openTcp(o.host, o.port, o.timeouts.connectMs)
+    raw = await openTcp(o.dial.host, o.dial.port, o.timeouts.connectMs, o.dial.lookup)
     if (o.transport === 'implicit-tls') {
       record.step = 'handshake'
-      socket = await upgradeToTls(raw, o) // RFC 8314 §3.3 / DEEP -04 §4.1: TLS before any POP3 byte
+      // RFC 8314 §3.3 / DEEP -04 §4.1: TLS before any POP3 byte
+      socket = await upgradeToTls(raw, o.tls, o.timeouts.handshakeMs)
     } else {
       const outcome = await negotiateStls(raw, o, record, removal)
       if (outcome.kind === 'cleartext') {
@@ -56,6 +61,8 @@ export async function establishSession(o: ParsedConnectOptions, removal?: GuardR
   // the injection guard.
   const wire = new Wire(socket, o.transport === 'implicit-tls', leftover)
   try {
+    // Synchronous, and in the same tick as `secureConnect`: nothing has been read or sent over TLS yet.
+    o.onSecure?.(socket, record.capsBeforeTls)
     if (o.transport === 'implicit-tls') {
       const greeting = await readStatus(wire, 'greeting', o.timeouts.greetingMs)
       wire.endResponse()
@@ -71,7 +78,7 @@ export async function establishSession(o: ParsedConnectOptions, removal?: GuardR
 }
 
 async function passGate(
-  o: ParsedConnectOptions,
+  o: SessionConfig,
   socket: TLSSocket,
   wire: Wire,
   record: PreTlsRecord,
@@ -104,19 +111,17 @@ async function passGate(
   } catch (refusal) {
     // Refused: destroy without sending anything else (not even QUIT), and surface the gate's own error.
     if (removal?.ignoreGateRefusal !== true) throw refusal
+    markPassed(socket) // test-only guard removal: treat the refused socket as passed
   } finally {
     clearTimeout(timer)
   }
   // The server spoke out of turn or hung up while the gate ran: never continue on that stream.
   if (wire.failure !== undefined) throw wire.failure
-  markGatePassed(socket)
+  // Whoever decided (the Guard, or the wrapper around the caller's gate) recorded this exact socket.
+  assertGatePassed(socket, 'POP3 connect')
 }
 
-function preTlsFailure(
-  err: unknown,
-  transport: ParsedConnectOptions['transport'],
-  record: PreTlsRecord,
-): unknown {
+function preTlsFailure(err: unknown, transport: SessionConfig['transport'], record: PreTlsRecord): unknown {
   const anomaly = (code: Pop3PreTlsAnomaly['code'], tlsErrorCode?: string): Pop3PreTlsAnomaly => ({
     code,
     transport,

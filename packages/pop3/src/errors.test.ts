@@ -11,7 +11,7 @@ describe('Pop3ErrorCode', () => {
       TooLarge: 'MUASTS_ERR_POP3_TOO_LARGE',
       Closed: 'MUASTS_ERR_POP3_CLOSED',
       TlsUnavailable: 'MUASTS_ERR_POP3_TLS_UNAVAILABLE',
-      GateNotPassed: 'MUASTS_ERR_POP3_GATE_NOT_PASSED',
+      GuardBypassed: 'MUASTS_ERR_GUARD_BYPASSED',
       InvalidOption: 'MUASTS_ERR_INVALID_OPTION',
     })
   })

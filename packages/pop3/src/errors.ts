@@ -1,5 +1,7 @@
 // Error vocabulary of @mua-sts/pop3. Codes are stable API: match on `err.code`, not on messages.
-// The map is `as const` so the SDK-wide error table can absorb it unchanged (house style H11).
+// Every code is one of core's ErrorCode values (house style H11: one table for the whole SDK), and
+// Pop3Error is an SdkError, so `isSdkError(err, code)` works on everything this package throws.
+import { type ErrorCode, isSdkError, SdkError } from '@mua-sts/core'
 import type { Pop3PreTlsAnomaly } from './anomaly.js'
 
 export const Pop3ErrorCode = {
@@ -15,11 +17,14 @@ export const Pop3ErrorCode = {
   Closed: 'MUASTS_ERR_POP3_CLOSED',
   /** TLS could not be established: STLS missing or refused, bytes injected after STLS, handshake failed. */
   TlsUnavailable: 'MUASTS_ERR_POP3_TLS_UNAVAILABLE',
-  /** Tripwire: a credential command was attempted on a socket that never passed the gate. */
-  GateNotPassed: 'MUASTS_ERR_POP3_GATE_NOT_PASSED',
+  /**
+   * Tripwire: a credential command was attempted on a socket that the gate (or, for connectPop3, the
+   * guard) never passed. The same code and mechanism as every other guarded client of the SDK.
+   */
+  GuardBypassed: 'MUASTS_ERR_GUARD_BYPASSED',
   /** Caller input (connect options, credentials, message numbers) failed validation. */
   InvalidOption: 'MUASTS_ERR_INVALID_OPTION',
-} as const
+} as const satisfies Record<string, ErrorCode>
 export type Pop3ErrorCode = (typeof Pop3ErrorCode)[keyof typeof Pop3ErrorCode]
 
 /** POP3 commands (and pseudo-steps) an error can be attributed to. Never carries arguments. */
@@ -55,34 +60,35 @@ export type Pop3ErrorDetails = {
   readonly anomaly?: Pop3PreTlsAnomaly
 }
 
-// Same brand as the SDK-wide base error, so a shared `isSdkError` recognises these across bundle copies.
-const BRAND = Symbol.for('@mua-sts/error')
+const POP3_CODES: ReadonlySet<string> = new Set(Object.values(Pop3ErrorCode))
 
-/** The only error class this package throws (except errors thrown by the caller's own gate). */
-export class Pop3Error extends Error {
-  readonly code: Pop3ErrorCode
+/**
+ * The protocol-level error class of this package. Besides these, the guarded `connectPop3` rejects
+ * with core's SdkErrors (`MUASTS_ERR_COMMITMENT_VIOLATED`, `MUASTS_ERR_NO_COMMITMENT`, store errors),
+ * and the raw client with whatever the caller's own gate threw.
+ */
+export class Pop3Error extends SdkError {
+  declare readonly code: Pop3ErrorCode
   readonly step: Pop3Step | undefined
   readonly responseCode: string | undefined
   readonly serverText: string | undefined
   readonly anomaly: Pop3PreTlsAnomaly | undefined
 
   constructor(code: Pop3ErrorCode, message: string, details: Pop3ErrorDetails = {}) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause })
-    this.name = 'Pop3Error'
-    this.code = code
+    super(code, message, details.cause === undefined ? undefined : { cause: details.cause })
     this.step = details.step
     this.responseCode = details.responseCode
     this.serverText = details.serverText
     this.anomaly = details.anomaly
-    Object.defineProperty(this, BRAND, { value: true })
   }
 }
 
-/** True for any error thrown by this package (optionally with the given code), even across bundle copies. */
+/**
+ * True for an SDK error (from any copy of the SDK in the bundle) whose code is one of
+ * {@link Pop3ErrorCode}, optionally exactly `code`. Core's `isSdkError` is the general form.
+ */
 export function isPop3Error(x: unknown, code?: Pop3ErrorCode): x is Pop3Error {
-  if (typeof x !== 'object' || x === null || !(BRAND in x)) return false
-  const c = (x as { code?: unknown }).code
-  return typeof c === 'string' && c.startsWith('MUASTS_ERR_') && (code === undefined || c === code)
+  return isSdkError(x) && POP3_CODES.has(x.code) && (code === undefined || x.code === code)
 }
 
 /** Builds the error thrown by every operation attempted after the connection failed or closed. */

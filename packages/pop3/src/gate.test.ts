@@ -114,7 +114,7 @@ describe('tripwire', () => {
       { user: FAKE_USER, pass: FAKE_PASS, mechanism: 'USER' as const },
       { user: FAKE_USER, accessToken: 'token' },
     ]) {
-      await expect(client.login(credentials)).rejects.toMatchObject({ code: Pop3ErrorCode.GateNotPassed })
+      await expect(client.login(credentials)).rejects.toMatchObject({ code: Pop3ErrorCode.GuardBypassed })
     }
     client.close()
     await server.connectionsClosed()
@@ -136,8 +136,8 @@ describe('tripwire', () => {
     const { Socket } = await import('node:net')
     const { TLSSocket } = await import('node:tls')
     for (const candidate of [undefined, {}, new Socket(), new TLSSocket(new Socket())]) {
-      expect(() => assertGatePassed(candidate)).toThrow(
-        expect.objectContaining({ code: Pop3ErrorCode.GateNotPassed }),
+      expect(() => assertGatePassed(candidate, 'test')).toThrow(
+        expect.objectContaining({ code: Pop3ErrorCode.GuardBypassed }),
       )
     }
   })

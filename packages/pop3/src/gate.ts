@@ -1,9 +1,9 @@
 // The policy gate and its tripwire (house style H17).
-// The caller's gate runs exactly once per connection, after TLS and the post-TLS CAPA and before any
-// credential byte. Sockets whose gate resolved are remembered in a WeakSet; auth.ts refuses to write
-// a credential command on any socket not in it, so a future code path that skips the gate fails
-// closed instead of sending a password.
+// The gate runs exactly once per connection, after TLS and the post-TLS CAPA and before any credential
+// byte. Passed sockets are recorded in @mua-sts/transport's tripwire set (the same one the IMAP and SMTP
+// guards use); auth.ts refuses to write a credential command on any socket not in it.
 import { TLSSocket } from 'node:tls'
+import { assertPassed } from '@mua-sts/transport'
 import { Pop3Error, Pop3ErrorCode } from './errors.js'
 
 /** Everything the policy engine needs to decide whether this connection may carry credentials. */
@@ -24,28 +24,26 @@ export type Pop3GateContext = {
 /**
  * Decides whether credentials may be sent on this connection. Resolve to allow; throw (or reject)
  * to refuse: the client then destroys the socket without sending another byte and `connect()`
- * rejects with exactly the error the gate threw.
+ * rejects with exactly the error the gate threw. With `Pop3Client.connect` the client records a
+ * resolved gate in the tripwire set itself; connectPop3's gate is the Guard, which records it.
  */
 export type Pop3Gate = (ctx: Pop3GateContext) => Promise<void>
 
-const passed = new WeakSet<TLSSocket>()
-
-/** Records that the gate resolved for this socket. Only connect.ts calls this, after the gate resolved. */
-export function markGatePassed(socket: TLSSocket): void {
-  passed.add(socket)
-}
-
 /**
- * The tripwire: throws unless `socket` is an encrypted, open TLS socket whose gate resolved.
+ * The tripwire, called right before every credential-bearing line: throws unless `socket` is an
+ * encrypted, open TLS socket that passed the SDK-wide check (transport's `markPassed`, set by the
+ * Guard in connectPop3, or after the caller's gate resolved in Pop3Client.connect). One mechanism for
+ * the whole SDK, so a future code path that skips the check fails closed instead of sending a password.
  * Does no I/O.
- * @throws Pop3Error `MUASTS_ERR_POP3_GATE_NOT_PASSED`
+ * @throws SdkError `MUASTS_ERR_GUARD_BYPASSED`
  */
-export function assertGatePassed(socket: unknown): asserts socket is TLSSocket {
-  const ok = socket instanceof TLSSocket && socket.encrypted && !socket.destroyed && passed.has(socket)
-  if (!ok) {
+export function assertGatePassed(socket: unknown, where: string): asserts socket is TLSSocket {
+  const open = socket instanceof TLSSocket && socket.encrypted && !socket.destroyed
+  if (!open) {
     throw new Pop3Error(
-      Pop3ErrorCode.GateNotPassed,
-      'POP3 refused to send credentials: this connection did not pass the TLS policy gate',
+      Pop3ErrorCode.GuardBypassed,
+      `Refusing to authenticate: ${where} reached auth on a connection that is not an open TLS session.`,
     )
   }
+  assertPassed(socket, where)
 }

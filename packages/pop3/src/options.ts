@@ -18,6 +18,15 @@ const hostname = z
   .max(253)
   .regex(/^[A-Za-z0-9.:_-]+$/, 'expected a hostname or IP address')
 
+/** Default per-step deadline (connect, greeting, handshake), in milliseconds. */
+export const DEFAULT_STEP_MS = 15_000
+/** Default deadline for a command reply (and the idle deadline of a streamed body), in milliseconds. */
+export const DEFAULT_COMMAND_MS = 30_000
+/** Default cap for RETR and TOP bodies (decoded octets). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+/** Default cap for LIST and UIDL responses (decoded octets). */
+export const DEFAULT_MAX_LISTING_BYTES = 8 * 1024 * 1024
+
 /** The only TLS settings a caller may influence; everything else (session, contexts, ciphers) is fixed. */
 export const Pop3TlsOptionsSchema = z
   .strictObject({
@@ -50,20 +59,20 @@ export const Pop3ConnectOptionsSchema = z.strictObject({
   gate: fn<Pop3Gate>('a gate function'),
   timeouts: z
     .strictObject({
-      connectMs: ms.default(15_000),
-      greetingMs: ms.default(15_000),
-      handshakeMs: ms.default(15_000),
+      connectMs: ms.default(DEFAULT_STEP_MS),
+      greetingMs: ms.default(DEFAULT_STEP_MS),
+      handshakeMs: ms.default(DEFAULT_STEP_MS),
       /** Whole-response deadline for single-line replies and CAPA; idle deadline for streamed bodies. */
-      commandMs: ms.default(30_000),
-      gateMs: ms.default(30_000),
+      commandMs: ms.default(DEFAULT_COMMAND_MS),
+      gateMs: ms.default(DEFAULT_COMMAND_MS),
     })
     .prefault({}),
   limits: z
     .strictObject({
       /** Default cap for RETR and TOP bodies (decoded octets). */
-      maxMessageBytes: bytes.default(64 * 1024 * 1024),
+      maxMessageBytes: bytes.default(DEFAULT_MAX_MESSAGE_BYTES),
       /** Cap for LIST and UIDL responses (decoded octets). */
-      maxListingBytes: bytes.default(8 * 1024 * 1024),
+      maxListingBytes: bytes.default(DEFAULT_MAX_LISTING_BYTES),
     })
     .prefault({}),
 })

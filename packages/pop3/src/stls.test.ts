@@ -84,7 +84,7 @@ describe('STLS stripping', () => {
       { ...server.clientEndpoint(), gate: async () => {} },
       { cleartextFallback: true },
     )
-    await expect(client.login(credentials)).rejects.toMatchObject({ code: Pop3ErrorCode.GateNotPassed })
+    await expect(client.login(credentials)).rejects.toMatchObject({ code: Pop3ErrorCode.GuardBypassed })
     client.close()
     await server.connectionsClosed()
     expect(server.sawCredentials()).toBe(false)

@@ -8,8 +8,8 @@ import { hasCapability } from './capa.js'
 import { Pop3Error, Pop3ErrorCode, type Pop3Step } from './errors.js'
 import { readStatus, requestCapa } from './exchange.js'
 import type { GuardRemoval } from './guard-removal.js'
-import type { ParsedConnectOptions } from './options.js'
 import { sanitizeServerText } from './server-text.js'
+import type { SessionConfig } from './session-config.js'
 import { upgradeToTls } from './tls-upgrade.js'
 import { Wire } from './wire.js'
 
@@ -44,7 +44,7 @@ export class StlsRefusal extends Error {
  */
 export async function negotiateStls(
   socket: Socket,
-  o: ParsedConnectOptions,
+  o: SessionConfig,
   record: PreTlsRecord,
   removal: GuardRemoval | undefined,
 ): Promise<StlsOutcome> {
@@ -101,5 +101,5 @@ export async function negotiateStls(
     )
   }
   record.step = 'handshake'
-  return { kind: 'tls', socket: await upgradeToTls(socket, o), leftover }
+  return { kind: 'tls', socket: await upgradeToTls(socket, o.tls, o.timeouts.handshakeMs), leftover }
 }

@@ -1,10 +1,11 @@
 // TLS handshake over a TCP socket we opened (implicit TLS right after connect, STLS after `+OK`).
-// Options come only from the validated `tls` block; no `session` is ever passed, so every connection
-// does a full handshake with certificate verification (resumption would skip checkServerIdentity).
+// Options come only from the session configuration (the validated `tls` block, or the Guard's
+// options for connectPop3); no `session` is ever passed, so every connection does a full handshake
+// with certificate verification (resumption would skip checkServerIdentity).
 import { isIP, type Socket } from 'node:net'
-import { connect, type TLSSocket } from 'node:tls'
+import { type ConnectionOptions, connect, type TLSSocket } from 'node:tls'
 import { Pop3Error, Pop3ErrorCode } from './errors.js'
-import { nodeTlsOptions, type ParsedConnectOptions } from './options.js'
+import type { ParsedConnectOptions } from './options.js'
 
 const noop = (): void => {}
 
@@ -14,15 +15,21 @@ export function servernameFor(o: ParsedConnectOptions): string | undefined {
 }
 
 /**
- * Runs the TLS client handshake over `socket` (does I/O). Resolves on `secureConnect`.
+ * Runs the TLS client handshake over `socket` with `options` (does I/O). Resolves on `secureConnect`.
  * With `rejectUnauthorized: true` (the default) an untrusted chain or a name mismatch fails here.
  * @throws Pop3Error `MUASTS_ERR_POP3_TLS_UNAVAILABLE` (handshake failed; `cause` holds Node's error,
  *   whose `code` is e.g. `UNABLE_TO_VERIFY_LEAF_SIGNATURE`) or `MUASTS_ERR_POP3_TIMEOUT`.
  *   The socket is destroyed on failure.
  */
-export function upgradeToTls(socket: Socket, o: ParsedConnectOptions): Promise<TLSSocket> {
+export function upgradeToTls(
+  socket: Socket,
+  options: ConnectionOptions,
+  handshakeMs: number,
+): Promise<TLSSocket> {
   return new Promise((resolve, reject) => {
-    const tlsSocket = connect({ ...nodeTlsOptions(o, servernameFor(o)), socket })
+    // Defence in depth: neither source ever sets `session`, and it must stay that way.
+    const { session: _never, ...withoutSession } = options
+    const tlsSocket = connect({ ...withoutSession, socket })
     // Until the Wire attaches its own handler a few microtasks later, an error must not crash the process.
     tlsSocket.on('error', noop)
     const settle = (err: Pop3Error | undefined): void => {
@@ -48,13 +55,12 @@ export function upgradeToTls(socket: Socket, o: ParsedConnectOptions): Promise<T
       )
     }
     const timer = setTimeout(() => {
-      const ms = o.timeouts.handshakeMs
       settle(
-        new Pop3Error(Pop3ErrorCode.Timeout, `POP3 TLS handshake timed out after ${ms} ms`, {
+        new Pop3Error(Pop3ErrorCode.Timeout, `POP3 TLS handshake timed out after ${handshakeMs} ms`, {
           step: 'handshake',
         }),
       )
-    }, o.timeouts.handshakeMs)
+    }, handshakeMs)
     tlsSocket.once('secureConnect', onSecure)
     tlsSocket.once('error', onError)
   })

@@ -2,7 +2,7 @@
 // never opens, upgrades or chooses anything: `connection` + `secured` hand it the finished session
 // (integration notes §2.2), and `ignoreTLS` keeps it from ever sending STARTTLS inside TLS.
 import type { TLSSocket } from 'node:tls'
-import { ErrorCode, SdkError } from '@mua-sts/core'
+import { ErrorCode, isSdkError, SdkError } from '@mua-sts/core'
 import type { ExternalLogger } from 'nodemailer/lib/shared'
 import SMTPConnection, { type SMTPConnectionCustomAuthHandler } from 'nodemailer/lib/smtp-connection'
 
@@ -45,7 +45,7 @@ export function createConnection(socket: TLSSocket, s: ConnectionSettings): SMTP
     opportunisticTLS: false,
     connectionTimeout: s.timeoutMs,
     greetingTimeout: s.timeoutMs,
-    socketTimeout: Math.max(s.timeoutMs, 60_000),
+    socketTimeout: s.timeoutMs,
     customAuth: { [GUARD_STEP]: s.guardStep },
   })
   // Every operation listens for 'error' itself (see call()); this one keeps an error that arrives
@@ -88,7 +88,7 @@ const CODE_OF: Readonly<Record<string, ErrorCode>> = {
 
 /** Turns a nodemailer error from the session set-up into an SdkError (the original is the cause). */
 export function fromNodemailer(error: unknown, step: string): SdkError {
-  if (error instanceof SdkError) return error
+  if (isSdkError(error)) return error
   const e = error as { code?: unknown; message?: unknown }
   const code = CODE_OF[String(e.code)] ?? ErrorCode.Connection
   const message = String(e.message ?? error)

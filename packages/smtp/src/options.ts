@@ -72,6 +72,10 @@ const EhloNameSchema = z
     'expected a domain name or an address literal such as [127.0.0.1]',
   )
 
+/**
+ * The zod schema of {@link GuardedSmtpOptions}: the shared guard options plus the transport's own
+ * allow-list. Strict: unknown keys are refused. Exported for apps that validate configuration files.
+ */
 export const GuardedSmtpOptionsSchema = GuardOptionsSchema.extend({
   /** The submission credentials; they leave the process only after the guard passed. */
   auth: z.union([PasswordAuthSchema, TokenAuthSchema]),
@@ -86,8 +90,9 @@ export const GuardedSmtpOptionsSchema = GuardOptionsSchema.extend({
   debug: z.boolean().optional(),
 })
 
-/** What an app passes to `guardedSmtpTransport()`. */
+/** What an app passes to `guardedSmtpTransport()` (see the README for each option). */
 export type GuardedSmtpOptions = z.input<typeof GuardedSmtpOptionsSchema>
+/** Submission credentials: a password (SASL PLAIN/LOGIN) or an OAuth 2.0 token (SASL XOAUTH2). */
 export type SmtpAuth = z.infer<typeof GuardedSmtpOptionsSchema>['auth']
 
 export type ParsedSmtpOptions = {
@@ -102,6 +107,7 @@ export type ParsedSmtpOptions = {
   readonly timeoutMs: number
 }
 
+/** The EHLO argument when `name` is not set: an address literal that says nothing about the machine. */
 export const DEFAULT_EHLO_NAME = '[127.0.0.1]'
 export const DEFAULT_TIMEOUT_MS = 30_000
 const DEFAULT_MAX_CONNECTIONS = 5

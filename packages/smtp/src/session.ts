@@ -113,6 +113,9 @@ export async function openSession(env: SessionEnv): Promise<GuardedSession> {
     endpoint: { host: c.endpoint.host, port: c.endpoint.port },
     transport,
   }
+  // Read the TLS facts while the socket is surely alive: if the server drops the session during the
+  // greeting or EHLO, the guard still judges this handshake exactly once (and reports a violation).
+  const handshakeOnly = observeSecureSocket(socket, params, { ...facts, capsBeforeTls })
   if (transport === 'starttls') socket.unshift(LOCAL_GREETING)
   let conn: SMTPConnection | undefined
   const step = new GuardStep(
@@ -135,8 +138,7 @@ export async function openSession(env: SessionEnv): Promise<GuardedSession> {
     await call<void>(live, (done) => live.connect((err) => done(err)))
     capsAfterTls = capabilitiesAfterTls(live)
   } catch (error) {
-    // TLS completed, so the guard still judges this connection exactly once (and reports a violation).
-    const r = guard.check(c, observeSecureSocket(socket, params, { ...facts, capsBeforeTls }), socket)
+    const r = guard.check(c, handshakeOnly, socket)
     live.close()
     throw r.ok ? fromNodemailer(error, 'greeting/EHLO') : r.error
   }

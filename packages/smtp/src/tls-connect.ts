@@ -16,7 +16,8 @@ export type Resolver = { readonly lookup: LookupFunction; forget(host: string): 
 /** TCP connection to the committed endpoint. Does I/O. @throws SdkError _CONNECTION / _TIMEOUT */
 export function openTcp(host: string, port: number, timeoutMs: number, dns: Resolver): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connectTcp({ host, port, lookup: dns.lookup })
+    // noDelay: every SMTP command is one small write that waits for a reply; Nagle would only delay it.
+    const socket = connectTcp({ host, port, lookup: dns.lookup, noDelay: true })
     const timer = setTimeout(() => {
       dns.forget(host)
       socket.destroy()

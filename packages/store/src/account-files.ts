@@ -1,8 +1,9 @@
 // The account files of one store directory: verified reads behind a stat-validated cache, atomic
 // writes, and quarantine of files that failed verification. Knows nothing about locks or the keychain
 // beyond what it is handed (the marks to check against, the commit hook).
-import { mkdir, readdir, rename } from 'node:fs/promises'
+import { link, mkdir, readdir, rename } from 'node:fs/promises'
 import { join } from 'node:path'
+import { ErrorCode, SdkError } from '@mua-sts/core'
 import {
   type AccountBody,
   decodeAccountFile,
@@ -59,6 +60,9 @@ export class AccountFiles {
    */
   async read(account: string, marks: MarksSource): Promise<AccountBody | undefined> {
     const fileId = fileIdOf(account)
+    // Marks are fetched before the file is read. A writer renames the file before it records the mark,
+    // so the file read afterwards is never older than those marks; the other order would let a lock-free
+    // reader pair an old file with a newer mark and report a rollback that did not happen.
     return this.#cached(fileId) ?? this.#load(fileId, await marks())
   }
 
@@ -130,22 +134,38 @@ export class AccountFiles {
   async write(body: AccountBody, beforeCommit: () => Promise<void>): Promise<string> {
     const fileId = fileIdOf(body.account)
     const bytes = encodeAccountFile(body, this.#keys)
+    // Read-back check before anything touches the disk: a file this store cannot decode would lock the
+    // account out (fail closed) for good, so refusing the write is always the better failure.
+    try {
+      decodeAccountFile(bytes, fileId, this.#keys)
+    } catch (error) {
+      throw new SdkError(ErrorCode.Internal, 'Refusing to write an account file that does not verify.', {
+        cause: error,
+      })
+    }
     this.#cache.delete(fileId)
     await writeAtomic(this.#dir, nameOf(fileId), bytes, beforeCommit)
     return contentHash(bytes)
   }
 
   /**
-   * Moves an account's unverifiable file (if any) into quarantine/ for later inspection and returns its
-   * path relative to the store directory. Call under the store lock. Throws MUASTS_ERR_STORE_IO.
+   * Keeps a copy of an account's unverifiable file (if any) in quarantine/ for later inspection and
+   * returns its path relative to the store directory. The file itself stays until the caller's atomic
+   * write replaces it, so lock-free readers never see it missing. Call under the store lock. Throws
+   * MUASTS_ERR_STORE_IO.
    */
   async quarantine(account: string, now: Date): Promise<string | null> {
     const fileId = fileIdOf(account)
     this.#cache.delete(fileId)
     const target = join(QUARANTINE_DIR, `${fileId}.${now.toISOString().replace(/[:.]/g, '-')}.json`)
+    const from = join(this.#dir, nameOf(fileId))
     try {
       await mkdir(join(this.#dir, QUARANTINE_DIR), { recursive: true, mode: 0o700 })
-      await rename(join(this.#dir, nameOf(fileId)), join(this.#dir, target))
+      // link(2) does not follow a symlink; a directory cannot be linked and is moved instead.
+      await link(from, join(this.#dir, target)).catch(async (error: unknown) => {
+        if (errnoOf(error) !== 'EPERM' && errnoOf(error) !== 'EISDIR') throw error
+        await rename(from, join(this.#dir, target))
+      })
       return target
     } catch (error) {
       if (errnoOf(error) === 'ENOENT') return null

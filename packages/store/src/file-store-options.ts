@@ -9,6 +9,7 @@ import { parseOptions } from './parse-options.js'
 import { keytarSecretStore } from './secrets/keytar.js'
 import { type SecretStore, SecretStoreShape } from './secrets/secret-store.js'
 
+/** Schema of FileStore options (see the package README for each option). */
 export const FileStoreOptionsSchema = z
   .strictObject({
     /** Store directory. Default: `<envPaths('mua-sts').data>/commitments` (per-user data dir). */
@@ -43,6 +44,7 @@ export const FileStoreOptionsSchema = z
     path: ['secrets'],
   })
 
+/** Options of `new FileStore()` / `FileStore.open()`. */
 export type FileStoreOptions = z.input<typeof FileStoreOptionsSchema>
 
 export type ResolvedOptions = {

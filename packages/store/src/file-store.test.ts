@@ -1,10 +1,12 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { createHmac } from 'node:crypto'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Commitment, ErrorCode, isAtLeast } from '@mua-sts/core'
 import { OTHER_SPKI, sampleCommitment } from '@mua-sts/core/testing'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { FileStore } from './file-store.js'
+import { canonicalJson } from './format/canonical-json.js'
 import { fileIdOf } from './format/store-file.js'
 import { MemorySecretStore } from './secrets/memory.js'
 
@@ -93,6 +95,18 @@ describe('FileStore: reading and strengthening', () => {
     const tags = Array.from({ length: 30 }, (_, i) => `x-${i}`)
     await Promise.all(tags.map((t, i) => (i % 2 ? a : b).strengthen(commitment([t]))))
     expect((await a.get('acct_1', 'imap'))?.latches).toEqual([...tags].sort())
+  })
+
+  it('refuses a strengthen whose join would exceed the stored limits, and keeps the file readable', async () => {
+    const store = await open()
+    const tags = Array.from({ length: 64 }, (_, i) => `x-${i}`)
+    await store.strengthen(commitment(tags))
+    const before = readFileSync(accountFile())
+    await expect(store.strengthen(commitment(['one-too-many']))).rejects.toMatchObject({
+      code: ErrorCode.InvalidOption,
+    })
+    expect(readFileSync(accountFile())).toEqual(before)
+    expect((await (await open()).get('acct_1', 'imap'))?.latches).toHaveLength(64)
   })
 
   it('returns frozen commitments, so a caller cannot alter the cached copy', async () => {
@@ -242,5 +256,45 @@ describe('FileStore: unprotected mode (explicit opt-in only)', () => {
     } finally {
       rmSync(other, { recursive: true, force: true })
     }
+  })
+})
+
+describe('FileStore: older file formats', () => {
+  it('reads a v0 file through its migration and rewrites it as v1 on the next write', async () => {
+    const store = await open()
+    const master = (await secrets.get(`store/${store.storeId}/key`)) as string
+    const v0 = {
+      schemaVersion: 0,
+      accountId: 'acct_1',
+      seq: 4,
+      observedAt: '2025-06-01T00:00:00.000Z',
+      commitments: [
+        {
+          service: 'imap',
+          host: 'imap.example.net',
+          port: 993,
+          transport: 'implicit-tls',
+          tlsFloor: 'TLSv1.2',
+          latches: ['tls12'],
+          pins: [],
+          firstSeen: '2025-01-01T00:00:00.000Z',
+        },
+      ],
+    }
+    const tag = createHmac('sha256', Buffer.from(master, 'base64')).update(canonicalJson(v0)).digest('hex')
+    writeFileSync(accountFile(), JSON.stringify({ ...v0, mac: tag }, null, 2))
+    expect((await store.get('acct_1', 'imap'))?.latches).toEqual(['tls12'])
+    await store.strengthen(commitment(['tls12'], { provenance: {} }))
+    const rewritten = JSON.parse(readFileSync(accountFile(), 'utf8'))
+    expect(rewritten).toMatchObject({ format: 'mua-sts/store', version: 1, seq: 5 })
+    expect((await (await open()).get('acct_1', 'imap'))?.latches).toEqual(['tls12'])
+  })
+
+  it('refuses a file with an unknown future version', async () => {
+    const store = await open()
+    await store.strengthen(commitment(['tls12']))
+    const file = JSON.parse(readFileSync(accountFile(), 'utf8'))
+    writeFileSync(accountFile(), `${JSON.stringify({ ...file, version: 2 })}\n`)
+    await expect(store.get('acct_1', 'imap')).rejects.toMatchObject({ code: ErrorCode.StoreCorrupt })
   })
 })

@@ -26,20 +26,26 @@ import {
   isSdkError,
   merge,
   SdkError,
-  SERVICES,
   type Service,
   ServiceSchema,
 } from '@mua-sts/core'
 import { AccountFiles } from './account-files.js'
 import { AuditLog, type StoreAuditRecord } from './audit/audit-log.js'
 import { type FileStoreOptions, type ResolvedOptions, resolveOptions } from './file-store-options.js'
+import {
+  forgetUnderLock,
+  nextSeq,
+  type PendingForget,
+  resettable,
+  selectServices,
+} from './forget-ceremony.js'
 import { checkForgetRequest } from './forget-request.js'
 import { canonicalJson } from './format/canonical-json.js'
 import { type AccountBody, fileIdOf, type ServiceCommitments } from './format/store-file.js'
 import { acquireLock, type HeldLock } from './fs/dir-lock.js'
 import type { StoreKeys } from './integrity/keys.js'
 import { MarkKeeper } from './integrity/mark-keeper.js'
-import { type Marks, markOf } from './integrity/marks.js'
+import type { Marks } from './integrity/marks.js'
 import { openKeys, type SecretNames, secretNames } from './integrity/open-keys.js'
 import { newMarker, readMarker, writeMarker } from './integrity/store-marker.js'
 import { errnoOf, io } from './store-errors.js'
@@ -68,7 +74,6 @@ export type FileStoreEvents = {
 }
 
 type Opened = { readonly keys: StoreKeys | null; readonly files: AccountFiles; readonly audit: AuditLog }
-type PendingForget = { account: AccountRef; service: Service | undefined; unverified: boolean }
 
 function invalid(what: string, cause: unknown): SdkError {
   return new SdkError(ErrorCode.InvalidOption, `FileStore: ${what}`, { cause })
@@ -84,17 +89,6 @@ function checkService(service: unknown): Service {
   const r = ServiceSchema.safeParse(service)
   if (!r.success) throw invalid('not a valid service', r.error)
   return r.data
-}
-
-function selectServices(body: AccountBody | undefined, service: Service | undefined): Commitment[] {
-  if (body === undefined) return []
-  const services = service === undefined ? SERVICES : [service]
-  return services.flatMap((s) => body.commitments[s] ?? [])
-}
-
-function nextSeq(current: AccountBody | undefined, marks: Marks | null, account: AccountRef): number {
-  const marked = marks === null ? 0 : (markOf(marks, fileIdOf(account))?.seq ?? 0)
-  return Math.max(current?.seq ?? 0, marked) + 1
 }
 
 /**
@@ -162,6 +156,9 @@ export class FileStore extends EventEmitter<FileStoreEvents> implements Commitme
         const current = files.readFresh(c.account, marks)
         const before = current?.commitments[c.service]
         const merged = before === undefined ? c : merge(before, c)
+        // The join can outgrow the schema's bounds (e.g. a 65th latch); never write what cannot be read back.
+        const bounded = CommitmentSchema.safeParse(merged)
+        if (!bounded.success) throw invalid('the joined commitment exceeds the stored limits', bounded.error)
         const unchanged = before !== undefined && canonicalJson(merged) === canonicalJson(before)
         if (unchanged && current?.migratedFrom === undefined) return { commitment: before, wrote: false }
         const commitments: ServiceCommitments = { ...current?.commitments, [c.service]: merged }
@@ -204,10 +201,8 @@ export class FileStore extends EventEmitter<FileStoreEvents> implements Commitme
     try {
       commitments = selectServices(await files.read(ref, () => this.#freshMarks()), svc)
     } catch (error) {
-      const recoverable =
-        isSdkError(error, ErrorCode.StoreCorrupt) || isSdkError(error, ErrorCode.StoreRollback)
       this.#failed(ref, error)
-      if (!recoverable || svc !== undefined) throw error
+      if (!resettable(error) || svc !== undefined) throw error
       integrity = error.code
     }
     if (commitments.length === 0 && integrity === undefined) throw new SdkError(ErrorCode.NoCommitment)
@@ -218,7 +213,7 @@ export class FileStore extends EventEmitter<FileStoreEvents> implements Commitme
 
   /**
    * Step 2: removes the requested commitments under the lock after appending a durable audit record,
-   * then emits 'forgotten'. An unverifiable file is moved to quarantine/, never deleted. Throws
+   * then emits 'forgotten'. An unverifiable file is kept in quarantine/, never deleted. Throws
    * MUASTS_ERR_CONFIRMATION_REQUIRED for a missing, used or mismatched token, a short reason or no actor.
    */
   async forget(request: ForgetRequest): Promise<StoreAuditRecord> {
@@ -230,45 +225,9 @@ export class FileStore extends EventEmitter<FileStoreEvents> implements Commitme
       const { files, audit } = await this.#ready()
       const record = await this.#exclusive(async (lock) => {
         const marks = await this.#freshMarks()
-        let current: AccountBody | undefined
-        let unverified: StoreAuditRecord['unverified']
-        try {
-          current = files.readFresh(account, marks)
-        } catch (error) {
-          const recoverable =
-            isSdkError(error, ErrorCode.StoreCorrupt) || isSdkError(error, ErrorCode.StoreRollback)
-          if (!pending.unverified || !recoverable) throw error
-          unverified = { code: error.code as 'MUASTS_ERR_STORE_CORRUPT', quarantined: null }
-        }
-        const removed = selectServices(current, pending.service)
-        if (unverified === undefined && removed.length === 0) throw new SdkError(ErrorCode.NoCommitment)
-        if (unverified !== undefined)
-          unverified = { ...unverified, quarantined: await files.quarantine(account, this.#o.now()) }
-        const rec: StoreAuditRecord = {
-          kind: 'forget',
-          at: this.#o.now().toISOString(),
-          account,
-          services: removed.map((c) => c.service),
-          actor: request.actor,
-          reason: request.reason,
-          removed,
-          ...(unverified === undefined ? {} : { unverified }),
-        }
-        const head = await audit.append(rec, marks)
-        const commitments: ServiceCommitments = {}
-        for (const s of SERVICES) {
-          const keep = current?.commitments[s]
-          if (keep !== undefined && !removed.includes(keep)) commitments[s] = keep
-        }
-        // The account file stays (possibly empty) with a higher seq, so restoring the old one is a rollback.
-        await this.#commit(
-          files,
-          lock,
-          marks,
-          { account, seq: nextSeq(current, marks, account), commitments },
-          head,
-        )
-        return rec
+        const plan = await forgetUnderLock({ files, audit, marks, pending, request, now: this.#o.now() })
+        await this.#commit(files, lock, marks, plan.body, plan.auditHead)
+        return plan.record
       })
       this.#notify('forgotten', record)
       return record

@@ -14,6 +14,10 @@ import {
 } from '@mua-sts/core'
 import { checkForgetRequest } from './forget-request.js'
 
+/**
+ * A CommitmentStore in memory, for tests (the SDK's and users'): same merge and forget semantics as
+ * FileStore, no durability, no integrity checks. `audit` holds the forget records.
+ */
 export class MemoryCommitmentStore extends EventEmitter implements CommitmentStore {
   readonly #data = new Map<string, Commitment>()
   readonly #pending = new Map<string, { account: AccountRef; service: Service | undefined }>()

@@ -69,8 +69,7 @@ type Args = z.output<typeof ArgsSchema>
 // JsonlOutbox creates its directory when missing; a read-only command must not, so check first.
 function openOutbox(args: Args, io: CliIo): JsonlOutbox {
   const dir = args.outbox ?? io.env['MUA_STS_OUTBOX']
-  if (dir === undefined || dir === '')
-    throw new UsageError('--outbox <dir> (or MUA_STS_OUTBOX) is required')
+  if (dir === undefined || dir === '') throw new UsageError('--outbox <dir> (or MUA_STS_OUTBOX) is required')
   if (!existsSync(dir)) throw new UsageError(`no outbox at ${dir}`)
   return new JsonlOutbox({ dir })
 }

@@ -117,3 +117,26 @@ describe('strengthen() only ever strengthens', () => {
     )
   })
 })
+
+describe('merge() under the schema bounds', () => {
+  const many = (prefix: string, n: number) =>
+    Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(3, '0')}`)
+  const base = arbCommitment()
+
+  it('keeps known tags and caps unknown ones so the result always fits the schema', () => {
+    fc.assert(
+      fc.property(base, base, fc.nat(80), fc.nat(80), (a, b, na, nb) => {
+        const a2 = { ...a, latches: [...new Set([...a.latches, ...many('xa', Math.min(na, 60))])].sort() }
+        const b2 = { ...b, latches: [...new Set([...b.latches, ...many('xb', Math.min(nb, 60))])].sort() }
+        const j = merge(a2, b2)
+        expect(j.latches.length).toBeLessThanOrEqual(64)
+        for (const t of [...a2.latches, ...b2.latches])
+          if (['tls11', 'tls12', 'tls-cert', 'tls-dane-tlsa'].includes(t)) expect(j.latches).toContain(t)
+        CommitmentSchema.parse(j)
+        expect(merge(j, j)).toEqual(j)
+        expect(merge(a2, b2)).toEqual(merge(b2, a2))
+      }),
+      { numRuns: 200 },
+    )
+  })
+})

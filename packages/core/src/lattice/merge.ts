@@ -4,10 +4,24 @@
 import { ErrorCode, SdkError } from '../errors.js'
 import type { Commitment, Endpoint, Provenance } from '../model/commitment.js'
 import { TRANSPORTS, tlsRank } from '../model/primitives.js'
-import { joinTlsCert, TLS_VERSION_DIRECTIVES } from '../model/tags.js'
+import { isKnownTag, joinTlsCert, TLS_VERSION_DIRECTIVES } from '../model/tags.js'
 
 function sortedUnion(a: readonly string[], b: readonly string[]): string[] {
   return [...new Set([...a, ...b])].sort()
+}
+
+/** The schema's bound on latches (CommitmentSchema.latches.max). */
+export const MAX_LATCHES = 64
+
+// Known tags are always kept. Unknown tags are data only (never enforced), so when the union would
+// exceed the schema bound we keep the lexically smallest ones: "smallest k of a union" is itself
+// commutative, associative and idempotent, so the cap does not break the join laws.
+function joinLatches(a: readonly string[], b: readonly string[]): string[] {
+  const all = sortedUnion(a, b)
+  if (all.length <= MAX_LATCHES) return all
+  const known = all.filter(isKnownTag)
+  const unknown = all.filter((t) => !isKnownTag(t)).slice(0, MAX_LATCHES - known.length)
+  return [...known, ...unknown].sort()
 }
 
 function cmp(a: string | number, b: string | number): number {
@@ -73,7 +87,7 @@ export function merge(a: Commitment, b: Commitment): Commitment {
     endpoint: joinEndpoint(a.endpoint, b.endpoint),
     minLevel: 'high',
     tlsFloor: tlsRank(a.tlsFloor) >= tlsRank(b.tlsFloor) ? a.tlsFloor : b.tlsFloor,
-    latches: sortedUnion(a.latches, b.latches),
+    latches: joinLatches(a.latches, b.latches),
     directives,
     pins: { spki: sortedUnion(a.pins.spki, b.pins.spki), backup: sortedUnion(a.pins.backup, b.pins.backup) },
     provenance,

@@ -216,6 +216,12 @@ describe('confirm: input is checked at the boundary', () => {
     await expect(call).rejects.toMatchObject({ code: 'MUASTS_ERR_INVALID_OPTION' })
   })
 
+  it('refuses a proposal that proposes nothing instead of reporting an empty success', async () => {
+    const p = { ...proposal(), services: [], confirmations: [] }
+    const call = confirm({ proposal: p, store: new RecordingStore(), verify: {}, confirmed: true })
+    await expect(call).rejects.toMatchObject({ code: 'MUASTS_ERR_INVALID_OPTION' })
+  })
+
   it('refuses a service that was not proposed', async () => {
     const call = confirm({
       proposal: proposal(),

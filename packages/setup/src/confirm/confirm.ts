@@ -76,7 +76,15 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
 }
 
 function chosen(proposal: Proposal, services: readonly Service[] | undefined): ServiceProposal[] {
-  if (services === undefined) return proposal.services
+  if (services === undefined) {
+    if (proposal.services.length === 0) {
+      throw new SdkError(
+        ErrorCode.InvalidOption,
+        'confirm options.proposal: proposes no service; nothing to pin',
+      )
+    }
+    return proposal.services
+  }
   return [...new Set(services)].map((service) => {
     const p = proposal.services.find((s) => s.service === service)
     if (p === undefined)

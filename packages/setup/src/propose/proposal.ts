@@ -43,8 +43,11 @@ export type ServiceProposal = z.infer<typeof ServiceProposalSchema>
 
 export const MissingServiceSchema = z.strictObject({
   service: ServiceSchema,
-  /** `not_offered`: SRV "." says so; `no_candidates`: discovery found nothing; `none_compliant`: all failed. */
-  reason: z.enum(['not_offered', 'no_candidates', 'none_compliant']),
+  /**
+   * `not_offered`: SRV "." says so; `no_candidates`: discovery found nothing; `none_compliant`: some
+   * candidate answered but none met the requirements; `unreachable`: no candidate could be reached.
+   */
+  reason: z.enum(['not_offered', 'no_candidates', 'none_compliant', 'unreachable']),
   message: z.string().max(1000),
 })
 export type MissingService = z.infer<typeof MissingServiceSchema>

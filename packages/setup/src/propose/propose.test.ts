@@ -179,7 +179,8 @@ describe('propose: what is never proposed', () => {
     const proposal = propose(discoveryOf([c]), [result], { account: 'acct_1', now: NOW })
     expect(proposal.services).toEqual([])
     expect(proposal.rejected).toMatchObject([{ code }])
-    expect(proposal.missing).toMatchObject([{ service: 'imap', reason: 'none_compliant' }, {}, {}])
+    const reason = result.status === 'failed' ? 'unreachable' : 'none_compliant'
+    expect(proposal.missing).toMatchObject([{ service: 'imap', reason }, {}, {}])
   })
 
   it('rejects TLS 1.2 results when the app asks for a TLS 1.3 floor', () => {
@@ -279,6 +280,34 @@ describe('propose: the commitment and what the user must confirm', () => {
     expect(proposal.explanation).toContain(
       'Not used: IMAP mail.example.test port 143 with STARTTLS: The server did not offer STARTTLS; the upgrade may have been stripped on the way.',
     )
+  })
+
+  it('explains each security refusal and only counts the unreachable', () => {
+    const a = cand({ port: 993 })
+    const b = cand({ port: 1993, priority: 1 })
+    const c = cand({ port: 2993, priority: 2 })
+    const failed = (x: Candidate): ProbeResult => ({
+      candidate: x,
+      status: 'failed',
+      violations: [],
+      failure: { code: 'connect_refused', message: '' },
+    })
+    const expired: ProbeResult = {
+      ...failed(a),
+      status: 'refused',
+      failure: { code: 'certificate_expired', message: '' },
+    }
+    const proposal = propose(discoveryOf([a, b, c]), [expired, failed(b), failed(c)], {
+      account: 'acct_1',
+      now: NOW,
+    })
+    expect(proposal.explanation).toEqual([
+      'No IMAP server met the security requirements, so nothing will be set up for IMAP.',
+      'No POP3 server was found for example.test.',
+      'No SMTP submission server was found for example.test.',
+      'Not used: IMAP mail.example.test port 993 with implicit TLS: The certificate has expired.',
+      '2 other candidate(s) could not be reached or did not answer properly.',
+    ])
   })
 
   it('refuses invalid options with MUASTS_ERR_INVALID_OPTION', () => {

@@ -55,6 +55,7 @@ type Compliant = {
   readonly observation: Observation
   readonly tlsVersion: string
 }
+type Tried = { refused: boolean }
 type Judged =
   | { readonly ok: true; readonly value: Compliant }
   | { readonly ok: false; readonly value: RejectedCandidate }
@@ -123,12 +124,14 @@ function serviceProposal(
   }
 }
 
-function missing(service: Service, discovery: Discovery, tried: boolean): MissingService {
+function missing(service: Service, discovery: Discovery, tried: Tried | undefined): MissingService {
   const name = SERVICE_NAMES[service]
-  if (tried) {
+  if (tried?.refused === true) {
     const message = `No ${name} server met the security requirements, so nothing will be set up for ${name}.`
     return { service, reason: 'none_compliant', message }
   }
+  if (tried !== undefined)
+    return { service, reason: 'unreachable', message: `No ${name} server could be reached.` }
   if (discovery.notOffered.some((n) => n.service === service)) {
     return {
       service,
@@ -137,6 +140,19 @@ function missing(service: Service, discovery: Discovery, tried: boolean): Missin
     }
   }
   return { service, reason: 'no_candidates', message: `No ${name} server was found for ${discovery.domain}.` }
+}
+
+/** Why the rejected candidates are out: each security refusal in full, the rest counted. */
+function rejectionLines(rejected: readonly RejectedCandidate[]): string[] {
+  const lines = rejected
+    .filter((r) => r.status === 'refused')
+    .map(
+      (r) => `Not used: ${SERVICE_NAMES[r.candidate.service]} ${describeEndpoint(r.candidate)}: ${r.message}`,
+    )
+  const unreachable = rejected.filter((r) => r.status === 'failed').length
+  if (unreachable > 0)
+    lines.push(`${unreachable} other candidate(s) could not be reached or did not answer properly.`)
+  return lines
 }
 
 function parseDiscovery(input: Discovery): Discovery {
@@ -162,13 +178,16 @@ export function propose(
   const disc = parseDiscovery(discovery)
   const known = new Map(disc.candidates.map((c) => [endpointKey(c), c]))
   const compliant = new Map<Service, Compliant[]>()
-  const tried = new Set<Service>()
+  const tried = new Map<Service, Tried>()
   const rejectedList: RejectedCandidate[] = []
   for (const r of results) {
     const candidate = known.get(endpointKey(r.candidate))
     if (candidate === undefined) continue
-    tried.add(candidate.service)
     const judged = judge(candidate, r, opts.tlsFloor, now)
+    const seen = tried.get(candidate.service) ?? { refused: false }
+    tried.set(candidate.service, {
+      refused: seen.refused || (!judged.ok && judged.value.status === 'refused'),
+    })
     if (judged.ok)
       compliant.set(candidate.service, [...(compliant.get(candidate.service) ?? []), judged.value])
     else rejectedList.push(judged.value)
@@ -179,7 +198,7 @@ export function propose(
     const ranked = [...(compliant.get(service) ?? [])].sort((a, b) =>
       compareRanks(proposalRank(a.candidate, a.tlsVersion), proposalRank(b.candidate, b.tlsVersion)),
     )
-    if (ranked.length === 0) missingList.push(missing(service, disc, tried.has(service)))
+    if (ranked.length === 0) missingList.push(missing(service, disc, tried.get(service)))
     else services.push(serviceProposal(ranked, disc.domain, opts.account, opts.tlsFloor, now))
   }
   const confirmations = services.flatMap((s) => s.confirmations)
@@ -187,12 +206,7 @@ export function propose(
     ...services.flatMap((s) => s.reasons),
     ...confirmations.map((c) => `Needs your confirmation: ${c.message}`),
     ...missingList.map((m) => m.message),
-    ...rejectedList
-      .filter((r) => r.status !== 'cancelled')
-      .map(
-        (r) =>
-          `Not used: ${SERVICE_NAMES[r.candidate.service]} ${describeEndpoint(r.candidate)}: ${r.message}`,
-      ),
+    ...rejectionLines(rejectedList),
   ]
   return {
     account: opts.account,

@@ -19,6 +19,7 @@ import { contentHash, MacSchema, mac, type StoreKeys, sameMac } from '../integri
 import type { Marks } from '../integrity/marks.js'
 import { corrupt, rollback } from '../store-errors.js'
 
+/** Name of the audit log inside a store directory. */
 export const AUDIT_FILE = 'audit.jsonl'
 const MAX_AUDIT_BYTES = 64 * 1024 * 1024
 
@@ -29,6 +30,7 @@ export const UnverifiedSchema = z.strictObject({
   quarantined: z.string().max(256).nullable(),
 })
 
+/** Schema of one audit record (validated on every read of the log). */
 export const StoreAuditRecordSchema = z.strictObject({
   kind: z.literal('forget'),
   at: IsoTimeSchema,

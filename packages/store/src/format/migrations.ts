@@ -38,6 +38,7 @@ const LegacyCommitmentV0Schema = z.strictObject({
   firstSeen: IsoTimeSchema,
 })
 
+/** The v0 (prototype) account file, kept only to read and migrate old stores. */
 export const StoreFileV0Schema = z.strictObject({
   schemaVersion: z.literal(0),
   accountId: AccountRefSchema,
@@ -46,6 +47,7 @@ export const StoreFileV0Schema = z.strictObject({
   commitments: z.array(LegacyCommitmentV0Schema).max(3),
   mac: z.string().regex(/^[0-9a-f]{64}$/, 'expected a hex HMAC-SHA256 tag'),
 })
+/** A v0 account file. */
 export type StoreFileV0 = z.infer<typeof StoreFileV0Schema>
 
 /** True when `raw` claims to be a v0 file (it may still fail verification). */

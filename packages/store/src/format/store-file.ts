@@ -21,7 +21,9 @@ import { corrupt } from '../store-errors.js'
 import { canonicalJson, canonicalJsonPair } from './canonical-json.js'
 import { decodeV0, isV0Shape } from './migrations.js'
 
+/** `format` of an account file. */
 export const STORE_FORMAT = 'mua-sts/store'
+/** Current account file version; older versions are migrated on read (migrations.ts). */
 export const STORE_VERSION = 1
 
 export const ServiceCommitmentsSchema = z.strictObject({
@@ -40,6 +42,7 @@ export const StoreFileV1Schema = z.strictObject({
   commitments: ServiceCommitmentsSchema,
   mac: MacSchema.nullable(),
 })
+/** An account file as written (format v1). */
 export type StoreFileV1 = z.infer<typeof StoreFileV1Schema>
 
 /** An account's data after decoding and migrating, whatever version the file had. */

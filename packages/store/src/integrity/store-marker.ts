@@ -11,9 +11,11 @@ import { FILE_NAME_RE } from '../format/store-file.js'
 import { readCapped, writeAtomic } from '../fs/safe-file.js'
 import { corrupt, errnoOf, io } from '../store-errors.js'
 
+/** Name of the marker file inside a store directory. */
 export const MARKER_FILE = 'store.json'
 
 export const IntegrityModeSchema = z.enum(['keychain', 'none-explicit-opt-in'])
+/** 'keychain' (MAC + anti-rollback) or the explicitly unprotected mode. */
 export type IntegrityMode = z.infer<typeof IntegrityModeSchema>
 
 export const MarkerSchema = z.strictObject({

@@ -9,7 +9,8 @@
 // that can be restored together with the data. A native keychain (keytar) does not have that gap.
 //
 // `set` is read-modify-write on one file: FileStore only calls it while holding its store lock, and calls
-// within one process are serialised here.
+// within one process are serialised here. Hence one secrets file per store: two stores sharing one file
+// would hold different locks and could lose each other's updates.
 import { basename, dirname } from 'node:path'
 import * as z from 'zod'
 import { readCapped, writeAtomic } from '../fs/safe-file.js'
@@ -38,6 +39,7 @@ const EncryptedFileOptionsSchema = z.strictObject({
   /** E.g. `async (b) => (await safeStorage.decryptStringAsync(Buffer.from(b))).result`. */
   decrypt: fn<(ciphertext: Uint8Array) => Promise<string>>(),
 })
+/** Options of `encryptedFileSecretStore`. */
 export type EncryptedFileSecretStoreOptions = z.input<typeof EncryptedFileOptionsSchema>
 
 /**

@@ -23,6 +23,7 @@ const KeytarOptionsSchema = z.strictObject({
   /** Module loader seam (tests inject a failing loader). Default: `import('keytar')`. */
   load: z.custom<() => Promise<KeytarModule>>((v) => typeof v === 'function').optional(),
 })
+/** Options of `keytarSecretStore` (service default "mua-sts", timeoutMs default 30000). */
 export type KeytarSecretStoreOptions = z.input<typeof KeytarOptionsSchema>
 
 async function importKeytar(): Promise<KeytarModule> {

@@ -4,6 +4,7 @@
 import { keychainUnavailable } from '../store-errors.js'
 import type { SecretStore } from './secret-store.js'
 
+/** Simulated keychain state of a MemorySecretStore. */
 export type MemorySecretState = 'available' | 'locked' | 'unavailable'
 
 /** A SecretStore held in a Map. Shared by several FileStores in one process it acts like one keychain. */

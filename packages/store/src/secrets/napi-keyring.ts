@@ -21,6 +21,7 @@ const NapiOptionsSchema = z.strictObject({
   timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
   load: z.custom<() => Promise<NapiKeyringModule>>((v) => typeof v === 'function').optional(),
 })
+/** Options of `napiKeyringSecretStore` (same as keytar's). */
 export type NapiKeyringSecretStoreOptions = z.input<typeof NapiOptionsSchema>
 
 /**
