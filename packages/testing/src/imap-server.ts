@@ -13,7 +13,8 @@ import {
   TLSSocket,
 } from 'node:tls'
 
-export type Phase = 'plain' | 'tls'
+import type { Phase } from './phase.js'
+
 export type ReceivedChunk = { readonly conn: number; readonly phase: Phase; readonly bytes: Buffer }
 export type ImapCommand = {
   readonly conn: number

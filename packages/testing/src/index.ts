@@ -8,8 +8,18 @@ export {
   type FakeImapScript,
   type FakeImapServer,
   type ImapCommand,
-  type Phase,
   type ReceivedChunk,
   startFakeImap,
 } from './imap-server.js'
+export type { Phase } from './phase.js'
 export { generatePki, type Pki, type PkiLeaf, spkiOfPem } from './pki.js'
+export {
+  type ClientCommand,
+  type ConnectionRecord,
+  type Delivered,
+  FAKE_DOMAIN,
+  type FakeSmtpScript,
+  FakeSmtpServer,
+  type Login,
+  type WireChunk,
+} from './smtp-server.js'

@@ -291,11 +291,14 @@ describe('confirm: input is checked at the boundary', () => {
 })
 
 describe('StagingStore', () => {
-  it('refuses to take entries that were not proposed, and cannot forget', async () => {
+  it('refuses entries that were not proposed or that move the endpoint, and cannot forget', async () => {
     const p = proposal()
     const staging = new StagingStore(p.services.map((s) => s.commitment))
     const other = { ...(p.services[0]?.commitment as Commitment), account: 'acct_2' }
     await expect(staging.strengthen(other)).rejects.toMatchObject({ code: 'MUASTS_ERR_INVALID_OPTION' })
+    const moved = { ...(p.services[0]?.commitment as Commitment) }
+    moved.endpoint = { ...moved.endpoint, host: 'other.example.test' }
+    await expect(staging.strengthen(moved)).rejects.toMatchObject({ code: 'MUASTS_ERR_INVALID_OPTION' })
     await expect(staging.requestForget()).rejects.toMatchObject({ code: 'MUASTS_ERR_CONFIRMATION_REQUIRED' })
     expect(await staging.list('acct_1')).toHaveLength(2)
   })

@@ -26,12 +26,20 @@ export class StagingStore implements CommitmentStore {
     return this.#data.get(key(account, service))
   }
 
-  /** Joins `next` into the staged commitment (never weakens). Refuses entries that were not proposed. */
+  /**
+   * Joins `next` into the staged commitment (never weakens). Refuses entries that were not proposed and
+   * any other endpoint: what gets pinned is the endpoint the user confirmed, nothing a test learned.
+   */
   async strengthen(next: Commitment): Promise<Commitment> {
     const k = key(next.account, next.service)
     const current = this.#data.get(k)
     if (current === undefined) {
       throw new SdkError(ErrorCode.InvalidOption, `staging store: ${k} was not proposed`)
+    }
+    const a = current.endpoint
+    const b = next.endpoint
+    if (a.host !== b.host || a.port !== b.port || a.transport !== b.transport) {
+      throw new SdkError(ErrorCode.InvalidOption, `staging store: ${k} must keep the proposed endpoint`)
     }
     const merged = merge(current, next)
     this.#data.set(k, merged)

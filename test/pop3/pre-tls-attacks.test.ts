@@ -1,0 +1,106 @@
+// Attacks on the cleartext half of a STARTTLS session (RFC 2595 §4; spec digest §2a-I): STLS stripped
+// from CAPA, STLS answered with -ERR, and cleartext injected after the STLS +OK (in the same segment
+// or a later one). Each is refused with a report before TLS, with only CAPA/STLS on the wire.
+// CONTRAST: the raw client with its own STLS refusal removed (test-only guard removal) and a
+// pass-all gate sends the password to the same server in cleartext.
+import { afterEach, describe, expect, it } from 'vitest'
+import { connectWithGuardsRemovedForTests } from '../../packages/pop3/src/client.js'
+import {
+  DEFAULT_CAPA_BEFORE_TLS,
+  FAKE_PASS,
+  FAKE_USER,
+  type FakePop3Script,
+  type FakePop3Server,
+  startFakePop3,
+} from '../fakes/pop3-server.js'
+import { commit, expectNoCredentials, expectRefused, pki } from './harness.js'
+
+const STRIPPED = DEFAULT_CAPA_BEFORE_TLS.filter((c) => c !== 'STLS')
+// An injected answer to the post-TLS CAPA: it would make the attacker's DEEP status look post-TLS.
+const INJECTED = '+OK\r\nUSER\r\nDEEP tls12 tls-cert <https://evil.example>\r\n.\r\n'
+
+describe('a STARTTLS commitment under attack before TLS', () => {
+  let server: FakePop3Server
+  afterEach(async () => {
+    await server?.close()
+  })
+  const start = async (script: Omit<FakePop3Script, 'mode'>) => {
+    server = await startFakePop3({ mode: 'starttls', leaf: pki.good, ...script })
+    return commit(server.port, { transport: 'starttls' })
+  }
+  const wire = () => server.commands.map((c) => `${c.phase} ${c.verb}`)
+
+  it('refuses a CAPA without STLS (stripping), sending nothing but CAPA', async () => {
+    const setup = await start({ capaBeforeTls: STRIPPED })
+    const report = await expectRefused(setup, setup.connect(), 'starttls_not_offered')
+    expect(report.observed?.transport).toBe('plaintext')
+    expect(report.observed?.capsBeforeTls).toEqual(STRIPPED) // kept for the report, never used
+    await expectNoCredentials(server)
+    expect(wire()).toEqual(['plain CAPA'])
+  })
+
+  it('refuses a server that answers CAPA itself with -ERR (no STLS can be listed)', async () => {
+    const setup = await start({ capaBeforeTls: 'err' })
+    await expectRefused(setup, setup.connect(), 'starttls_not_offered')
+    await expectNoCredentials(server)
+    expect(wire()).toEqual(['plain CAPA'])
+  })
+
+  it('refuses -ERR to STLS, sending nothing after it', async () => {
+    const setup = await start({ stlsReply: '-ERR TLS temporarily unavailable' })
+    const report = await expectRefused(setup, setup.connect(), 'starttls_refused')
+    expect(report.observed?.transport).toBe('plaintext')
+    await expectNoCredentials(server)
+    expect(wire()).toEqual(['plain CAPA', 'plain STLS'])
+  })
+
+  it('refuses cleartext injected after +OK in the same segment, and never starts TLS', async () => {
+    const setup = await start({ injectAfterStls: INJECTED })
+    const report = await expectRefused(setup, setup.connect(), 'bytes_after_starttls')
+    expect(report.observed?.transport).toBe('starttls')
+    await expectNoCredentials(server)
+    expect(wire()).toEqual(['plain CAPA', 'plain STLS'])
+  })
+
+  it('refuses cleartext injected after +OK in a later segment (it reaches the TLS layer)', async () => {
+    const setup = await start({
+      reply: (cmd) => (cmd.verb === 'STLS' ? ['+OK begin TLS\r\n', '+OK injected\r\n'] : undefined),
+    })
+    const report = await expectRefused(setup, setup.connect(), 'bytes_after_starttls')
+    await expectNoCredentials(server)
+    expect(server.commands.filter((c) => c.phase === 'tls')).toEqual([])
+    expect(report.observed?.tls).toBeUndefined()
+  })
+
+  it.each([
+    ['stripped STLS', { capaBeforeTls: STRIPPED }],
+    ['-ERR to STLS', { stlsReply: '-ERR no' }],
+  ] as const)('CONTRAST: without its STLS refusal, the raw client sends the password in cleartext (%s)', async (_, script) => {
+    await start(script)
+    const client = await connectWithGuardsRemovedForTests(
+      { ...server.clientEndpoint(), gate: async () => {} },
+      { cleartextFallback: true, skipTripwire: true },
+    )
+    await client.login({ user: FAKE_USER, pass: FAKE_PASS, mechanism: 'USER' })
+    await client.quit()
+    expect(server.bytes('plain').toString()).toContain(`PASS ${FAKE_PASS}`)
+  })
+
+  it('CONTRAST: keeping the injected bytes hands the attacker DEEP status to the gate as post-TLS', async () => {
+    await start({ injectAfterStls: INJECTED, capaAfterTls: ['USER'] })
+    const seen: Array<string | undefined> = []
+    await connectWithGuardsRemovedForTests(
+      {
+        ...server.clientEndpoint(),
+        gate: async (ctx) => {
+          seen.push(ctx.deepStatusAfterTls)
+        },
+      },
+      { keepBytesAfterStls: true },
+    ).then(
+      (client) => client.close(),
+      () => {},
+    )
+    expect(seen).toEqual(['tls12 tls-cert <https://evil.example>'])
+  })
+})
