@@ -53,7 +53,9 @@ function ensureInstalled(pnpm) {
   if (existsSync(marker) && readFileSync(marker, 'utf8') === want) return
   console.log(`mua-sts: installing dependencies with pnpm ${PNPM_VERSION} …`)
   const frozen = existsSync(join(ROOT, 'pnpm-lock.yaml')) ? ['--frozen-lockfile'] : []
-  const status = run(pnpm[0], [...pnpm.slice(1), 'install', ...frozen])
+  // examples/electron-main needs Electron's typings only; its binary cannot (and need not) be fetched.
+  const env = { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' }
+  const status = run(pnpm[0], [...pnpm.slice(1), 'install', ...frozen], { env })
   if (status !== 0) fail('dependency installation failed', status)
   writeFileSync(marker, want)
 }
