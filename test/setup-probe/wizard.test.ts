@@ -1,8 +1,8 @@
-// The whole setup wizard: discover → probe → propose → confirm, with the IMAP guard (@mua-sts/imap)
+// The setup wizard after discovery: probe → propose → confirm, with the IMAP guard (@mua-sts/imap)
 // as the credential test. RFC 8314 §5.1: credentials are tested only over a session that meets the
 // proposed commitment; nothing is pinned before the user confirmed and the test passed.
 import { connectImap } from '@mua-sts/imap'
-import { type Candidate, confirm, discover, probe, propose, type VerifyFn } from '@mua-sts/setup'
+import { type Candidate, confirm, type Discovery, probe, propose, type VerifyFn } from '@mua-sts/setup'
 import { MemoryCommitmentStore } from '@mua-sts/store'
 import { afterEach, describe, expect, it } from 'vitest'
 import { FAKE_PASS, FAKE_USER, startFakeImap } from '../fakes/imap-server.js'

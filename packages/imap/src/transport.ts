@@ -84,7 +84,9 @@ function connectCleartext(
   plain: WeakMap<object, (b: Buffer) => void>,
 ): Socket {
   const { host, port } = session.commitment.endpoint
-  const socket = ignoreLateErrors(connectTcp({ host, port }))
+  // Same resolver as the TLS leg (TrustOptions.lookup); the certificate is still checked against `host`.
+  const lookup = session.params.options.lookup
+  const socket = ignoreLateErrors(connectTcp({ host, port, ...(lookup === undefined ? {} : { lookup }) }))
   // Registered before imapflow pipes the socket, so every chunk is scanned before imapflow parses it.
   const onData = (chunk: Buffer): void => {
     const r = session.scanner.push(chunk)

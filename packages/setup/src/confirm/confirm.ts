@@ -8,12 +8,12 @@ import {
   type Commitment,
   type CommitmentStore,
   ErrorCode,
+  parseOptions,
   SdkError,
   type Service,
   ServiceSchema,
   toSdkError,
 } from '@mua-sts/core'
-import { parseOptions } from '@mua-sts/transport'
 import { z } from 'zod'
 import { type Proposal, ProposalSchema, type ServiceProposal } from '../propose/proposal.js'
 import { StagingStore } from './staging-store.js'

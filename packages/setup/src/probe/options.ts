@@ -1,7 +1,7 @@
 // probe() options, validated eagerly (house style H15): a bad option is a thrown
 // MUASTS_ERR_INVALID_OPTION naming its path, before any socket is opened.
 import type { LookupFunction } from 'node:net'
-import { ErrorCode, SdkError } from '@mua-sts/core'
+import { parseOptions } from '@mua-sts/core'
 import { z } from 'zod'
 import type { ProbeEvent } from './result.js'
 
@@ -31,11 +31,5 @@ export type ParsedProbeOptions = z.output<typeof ProbeOptionsSchema>
 
 /** Validates options. Does no I/O. Throws MUASTS_ERR_INVALID_OPTION naming the first bad path. */
 export function parseProbeOptions(input: unknown): ParsedProbeOptions {
-  const result = ProbeOptionsSchema.safeParse(input ?? {})
-  if (result.success) return result.data
-  const issue = result.error.issues[0]
-  const path = issue === undefined || issue.path.length === 0 ? '' : `.${issue.path.join('.')}`
-  throw new SdkError(ErrorCode.InvalidOption, `probe options${path}: ${issue?.message ?? 'invalid'}`, {
-    cause: result.error,
-  })
+  return parseOptions(ProbeOptionsSchema, input ?? {}, 'probe')
 }

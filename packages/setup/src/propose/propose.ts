@@ -17,6 +17,7 @@ import {
   evaluate,
   IsoTimeSchema,
   type Observation,
+  parseOptions,
   SdkError,
   SERVICES,
   type Service,
@@ -24,7 +25,6 @@ import {
   type TlsFloor,
   TlsFloorSchema,
 } from '@mua-sts/core'
-import { parseOptions } from '@mua-sts/transport'
 import { z } from 'zod'
 import { type Candidate, type Discovery, DiscoverySchema } from '../discover/candidate.js'
 import { explainProbeFailure, type ProbeFailureCode } from '../probe/failure.js'

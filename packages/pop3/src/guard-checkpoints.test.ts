@@ -1,0 +1,86 @@
+// Checkpoint 3 as a table: which connect failures are violations (reported, CommitmentViolationError)
+// and which are plain coded errors (no report). End-to-end versions live in test/pop3/.
+import { type Commitment, createCommitment, isSdkError, type Report } from '@mua-sts/core'
+import { Guard } from '@mua-sts/transport'
+import { describe, expect, it } from 'vitest'
+import type { Pop3PreTlsAnomaly, Pop3PreTlsAnomalyCode } from './anomaly.js'
+import { Pop3Error, Pop3ErrorCode } from './errors.js'
+import { GuardCheckpoints } from './guard-checkpoints.js'
+
+function setup(transport: 'implicit-tls' | 'starttls') {
+  const commitment: Commitment = createCommitment({
+    account: 'acct_1',
+    service: 'pop3',
+    host: 'pop.example.test',
+    port: transport === 'starttls' ? 110 : 995,
+    transport,
+    source: 'setup',
+    now: '2026-03-01T09:00:00.000Z',
+  })
+  const reports: Report[] = []
+  const store = { get: async () => commitment, strengthen: async (c: Commitment) => c }
+  const guard = new Guard(
+    { account: 'acct_1', store, reports: { dispatch: (r: Report) => reports.push(r) } },
+    'pop3',
+    '@mua-sts/pop3',
+  )
+  return { checkpoints: new GuardCheckpoints(guard, commitment), reports }
+}
+
+function preTls(code: Pop3PreTlsAnomalyCode, cause?: unknown): Pop3Error {
+  const anomaly: Pop3PreTlsAnomaly = {
+    code,
+    transport: 'starttls',
+    step: 'STLS',
+    capsBeforeTls: ['USER'],
+    greetingBeforeTls: 'attacker text',
+    tlsErrorCode: undefined,
+  }
+  return new Pop3Error(Pop3ErrorCode.TlsUnavailable, 'refused', { anomaly, cause })
+}
+
+const tlsError = (code: string) => Object.assign(new Error(code), { code })
+
+describe('GuardCheckpoints.refusalFor', () => {
+  it.each([
+    ['starttls_not_offered', 'starttls', undefined, ['starttls_not_offered'], 'plaintext'],
+    ['starttls_refused', 'starttls', undefined, ['starttls_refused'], 'plaintext'],
+    ['bytes_after_starttls', 'starttls', undefined, ['bytes_after_starttls'], 'starttls'],
+    ['tls_handshake_failed', 'implicit-tls', tlsError('CERT_HAS_EXPIRED'), ['certificate_expired'], 'implicit-tls'],
+    [
+      'tls_handshake_failed',
+      'starttls',
+      tlsError('ERR_SSL_WRONG_VERSION_NUMBER'),
+      ['bytes_after_starttls', 'tls_handshake_failed'],
+      'starttls',
+    ],
+  ] as const)('reports %s on a %s commitment as a violation', (code, transport, cause, violations, observed) => {
+    const { checkpoints, reports } = setup(transport)
+    const error = checkpoints.refusalFor(preTls(code, cause))
+    expect(isSdkError(error, 'MUASTS_ERR_COMMITMENT_VIOLATED')).toBe(true)
+    expect(reports).toHaveLength(1)
+    expect(reports[0]?.violations.map((v) => v.code)).toEqual(violations)
+    expect(reports[0]?.observed?.transport).toBe(observed)
+    expect(reports[0]?.observed?.capsBeforeTls).toEqual(['USER'])
+    expect(JSON.stringify(reports[0])).not.toContain('attacker text') // the greeting is never reported
+  })
+
+  it.each(['timeout', 'connection_closed', 'connection_failed', 'protocol_error'] as const)(
+    'passes a %s failure through unchanged, without a report',
+    (code) => {
+      const { checkpoints, reports } = setup('starttls')
+      const original = preTls(code)
+      expect(checkpoints.refusalFor(original)).toBe(original)
+      expect(reports).toEqual([])
+    },
+  )
+
+  it('passes post-TLS Pop3Errors and SDK errors through, and wraps anything else as INTERNAL', () => {
+    const { checkpoints, reports } = setup('implicit-tls')
+    const postTls = new Pop3Error(Pop3ErrorCode.Protocol, 'bad CAPA')
+    expect(checkpoints.refusalFor(postTls)).toBe(postTls)
+    const wrapped = checkpoints.refusalFor(new TypeError('boom'))
+    expect(isSdkError(wrapped, 'MUASTS_ERR_INTERNAL')).toBe(true)
+    expect(reports).toEqual([])
+  })
+})

@@ -1,0 +1,97 @@
+// Interop with a real Dovecot 2.3 POP3 server on 127.0.0.1: implicit TLS (the 995-style port) and STLS
+// (the 110-style port) through connectPop3 with the test CA; a delivered message read back byte-exact
+// with STAT, LIST, UIDL and RETR, deleted with DELE + QUIT and gone on the next connection; and a
+// swapped certificate refused with a report before any authentication (checked in Dovecot's own log).
+import { buffer } from 'node:stream/consumers'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { requireOrSkip } from '../support/availability.js'
+import { type Dovecot, dovecotAvailable, startDovecot } from '../support/dovecot.js'
+import { ACCOUNT, commit, expectRefused, pki } from './harness.js'
+
+// CRLF line ends and a dot-leading line, so RETR has to undo dot-stuffing (RFC 1939 §3) to be exact.
+const message = (subject: string) =>
+  `From: a@example.test\r\nTo: alice@example.test\r\nSubject: ${subject}\r\nMessage-ID: <${subject}@example.test>\r\n\r\nbody of ${subject}\r\n.a line that starts with a dot\r\n..and two\r\nend\r\n`
+
+async function waitForLog(dovecot: Dovecot, pattern: RegExp): Promise<string> {
+  for (let i = 0; i < 200 && !pattern.test(dovecot.log()); i++) await new Promise((r) => setTimeout(r, 25))
+  return dovecot.log()
+}
+
+describe.skipIf(!requireOrSkip(dovecotAvailable(), 'dovecot'))('connectPop3 against Dovecot', () => {
+  let dovecot: Dovecot
+  beforeAll(async () => {
+    dovecot = await startDovecot({ leaf: pki.good })
+  })
+  afterAll(async () => {
+    await dovecot?.stop()
+  })
+  const auth = () => ({ user: dovecot.user, pass: dovecot.password })
+
+  it.each([
+    ['implicit-tls', () => dovecot.ports.pop3s],
+    ['starttls', () => dovecot.ports.pop3],
+  ] as const)(
+    'over %s reads a delivered message byte-exact, deletes it, and finds it gone on reconnect',
+    async (transport, port) => {
+      const text = message(`pop3-${transport}`)
+      await dovecot.deliver(text)
+      const setup = await commit(port(), { transport })
+      const client = await setup.connect({ auth: auth() })
+      const size = Buffer.byteLength(text)
+      expect(await client.stat()).toEqual({ count: 1, size })
+      expect(await client.list()).toEqual([{ id: 1, size }])
+      expect(await client.list(1)).toEqual({ id: 1, size })
+      const [entry] = await client.uidl()
+      expect(entry?.id).toBe(1)
+      expect(entry?.uid).toMatch(/^[\x21-\x7e]{1,70}$/) // RFC 1939 §7
+      expect(await client.uidl(1)).toEqual(entry)
+      expect((await buffer(await client.retr(1))).toString('latin1')).toBe(text)
+      await client.dele(1)
+      await client.quit()
+
+      const again = await setup.connect({ auth: auth() })
+      expect(await again.stat()).toEqual({ count: 0, size: 0 })
+      await again.quit()
+      expect(setup.reports).toEqual([])
+      expect(await setup.store.get(ACCOUNT, 'pop3')).toEqual(setup.commitment)
+    },
+  )
+})
+
+describe.skipIf(!requireOrSkip(dovecotAvailable(), 'dovecot'))('Dovecot POP3 with a swapped certificate', () => {
+  let dovecot: Dovecot
+  beforeAll(async () => {
+    dovecot = await startDovecot({ leaf: pki.good })
+  })
+  afterAll(async () => {
+    await dovecot?.stop()
+  })
+  const LOGIN = /pop3-login: Info: Login: user=</g
+
+  it.each([
+    ['implicit-tls', () => dovecot.ports.pop3s],
+    ['starttls', () => dovecot.ports.pop3],
+  ] as const)('refuses %s after the certificate changed to another CA, before any AUTH', async (transport, port) => {
+    await dovecot.swapCertificate(pki.good)
+    const setup = await commit(port(), { transport })
+    const client = await setup.connect({ auth: { user: dovecot.user, pass: dovecot.password } })
+    await client.quit()
+    const logins = (((await waitForLog(dovecot, LOGIN)).match(LOGIN) ?? []) as string[]).length
+
+    await dovecot.swapCertificate(pki.otherCa)
+    setup.events.splice(0)
+    const report = await expectRefused(
+      setup,
+      setup.connect({ auth: { user: dovecot.user, pass: dovecot.password } }),
+      'certificate_not_trusted',
+    )
+    expect(report.observed?.transport).toBe(transport)
+    expect(report.inBand).toBeNull()
+    // Dovecot saw the client drop the connection in the handshake, with no auth attempt and no login.
+    const ABORTED = /pop3-login: Info: Disconnected.*no auth attempts/
+    const log = await waitForLog(dovecot, ABORTED)
+    expect(log).toMatch(ABORTED)
+    expect((log.match(LOGIN) ?? []).length).toBe(logins)
+    expect(log).not.toMatch(/pop3-login: .*auth failed/)
+  })
+})
