@@ -1,0 +1,117 @@
+// What the page is shown: setup's results reduced to plain JSON view models (ipc-schema.ts). Only what
+// the UI needs crosses the IPC boundary; observations, certificates and provenance stay in the main
+// process, together with the proposal that confirm() will pin.
+import type { Commitment } from '@mua-sts/core'
+import type { Candidate, Discovery, ProbeEvent, ProbeResult, Proposal, Trust } from '@mua-sts/setup'
+import type {
+  CandidateView,
+  DiscoverResponse,
+  PinView,
+  ProbeRow,
+  ProposalView,
+  WizardEvent,
+} from './ipc-schema.js'
+
+// RFC 8314 §5.1 / RFC 6186 §6: only DNSSEC or an in-domain target (or the domain's own HTTPS
+// autoconfig) may be used without asking; every other label must be shown to the user.
+const TRUST_LABELS: Readonly<Record<Trust['reason'], string>> = {
+  dnssec_validated: 'Trusted: DNSSEC-validated SRV record',
+  srv_target_in_domain: 'Trusted: SRV record pointing inside the mail domain',
+  https_from_mail_domain: "Trusted: the mail domain's own autoconfig over HTTPS",
+  srv_target_outside_domain: 'Needs confirmation: SRV record points outside the mail domain',
+  plain_http_source: 'Needs confirmation: configuration came over plain HTTP',
+  https_redirected_outside_domain: 'Needs confirmation: autoconfig was redirected to another domain',
+  third_party_source: 'Needs confirmation: third-party database',
+  mx_derived: "Needs confirmation: derived from the domain's MX host",
+  guessed: 'Needs confirmation: guessed server name',
+}
+
+function trustView(trust: Trust): CandidateView['trust'] {
+  return { level: trust.level, reason: trust.reason, label: TRUST_LABELS[trust.reason] }
+}
+
+export function candidateView(c: Candidate, index: number): CandidateView {
+  const { service, host, port, transport, source } = c
+  return { index, service, host, port, transport, source, trust: trustView(c.trust) }
+}
+
+export function discoveryView(sessionId: string, d: Discovery): DiscoverResponse {
+  return {
+    sessionId,
+    domain: d.domain,
+    candidates: d.candidates.map(candidateView),
+    notOffered: d.notOffered.map(({ service, transport }) => ({ service, transport })),
+    issues: d.errors.map((e) => `${e.source}: ${e.message}`),
+  }
+}
+
+export function probeRow(r: ProbeResult, index: number): ProbeRow {
+  const tlsVersion = r.observation?.tls?.version
+  return {
+    index,
+    status: r.status,
+    ...(tlsVersion === undefined ? {} : { tlsVersion }),
+    ...(r.failure === undefined ? {} : { code: r.failure.code, message: r.failure.message }),
+  }
+}
+
+export function probeEventView(sessionId: string, e: ProbeEvent): WizardEvent {
+  const base = { type: 'probe' as const, sessionId, index: e.index, step: e.type }
+  switch (e.type) {
+    case 'started':
+      return base
+    case 'tls-ok':
+      return { ...base, tlsVersion: e.tlsVersion }
+    case 'failed':
+      return { ...base, code: e.code, message: e.message }
+    case 'done': {
+      const { index: _index, ...row } = probeRow(e.result, e.index)
+      return { ...base, ...row }
+    }
+  }
+}
+
+export function proposalView(p: Proposal): ProposalView {
+  return {
+    account: p.account,
+    domain: p.domain,
+    services: p.services.map((s) => ({
+      service: s.service,
+      host: s.candidate.host,
+      port: s.candidate.port,
+      transport: s.candidate.transport,
+      tlsVersion: s.tlsVersion,
+      trust: trustView(s.candidate.trust),
+      latches: [...s.commitment.latches],
+      reasons: [...s.reasons],
+      confirmations: s.confirmations.map(({ id, message }) => ({ id, message })),
+    })),
+    missing: p.missing.map(({ service, message }) => ({ service, message })),
+    // Cancelled probes were only cut short because something better answered; they are not news.
+    rejected: p.rejected
+      .filter((r) => r.status !== 'cancelled')
+      .map((r) => ({
+        service: r.candidate.service,
+        host: r.candidate.host,
+        port: r.candidate.port,
+        transport: r.candidate.transport,
+        status: r.status,
+        code: r.code,
+        message: r.message,
+      })),
+  }
+}
+
+export function pinView(c: Commitment): PinView {
+  return {
+    account: c.account,
+    service: c.service,
+    host: c.endpoint.host,
+    port: c.endpoint.port,
+    transport: c.endpoint.transport,
+    tlsFloor: c.tlsFloor,
+    latches: [...c.latches],
+    spkiPins: c.pins.spki.length,
+    ...(c.statusUrl === undefined ? {} : { statusUrl: c.statusUrl.url }),
+  }
+}
