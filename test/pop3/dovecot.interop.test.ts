@@ -62,41 +62,47 @@ describe.skipIf(!requireOrSkip(dovecotAvailable(), 'dovecot'))('connectPop3 agai
   )
 })
 
-describe.skipIf(!requireOrSkip(dovecotAvailable(), 'dovecot'))('Dovecot POP3 with a swapped certificate', () => {
-  let dovecot: Dovecot
-  beforeAll(async () => {
-    dovecot = await startDovecot({ leaf: pki.good })
-  })
-  afterAll(async () => {
-    await dovecot?.stop()
-  })
-  const LOGIN = /pop3-login: Info: Login: user=</g
-  // The client hung up inside the TLS handshake (Dovecot's words), before any AUTH/USER.
-  const ABORTED = /pop3-login: Info: Disconnected: .*no auth attempts.*TLS handshaking: Connection closed/g
+describe.skipIf(!requireOrSkip(dovecotAvailable(), 'dovecot'))(
+  'Dovecot POP3 with a swapped certificate',
+  () => {
+    let dovecot: Dovecot
+    beforeAll(async () => {
+      dovecot = await startDovecot({ leaf: pki.good })
+    })
+    afterAll(async () => {
+      await dovecot?.stop()
+    })
+    const LOGIN = /pop3-login: Info: Login: user=</g
+    // The client hung up inside the TLS handshake (Dovecot's words), before any AUTH/USER.
+    const ABORTED = /pop3-login: Info: Disconnected: .*no auth attempts.*TLS handshaking: Connection closed/g
 
-  it.each([
-    ['implicit-tls', () => dovecot.ports.pop3s],
-    ['starttls', () => dovecot.ports.pop3],
-  ] as const)('refuses %s after the certificate changed to another CA, before any AUTH', async (transport, port) => {
-    await dovecot.swapCertificate(pki.good)
-    const setup = await commit(port(), { transport })
-    const client = await setup.connect({ auth: { user: dovecot.user, pass: dovecot.password } })
-    await client.quit()
-    const logins = count(await waitForLog(dovecot, LOGIN), LOGIN)
+    it.each([
+      ['implicit-tls', () => dovecot.ports.pop3s],
+      ['starttls', () => dovecot.ports.pop3],
+    ] as const)(
+      'refuses %s after the certificate changed to another CA, before any AUTH',
+      async (transport, port) => {
+        await dovecot.swapCertificate(pki.good)
+        const setup = await commit(port(), { transport })
+        const client = await setup.connect({ auth: { user: dovecot.user, pass: dovecot.password } })
+        await client.quit()
+        const logins = count(await waitForLog(dovecot, LOGIN), LOGIN)
 
-    await dovecot.swapCertificate(pki.otherCa)
-    const aborted = count(dovecot.log(), ABORTED)
-    setup.events.splice(0)
-    const report = await expectRefused(
-      setup,
-      setup.connect({ auth: { user: dovecot.user, pass: dovecot.password } }),
-      'certificate_not_trusted',
+        await dovecot.swapCertificate(pki.otherCa)
+        const aborted = count(dovecot.log(), ABORTED)
+        setup.events.splice(0)
+        const report = await expectRefused(
+          setup,
+          setup.connect({ auth: { user: dovecot.user, pass: dovecot.password } }),
+          'certificate_not_trusted',
+        )
+        expect(report.observed?.transport).toBe(transport)
+        expect(report.inBand).toBeNull()
+        const log = await waitForLog(dovecot, ABORTED, aborted + 1)
+        expect(count(log, ABORTED)).toBe(aborted + 1)
+        expect(count(log, LOGIN)).toBe(logins)
+        expect(log).not.toMatch(/pop3-login: .*auth failed/)
+      },
     )
-    expect(report.observed?.transport).toBe(transport)
-    expect(report.inBand).toBeNull()
-    const log = await waitForLog(dovecot, ABORTED, aborted + 1)
-    expect(count(log, ABORTED)).toBe(aborted + 1)
-    expect(count(log, LOGIN)).toBe(logins)
-    expect(log).not.toMatch(/pop3-login: .*auth failed/)
-  })
-})
+  },
+)

@@ -44,14 +44,18 @@ describe.each([
 
   it('rejects a CAPA response of unbounded size (over 16 KiB)', async () => {
     const huge = Array.from({ length: 200 }, (_, i) => `X-CAP-${i} ${'y'.repeat(100)}`)
-    const setup = await start(mode === 'starttls' ? { capaBeforeTls: ['STLS', ...huge] } : { capaAfterTls: huge })
+    const setup = await start(
+      mode === 'starttls' ? { capaBeforeTls: ['STLS', ...huge] } : { capaAfterTls: huge },
+    )
     await expectFailedWithoutReport(setup, setup.connect(), 'MUASTS_ERR_POP3_TOO_LARGE')
     await expectNoCredentials(server)
   })
 
   it('rejects a CAPA line with control characters as a protocol error', async () => {
     const bad = ['USER', 'X-EVIL \u001b[2J']
-    const setup = await start(mode === 'starttls' ? { capaBeforeTls: ['STLS', ...bad] } : { capaAfterTls: bad })
+    const setup = await start(
+      mode === 'starttls' ? { capaBeforeTls: ['STLS', ...bad] } : { capaAfterTls: bad },
+    )
     await expectFailedWithoutReport(setup, setup.connect(), 'MUASTS_ERR_POP3_PROTOCOL')
     await expectNoCredentials(server)
   })
@@ -60,7 +64,8 @@ describe.each([
     const setup = await start({ reply: () => 'close' })
     const error = await expectFailedWithoutReport(setup, setup.connect(), 'MUASTS_ERR_POP3_CLOSED')
     // The first CAPA is the cleartext one for STARTTLS (step recorded), the post-TLS one for implicit TLS.
-    if (mode === 'starttls') expect(error).toMatchObject({ step: 'CAPA', anomaly: { code: 'connection_closed' } })
+    if (mode === 'starttls')
+      expect(error).toMatchObject({ step: 'CAPA', anomaly: { code: 'connection_closed' } })
     await expectNoCredentials(server)
   })
 })

@@ -5,7 +5,6 @@ import type { LookupFunction } from 'node:net'
 import { buffer } from 'node:stream/consumers'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
-  FAKE_PASS,
   FAKE_TOKEN,
   FAKE_USER,
   type FakePop3Script,

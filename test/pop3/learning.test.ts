@@ -24,18 +24,21 @@ describe('learning from the post-TLS CAPA', () => {
   it.each([
     ['implicit-tls', 'implicit'],
     ['starttls', 'starttls'],
-  ] as const)('latches tls12 and tls-cert and saves the status URL from DEEP over %s', async (transport, mode) => {
-    const server = await start({ mode, capaAfterTls: ['USER', 'SASL PLAIN', `DEEP ${DEEP}`] })
-    const setup = await commit(server.port, { transport })
-    const client = await setup.connect()
-    await client.quit()
-    const stored = await setup.store.get(ACCOUNT, 'pop3')
-    expect(stored?.latches).toEqual(['tls-cert', 'tls12'])
-    expect(stored?.statusUrl?.url).toBe('https://status.example.test/mail')
-    expect(stored?.provenance['latch:tls12']?.source).toBe('server')
-    expect(client.commitment).toEqual(stored)
-    expect(setup.reports).toEqual([])
-  })
+  ] as const)(
+    'latches tls12 and tls-cert and saves the status URL from DEEP over %s',
+    async (transport, mode) => {
+      const server = await start({ mode, capaAfterTls: ['USER', 'SASL PLAIN', `DEEP ${DEEP}`] })
+      const setup = await commit(server.port, { transport })
+      const client = await setup.connect()
+      await client.quit()
+      const stored = await setup.store.get(ACCOUNT, 'pop3')
+      expect(stored?.latches).toEqual(['tls-cert', 'tls12'])
+      expect(stored?.statusUrl?.url).toBe('https://status.example.test/mail')
+      expect(stored?.provenance['latch:tls12']?.source).toBe('server')
+      expect(client.commitment).toEqual(stored)
+      expect(setup.reports).toEqual([])
+    },
+  )
 
   it('saves -05 directives from STS, and the next connection enforces them', async () => {
     const server = await start({ mode: 'implicit', capaAfterTls: ['USER', `STS ${STS}`] })
@@ -84,7 +87,10 @@ describe('learning from the post-TLS CAPA', () => {
   })
 
   it('ignores a malformed DEEP status without failing the session', async () => {
-    const server = await start({ mode: 'implicit', capaAfterTls: ['USER', 'DEEP <http://plain.example/> 9bad'] })
+    const server = await start({
+      mode: 'implicit',
+      capaAfterTls: ['USER', 'DEEP <http://plain.example/> 9bad'],
+    })
     const setup = await commit(server.port, { transport: 'implicit-tls' })
     const client = await setup.connect()
     await client.quit()
@@ -115,7 +121,12 @@ describe('capabilities that differ before and after STLS (RFC 2595 §4)', () => 
     [['STLS', 'SASL PLAIN', 'USER'], ['USER'], ['USER', 'PASS']],
     [['STLS', 'USER'], ['SASL PLAIN', 'USER'], ['AUTH']],
   ])('picks the login from the post-TLS CAPA only (before %j, after %j)', async (before, after, expected) => {
-    server = await startFakePop3({ mode: 'starttls', leaf: pki.good, capaBeforeTls: before, capaAfterTls: after })
+    server = await startFakePop3({
+      mode: 'starttls',
+      leaf: pki.good,
+      capaBeforeTls: before,
+      capaAfterTls: after,
+    })
     const setup = await commit(server.port, { transport: 'starttls' })
     const client = await setup.connect()
     expect(client.capabilities).toEqual(after)

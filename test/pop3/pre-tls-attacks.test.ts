@@ -19,13 +19,21 @@ const STRIPPED = DEFAULT_CAPA_BEFORE_TLS.filter((c) => c !== 'STLS')
 // An injected answer to the post-TLS CAPA: it would make the attacker's DEEP status look post-TLS.
 const INJECTED = '+OK\r\nUSER\r\nDEEP tls12 tls-cert <https://evil.example>\r\n.\r\n'
 
-describe('a STARTTLS commitment under attack before TLS', () => {
+describe.each([
+  ['whole replies', undefined],
+  ['replies split into 1-byte segments', 1],
+])('a STARTTLS commitment under attack before TLS (%s)', (_, segmentBytes) => {
   let server: FakePop3Server
   afterEach(async () => {
     await server?.close()
   })
   const start = async (script: Omit<FakePop3Script, 'mode'>) => {
-    server = await startFakePop3({ mode: 'starttls', leaf: pki.good, ...script })
+    server = await startFakePop3({
+      mode: 'starttls',
+      leaf: pki.good,
+      ...(segmentBytes === undefined ? {} : { segmentBytes }),
+      ...script,
+    })
     return commit(server.port, { transport: 'starttls' })
   }
   const wire = () => server.commands.map((c) => `${c.phase} ${c.verb}`)
@@ -54,11 +62,12 @@ describe('a STARTTLS commitment under attack before TLS', () => {
     expect(wire()).toEqual(['plain CAPA', 'plain STLS'])
   })
 
-  it('refuses cleartext injected after +OK in the same segment, and never starts TLS', async () => {
+  it('refuses cleartext injected right after +OK, and never sends a POP3 command over TLS', async () => {
     const setup = await start({ injectAfterStls: INJECTED })
     const report = await expectRefused(setup, setup.connect(), 'bytes_after_starttls')
     expect(report.observed?.transport).toBe('starttls')
     await expectNoCredentials(server)
+    // Whole: caught before the handshake. Trickled: the rest reaches the TLS layer and fails it.
     expect(wire()).toEqual(['plain CAPA', 'plain STLS'])
   })
 
@@ -75,16 +84,19 @@ describe('a STARTTLS commitment under attack before TLS', () => {
   it.each([
     ['stripped STLS', { capaBeforeTls: STRIPPED }],
     ['-ERR to STLS', { stlsReply: '-ERR no' }],
-  ] as const)('CONTRAST: without its STLS refusal, the raw client sends the password in cleartext (%s)', async (_, script) => {
-    await start(script)
-    const client = await connectWithGuardsRemovedForTests(
-      { ...server.clientEndpoint(), gate: async () => {} },
-      { cleartextFallback: true, skipTripwire: true },
-    )
-    await client.login({ user: FAKE_USER, pass: FAKE_PASS, mechanism: 'USER' })
-    await client.quit()
-    expect(server.bytes('plain').toString()).toContain(`PASS ${FAKE_PASS}`)
-  })
+  ] as const)(
+    'CONTRAST: without its STLS refusal, the raw client sends the password in cleartext (%s)',
+    async (_, script) => {
+      await start(script)
+      const client = await connectWithGuardsRemovedForTests(
+        { ...server.clientEndpoint(), gate: async () => {} },
+        { cleartextFallback: true, skipTripwire: true },
+      )
+      await client.login({ user: FAKE_USER, pass: FAKE_PASS, mechanism: 'USER' })
+      await client.quit()
+      expect(server.bytes('plain').toString()).toContain(`PASS ${FAKE_PASS}`)
+    },
+  )
 
   it('CONTRAST: keeping the injected bytes hands the attacker DEEP status to the gate as post-TLS', async () => {
     await start({ injectAfterStls: INJECTED, capaAfterTls: ['USER'] })

@@ -86,7 +86,8 @@ describe('connectPop3 against random server byte streams', () => {
             expect(isSdkError(outcome.error), String(outcome.error)).toBe(true)
             const code = (outcome.error as { code: string }).code
             expect(CODES).toContain(code)
-            if (code === 'MUASTS_ERR_COMMITMENT_VIOLATED') expect(setup.events).toEqual(['report', 'rejected'])
+            if (code === 'MUASTS_ERR_COMMITMENT_VIOLATED')
+              expect(setup.events).toEqual(['report', 'rejected'])
             else expect(setup.reports).toEqual([])
           } else {
             expect(checks.some((c) => c.ok)).toBe(true)

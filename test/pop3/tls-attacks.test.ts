@@ -5,7 +5,14 @@
 // through the raw Pop3Client with a gate that always passes (what the app gets without the Guard).
 import { afterEach, describe, expect, it } from 'vitest'
 import { type FakePop3Script, type FakePop3Server, startFakePop3 } from '../fakes/pop3-server.js'
-import { commit, expectNoCredentials, expectRefused, pki, rawClientLogin } from './harness.js'
+import {
+  type CommitOptions,
+  commit,
+  expectNoCredentials,
+  expectRefused,
+  pki,
+  rawClientLogin,
+} from './harness.js'
 
 const MODES = [
   ['implicit-tls', 'implicit'],
@@ -17,7 +24,10 @@ describe.each(MODES)('TLS attacks on a %s commitment', (transport, mode) => {
   afterEach(async () => {
     await server?.close()
   })
-  const start = async (script: Omit<FakePop3Script, 'mode'>, extra: Parameters<typeof commit>[1] | {} = {}) => {
+  const start = async (
+    script: Omit<FakePop3Script, 'mode'>,
+    extra: Omit<CommitOptions, 'transport'> = {},
+  ) => {
     server = await startFakePop3({ mode, ...script })
     return commit(server.port, { transport, ...extra })
   }
@@ -28,7 +38,12 @@ describe.each(MODES)('TLS attacks on a %s commitment', (transport, mode) => {
   }
 
   it.each([
-    ['a CA the account does not trust', pki.otherCa, 'certificate_not_trusted', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'],
+    [
+      'a CA the account does not trust',
+      pki.otherCa,
+      'certificate_not_trusted',
+      'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    ],
     ['an expired certificate', pki.expired, 'certificate_expired', 'CERT_HAS_EXPIRED'],
     ['a self-signed certificate', pki.selfSigned, 'certificate_not_trusted', 'DEPTH_ZERO_SELF_SIGNED_CERT'],
   ] as const)('refuses %s', async (_, leaf, code, chainError) => {

@@ -4,19 +4,16 @@
 // process parses requests (the renderer is the less trusted side, as in Electron's security model),
 // the page parses responses and events. Browser-safe: imports nothing but zod.
 import { z } from 'zod'
+import { WIZARD_CHANNELS, type WizardChannel } from './ipc-channels.js'
 
-export const WIZARD_CHANNELS = [
-  'wizard:discover',
-  'wizard:probe',
-  'wizard:propose',
-  'wizard:confirm',
-  'wizard:pins',
-] as const
-export type WizardChannel = (typeof WIZARD_CHANNELS)[number]
+export {
+  isWizardChannel,
+  type RawWizardBridge,
+  WIZARD_CHANNELS,
+  WIZARD_EVENT_CHANNEL,
+  type WizardChannel,
+} from './ipc-channels.js'
 export const WizardChannelSchema = z.enum(WIZARD_CHANNELS)
-
-/** The channel progress and report events are pushed on. */
-export const WIZARD_EVENT_CHANNEL = 'wizard:event'
 
 const ServiceSchema = z.enum(['imap', 'pop3', 'submission'])
 const TransportSchema = z.enum(['implicit-tls', 'starttls'])
@@ -193,3 +190,4 @@ export const WizardEventSchema = z.discriminatedUnion('type', [
   }),
 ])
 export type WizardEvent = z.infer<typeof WizardEventSchema>
+

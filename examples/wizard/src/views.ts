@@ -2,7 +2,16 @@
 // the UI needs crosses the IPC boundary; observations, certificates and provenance stay in the main
 // process, together with the proposal that confirm() will pin.
 import type { Commitment } from '@mua-sts/core'
-import type { Candidate, Discovery, ProbeEvent, ProbeResult, Proposal, Trust } from '@mua-sts/setup'
+import type { ReportEvent } from '@mua-sts/reports'
+import {
+  type Candidate,
+  type Discovery,
+  explainProbeFailure,
+  type ProbeEvent,
+  type ProbeResult,
+  type Proposal,
+  type Trust,
+} from '@mua-sts/setup'
 import type {
   CandidateView,
   DiscoverResponse,
@@ -51,7 +60,8 @@ export function probeRow(r: ProbeResult, index: number): ProbeRow {
     index,
     status: r.status,
     ...(tlsVersion === undefined ? {} : { tlsVersion }),
-    ...(r.failure === undefined ? {} : { code: r.failure.code, message: r.failure.message }),
+    // setup's plain-language sentence, not the probe's internal message (which may carry socket detail).
+    ...(r.failure === undefined ? {} : { code: r.failure.code, message: explainProbeFailure(r.failure.code) }),
   }
 }
 
@@ -63,7 +73,7 @@ export function probeEventView(sessionId: string, e: ProbeEvent): WizardEvent {
     case 'tls-ok':
       return { ...base, tlsVersion: e.tlsVersion }
     case 'failed':
-      return { ...base, code: e.code, message: e.message }
+      return { ...base, code: e.code, message: explainProbeFailure(e.code) }
     case 'done': {
       const { index: _index, ...row } = probeRow(e.result, e.index)
       return { ...base, ...row }
@@ -113,5 +123,18 @@ export function pinView(c: Commitment): PinView {
     latches: [...c.latches],
     spkiPins: c.pins.spki.length,
     ...(c.statusUrl === undefined ? {} : { statusUrl: c.statusUrl.url }),
+  }
+}
+
+/** A guard's refusal, for the page: where, and why in plain language (never the report's raw data). */
+export function reportEventView(e: ReportEvent): WizardEvent {
+  const { service, endpoint } = e.report
+  return {
+    type: 'report',
+    service,
+    host: endpoint.host,
+    port: endpoint.port,
+    explanations: [...e.explanations],
+    ...(e.helpUrl === undefined ? {} : { helpUrl: e.helpUrl }),
   }
 }

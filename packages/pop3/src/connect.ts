@@ -61,7 +61,8 @@ export async function establishSession(o: SessionConfig, removal?: GuardRemoval)
   // the injection guard.
   const wire = new Wire(socket, o.transport === 'implicit-tls', leftover)
   try {
-    // Synchronous, and in the same tick as `secureConnect`: nothing has been read or sent over TLS yet.
+    // Synchronous, and reached from `secureConnect` through promise continuations only, so no I/O
+    // callback has run since the handshake: nothing has been read or sent over TLS yet.
     o.onSecure?.(socket, record.capsBeforeTls)
     if (o.transport === 'implicit-tls') {
       const greeting = await readStatus(wire, 'greeting', o.timeouts.greetingMs)

@@ -1,3 +1,4 @@
+import { ErrorCode, ErrorMessages, isSdkError, SdkError } from '@mua-sts/core'
 import { describe, expect, it } from 'vitest'
 import { closedAfter, isPop3Error, Pop3Error, Pop3ErrorCode } from './errors.js'
 import { redactSecrets, SERVER_TEXT_MAX, sanitizeServerText } from './server-text.js'
@@ -21,6 +22,24 @@ describe('Pop3ErrorCode', () => {
     expect(error).toMatchObject({ name: 'Pop3Error', code, message: 'message', step: 'STAT' })
     expect(isPop3Error(error, code)).toBe(true)
     expect(isPop3Error(error)).toBe(true)
+  })
+
+  it('uses only codes from the SDK-wide table, each with a default message', () => {
+    for (const code of Object.values(Pop3ErrorCode)) {
+      expect(Object.values(ErrorCode)).toContain(code)
+      expect(ErrorMessages[code]).toMatch(/\S/)
+    }
+  })
+
+  it('is an SdkError, so isSdkError(err, code) matches it', () => {
+    const error = new Pop3Error(Pop3ErrorCode.TooLarge, 'big', { step: 'RETR' })
+    expect(error).toBeInstanceOf(SdkError)
+    expect(isSdkError(error, 'MUASTS_ERR_POP3_TOO_LARGE')).toBe(true)
+  })
+
+  it('does not claim SDK errors of other packages', () => {
+    expect(isPop3Error(new SdkError(ErrorCode.CommitmentViolated))).toBe(false)
+    expect(isPop3Error(new SdkError(ErrorCode.GuardBypassed), Pop3ErrorCode.GuardBypassed)).toBe(true)
   })
 
   it('recognises the brand across copies of the class and rejects look-alikes', () => {

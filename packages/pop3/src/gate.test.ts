@@ -1,5 +1,7 @@
 // The policy gate and the tripwire behind it. Byte-log assertions plus guard-removal contrasts.
 import { once } from 'node:events'
+import type { TLSSocket } from 'node:tls'
+import { hasPassed } from '@mua-sts/transport'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   DEFAULT_CAPA_AFTER_TLS,
@@ -130,6 +132,30 @@ describe('tripwire', () => {
     await client.login({ user: FAKE_USER, pass: FAKE_PASS })
     expect(server.sawCredentials()).toBe(true)
     await client.quit()
+  })
+
+  it('records the socket in the SDK-wide tripwire set only once the gate resolved', async () => {
+    const server = await serve('implicit')
+    const sockets: TLSSocket[] = []
+    const client = await Pop3Client.connect({
+      ...server.clientEndpoint(),
+      gate: async (ctx) => {
+        sockets.push(ctx.socket)
+        expect(hasPassed(ctx.socket)).toBe(false)
+      },
+    })
+    expect(sockets.map((s) => hasPassed(s))).toEqual([true])
+    await client.quit()
+
+    const refused: TLSSocket[] = []
+    await Pop3Client.connect({
+      ...server.clientEndpoint(),
+      gate: async (ctx) => {
+        refused.push(ctx.socket)
+        throw new PolicyRefusal('no')
+      },
+    }).catch(() => {})
+    expect(refused.map((s) => hasPassed(s))).toEqual([false])
   })
 
   it('accepts only TLS sockets that passed the gate', async () => {

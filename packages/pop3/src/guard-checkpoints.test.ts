@@ -46,7 +46,13 @@ describe('GuardCheckpoints.refusalFor', () => {
     ['starttls_not_offered', 'starttls', undefined, ['starttls_not_offered'], 'plaintext'],
     ['starttls_refused', 'starttls', undefined, ['starttls_refused'], 'plaintext'],
     ['bytes_after_starttls', 'starttls', undefined, ['bytes_after_starttls'], 'starttls'],
-    ['tls_handshake_failed', 'implicit-tls', tlsError('CERT_HAS_EXPIRED'), ['certificate_expired'], 'implicit-tls'],
+    [
+      'tls_handshake_failed',
+      'implicit-tls',
+      tlsError('CERT_HAS_EXPIRED'),
+      ['certificate_expired'],
+      'implicit-tls',
+    ],
     [
       'tls_handshake_failed',
       'starttls',
@@ -54,16 +60,19 @@ describe('GuardCheckpoints.refusalFor', () => {
       ['bytes_after_starttls', 'tls_handshake_failed'],
       'starttls',
     ],
-  ] as const)('reports %s on a %s commitment as a violation', (code, transport, cause, violations, observed) => {
-    const { checkpoints, reports } = setup(transport)
-    const error = checkpoints.refusalFor(preTls(code, cause))
-    expect(isSdkError(error, 'MUASTS_ERR_COMMITMENT_VIOLATED')).toBe(true)
-    expect(reports).toHaveLength(1)
-    expect(reports[0]?.violations.map((v) => v.code)).toEqual(violations)
-    expect(reports[0]?.observed?.transport).toBe(observed)
-    expect(reports[0]?.observed?.capsBeforeTls).toEqual(['USER'])
-    expect(JSON.stringify(reports[0])).not.toContain('attacker text') // the greeting is never reported
-  })
+  ] as const)(
+    'reports %s on a %s commitment as a violation',
+    (code, transport, cause, violations, observed) => {
+      const { checkpoints, reports } = setup(transport)
+      const error = checkpoints.refusalFor(preTls(code, cause))
+      expect(isSdkError(error, 'MUASTS_ERR_COMMITMENT_VIOLATED')).toBe(true)
+      expect(reports).toHaveLength(1)
+      expect(reports[0]?.violations.map((v) => v.code)).toEqual(violations)
+      expect(reports[0]?.observed?.transport).toBe(observed)
+      expect(reports[0]?.observed?.capsBeforeTls).toEqual(['USER'])
+      expect(JSON.stringify(reports[0])).not.toContain('attacker text') // the greeting is never reported
+    },
+  )
 
   it.each(['timeout', 'connection_closed', 'connection_failed', 'protocol_error'] as const)(
     'passes a %s failure through unchanged, without a report',

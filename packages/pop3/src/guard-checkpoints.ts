@@ -23,8 +23,7 @@ import {
 import { advertisementFromCapa } from './advertisement.js'
 import { isPop3Error } from './errors.js'
 import type { Pop3GateContext } from './gate.js'
-import type { ParsedConnectPop3Options } from './guarded-options.js'
-import { sessionTuning } from './guarded-options.js'
+import { type ParsedConnectPop3Options, sessionTuning } from './guarded-options.js'
 import type { SessionConfig } from './session-config.js'
 
 // OpenSSL's verdict when the peer's first bytes are not a TLS record. After "+OK" to STLS that means

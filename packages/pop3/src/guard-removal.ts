@@ -10,8 +10,8 @@ export type GuardRemoval = {
   readonly keepBytesAfterStls?: boolean
   /** A throwing gate is ignored and the socket is treated as having passed. */
   readonly ignoreGateRefusal?: boolean
-  /** The gate is never called (and so the socket is never marked as passed). */
+  /** The gate is never called (and so the socket is never recorded as passed). */
   readonly skipGate?: boolean
-  /** login() does not check the tripwire WeakSet. */
+  /** login() does not check the tripwire (the SDK-wide set of passed sockets). */
   readonly skipTripwire?: boolean
 }

@@ -1,0 +1,17 @@
+// `pnpm start`: the wizard against the demo domain example.test, all on 127.0.0.1.
+// `pnpm start -- --real` uses real DNS, the system's trust store and the OS keychain instead.
+import { startDemoEnvironment } from './demo-environment.js'
+import { startWizardApp } from './wizard-app.js'
+
+const real = process.argv.includes('--real')
+const demo = real ? undefined : await startDemoEnvironment()
+const app = await startWizardApp(demo === undefined ? {} : { demo })
+console.log(`mua-sts wizard: ${app.url}`)
+if (demo !== undefined) console.log(`demo account: ${demo.user} / ${demo.pass} (DEMO ONLY store, nothing persists)`)
+const stop = async (): Promise<void> => {
+  await app.close()
+  await demo?.close()
+  process.exit(0)
+}
+process.once('SIGINT', () => void stop())
+process.once('SIGTERM', () => void stop())

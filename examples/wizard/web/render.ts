@@ -1,0 +1,135 @@
+// DOM builders for the wizard. Server text only ever goes into textContent, never into HTML.
+import type {
+  CandidateView,
+  PinView,
+  ProbeRow,
+  ProposalView,
+  WizardEvent,
+} from '../src/ipc-schema.js'
+
+type Child = Node | string
+export function el(tag: string, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElement {
+  const node = document.createElement(tag)
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value)
+  node.append(...children)
+  return node
+}
+
+const SERVICE: Readonly<Record<string, string>> = { imap: 'IMAP', pop3: 'POP3', submission: 'SMTP submission' }
+const TRANSPORT: Readonly<Record<string, string>> = { 'implicit-tls': 'implicit TLS', starttls: 'STARTTLS' }
+const STATUS_TEXT: Readonly<Record<string, string>> = {
+  queued: 'queued',
+  started: 'connecting…',
+  'tls-ok': 'TLS up, reading capabilities…',
+  compliant: 'meets the requirements',
+  refused: 'refused',
+  failed: 'unreachable',
+  cancelled: 'not needed',
+}
+
+const endpoint = (v: { host: string; port: number }): string => `${v.host}:${v.port}`
+
+function trustBadge(trust: CandidateView['trust']): HTMLElement {
+  return el('span', { class: `badge ${trust.level}`, title: trust.reason }, trust.label)
+}
+
+export function candidateRow(c: CandidateView): HTMLElement {
+  const row = el(
+    'tr',
+    { 'data-index': String(c.index), 'data-host': c.host, 'data-status': 'queued', 'data-steps': '' },
+    el('td', {}, SERVICE[c.service] ?? c.service),
+    el('td', { class: 'mono' }, endpoint(c)),
+    el('td', {}, TRANSPORT[c.transport] ?? c.transport),
+    el('td', {}, trustBadge(c.trust)),
+    el('td', { class: 'result' }, el('span', { class: 'status queued' }, STATUS_TEXT['queued'] ?? '')),
+  )
+  return row
+}
+
+/** Applies a live probe event (data-steps records which events arrived, in order). */
+export function applyProbeEvent(row: HTMLElement, e: Extract<WizardEvent, { type: 'probe' }>): void {
+  row.dataset['steps'] = `${row.dataset['steps'] ?? ''} ${e.step}`.trim()
+  if (e.step === 'started' || e.step === 'tls-ok') setStatus(row, e.step, e.tlsVersion)
+  if (e.step === 'done' && e.status !== undefined) setResult(row, { index: e.index, ...pick(e) })
+}
+
+function pick(e: Extract<WizardEvent, { type: 'probe' }>): Omit<ProbeRow, 'index'> {
+  return {
+    status: e.status ?? 'failed',
+    ...(e.tlsVersion === undefined ? {} : { tlsVersion: e.tlsVersion }),
+    ...(e.code === undefined ? {} : { code: e.code }),
+    ...(e.message === undefined ? {} : { message: e.message }),
+  }
+}
+
+function setStatus(row: HTMLElement, status: string, tlsVersion?: string, detail?: string): void {
+  row.dataset['status'] = status
+  const cell = row.querySelector('.result') as HTMLElement
+  const label = STATUS_TEXT[status] ?? status
+  cell.replaceChildren(el('span', { class: `status ${status}` }, tlsVersion ? `${label} · ${tlsVersion}` : label))
+  if (detail !== undefined) cell.append(el('div', { class: 'detail' }, detail))
+}
+
+/** Final state of a row, from the `done` event or the probe call's answer. */
+export function setResult(row: HTMLElement, r: ProbeRow): void {
+  const detail = r.status === 'compliant' ? undefined : r.message
+  setStatus(row, r.status, r.status === 'compliant' ? r.tlsVersion : undefined, detail)
+}
+
+export function serviceCard(s: ProposalView['services'][number]): HTMLElement {
+  const latches = s.latches.length === 0 ? 'none yet' : s.latches.join(', ')
+  return el(
+    'article',
+    { class: 'service', 'data-service': s.service },
+    el(
+      'h3',
+      {},
+      `${SERVICE[s.service] ?? s.service}: `,
+      el('span', { class: 'mono' }, endpoint(s)),
+      ` · ${TRANSPORT[s.transport] ?? s.transport} · ${s.tlsVersion}`,
+    ),
+    el('p', {}, trustBadge(s.trust)),
+    el('ul', { class: 'reasons' }, ...s.reasons.map((r) => el('li', {}, r))),
+    el('p', { class: 'latches' }, `Latched after TLS: ${latches}`),
+  )
+}
+
+export function acknowledgement(id: string, message: string): HTMLElement {
+  const box = el('input', { type: 'checkbox', name: 'ack', value: id, id: `ack-${id}`, required: '' })
+  return el('label', { class: 'ack', for: `ack-${id}` }, box, ` ${message}`)
+}
+
+export function rejectedList(rejected: ProposalView['rejected']): HTMLElement {
+  const refused = rejected.filter((r) => r.status === 'refused')
+  if (refused.length === 0) return el('div')
+  return el(
+    'div',
+    { class: 'not-used' },
+    el('h3', {}, 'Not used'),
+    el(
+      'ul',
+      {},
+      ...refused.map((r) =>
+        el(
+          'li',
+          { 'data-host': r.host },
+          el('span', { class: 'mono' }, endpoint(r)),
+          ` (${SERVICE[r.service] ?? r.service}, ${TRANSPORT[r.transport] ?? r.transport}): ${r.message} `,
+          el('code', {}, r.code),
+        ),
+      ),
+    ),
+  )
+}
+
+export function pinRow(p: PinView): HTMLElement {
+  return el(
+    'tr',
+    { 'data-service': p.service },
+    el('td', {}, SERVICE[p.service] ?? p.service),
+    el('td', { class: 'mono' }, endpoint(p)),
+    el('td', {}, `${TRANSPORT[p.transport] ?? p.transport}, ${p.tlsFloor}+, valid certificate`),
+    el('td', { class: 'latches' }, p.latches.join(' ') || '—'),
+    el('td', { class: 'mono' }, p.statusUrl ?? '—'),
+  )
+}
