@@ -8,7 +8,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type DemoEnvironment, startDemoEnvironment } from '../../examples/wizard/src/server/demo-environment.js'
+import {
+  type DemoEnvironment,
+  startDemoEnvironment,
+} from '../../examples/wizard/src/server/demo-environment.js'
 import { startWizardApp, type WizardApp } from '../../examples/wizard/src/server/wizard-app.js'
 import { chromiumAvailable, launchChromium } from '../../examples/wizard/test-support/chromium.js'
 import { carriesSecret, wireLogs } from '../../examples/wizard/test-support/wire-log.js'
@@ -32,92 +35,99 @@ const cards = (page: Page): Promise<Array<{ service: string; text: string }>> =>
     list.map((a) => ({ service: a.getAttribute('data-service') ?? '', text: a.textContent ?? '' })),
   )
 
-describe.skipIf(!requireOrSkip(chromiumAvailable(), 'chromium'))('examples/wizard in headless Chromium', () => {
-  let demo: DemoEnvironment
-  let app: WizardApp
-  let browser: BrowserContext
-  let profile: string
+describe.skipIf(!requireOrSkip(chromiumAvailable(), 'chromium'))(
+  'examples/wizard in headless Chromium',
+  () => {
+    let demo: DemoEnvironment
+    let app: WizardApp
+    let browser: BrowserContext
+    let profile: string
 
-  beforeAll(async () => {
-    demo = await startDemoEnvironment()
-    app = await startWizardApp({ demo })
-    profile = mkdtempSync(join(tmpdir(), 'mua-sts-chromium-'))
-    browser = await launchChromium(profile)
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await app?.close()
-    await demo?.close()
-    if (profile !== undefined) rmSync(profile, { recursive: true, force: true })
-  })
+    beforeAll(async () => {
+      demo = await startDemoEnvironment()
+      app = await startWizardApp({ demo })
+      profile = mkdtempSync(join(tmpdir(), 'mua-sts-chromium-'))
+      browser = await launchChromium(profile)
+    })
+    afterAll(async () => {
+      await browser?.close()
+      await app?.close()
+      await demo?.close()
+      if (profile !== undefined) rmSync(profile, { recursive: true, force: true })
+    })
 
-  it('probes live, refuses the hijacked candidate, and sends the password only over TLS after the user confirmed', async () => {
-    const page = browser.pages()[0] ?? (await browser.newPage())
-    await page.goto(app.url)
-    await page.waitForSelector('body[data-ready="true"]')
-    await page.fill('#email', 'alice@example.test')
-    await page.click('#find')
+    it('probes live, refuses the hijacked candidate, and sends the password only over TLS after the user confirmed', async () => {
+      const page = browser.pages()[0] ?? (await browser.newPage())
+      await page.goto(app.url)
+      await page.waitForSelector('body[data-ready="true"]')
+      await page.fill('#email', 'alice@example.test')
+      await page.click('#find')
 
-    // Live progress: rows fill in from pushed events (data-steps is written only by events).
-    await page.waitForSelector('#probe-table tbody tr[data-steps~="started"]')
-    await page.waitForSelector('#proposal:not([hidden])')
-    const rows = await probeRows(page)
-    expect(rows).toHaveLength(5)
-    for (const row of rows) expect(row.steps.at(-1)).toBe('done')
-    const evil = rows.find((r) => r.host === 'evil.example.test')
-    expect(evil).toMatchObject({ status: 'refused', steps: ['started', 'failed', 'done'] })
-    expect(evil?.text).toContain('The certificate is not issued by a trusted authority.')
+      // Live progress: rows fill in from pushed events (data-steps is written only by events).
+      await page.waitForSelector('#probe-table tbody tr[data-steps~="started"]')
+      await page.waitForSelector('#proposal:not([hidden])')
+      const rows = await probeRows(page)
+      expect(rows).toHaveLength(5)
+      for (const row of rows) expect(row.steps.at(-1)).toBe('done')
+      const evil = rows.find((r) => r.host === 'evil.example.test')
+      expect(evil).toMatchObject({ status: 'refused', steps: ['started', 'failed', 'done'] })
+      expect(evil?.text).toContain('The certificate is not issued by a trusted authority.')
 
-    // The proposal: trust labels, what needs confirming, and the refused candidate never proposed.
-    const proposed = await cards(page)
-    expect(proposed.map((c) => c.service)).toEqual(['imap', 'submission'])
-    expect(proposed[0]?.text).toContain('mail.example.test')
-    expect(proposed[0]?.text).toContain('Trusted: SRV record pointing inside the mail domain')
-    expect(proposed[1]?.text).toContain('smtp.mailhost.test')
-    expect(proposed[1]?.text).toContain('Needs confirmation: SRV record points outside the mail domain')
-    expect(proposed.some((c) => c.text.includes('evil.example.test'))).toBe(false)
-    expect(await page.textContent('#rejected li[data-host="evil.example.test"]')).toContain(
-      'certificate_not_trusted',
-    )
-    expect(await page.$$eval('input[name="ack"]', (boxes) => boxes.length)).toBe(1)
+      // The proposal: trust labels, what needs confirming, and the refused candidate never proposed.
+      const proposed = await cards(page)
+      expect(proposed.map((c) => c.service)).toEqual(['imap', 'submission'])
+      expect(proposed[0]?.text).toContain('mail.example.test')
+      expect(proposed[0]?.text).toContain('Trusted: SRV record pointing inside the mail domain')
+      expect(proposed[1]?.text).toContain('smtp.mailhost.test')
+      expect(proposed[1]?.text).toContain('Needs confirmation: SRV record points outside the mail domain')
+      expect(proposed.some((c) => c.text.includes('evil.example.test'))).toBe(false)
+      expect(await page.textContent('#rejected li[data-host="evil.example.test"]')).toContain(
+        'certificate_not_trusted',
+      )
+      expect(await page.$$eval('input[name="ack"]', (boxes) => boxes.length)).toBe(1)
 
-    // Discovery and probing sent no credential, in any form, to any server.
-    for (const log of wireLogs(demo)) {
-      expect(carriesSecret(log.plain, demo.pass), log.server).toBe(false)
-      expect(carriesSecret(log.tls, demo.pass), log.server).toBe(false)
-    }
-    expect(demo.servers.imaps.sawAny(['LOGIN', 'AUTHENTICATE'])).toBe(false)
-    expect(demo.servers.smtps.verbs()).not.toContain('AUTH')
-    expect(demo.servers.evilImaps.received).toHaveLength(0)
-    expect(await app.store.list()).toEqual([])
+      // Discovery and probing sent no credential, in any form, to any server.
+      for (const log of wireLogs(demo)) {
+        expect(carriesSecret(log.plain, demo.pass), log.server).toBe(false)
+        expect(carriesSecret(log.tls, demo.pass), log.server).toBe(false)
+      }
+      expect(demo.servers.imaps.sawAny(['LOGIN', 'AUTHENTICATE'])).toBe(false)
+      expect(demo.servers.smtps.verbs()).not.toContain('AUTH')
+      expect(demo.servers.evilImaps.received).toHaveLength(0)
+      expect(await app.store.list()).toEqual([])
 
-    await page.check('input[name="ack"]')
-    await page.fill('#password', demo.pass)
-    await page.click('#confirm-button')
-    await page.waitForSelector('#pins:not([hidden])')
-    const pins = await page.$$eval('#pins-table tbody tr', (trs) => trs.map((tr) => tr.textContent ?? ''))
-    expect(pins).toHaveLength(2)
-    expect(pins[0]).toContain(`mail.example.test:${demo.servers.imaps.port}`)
-    expect(pins[0]).toContain('tls-cert tls12')
-    expect(pins[0]).toContain('https://status.example.test/mail')
-    expect(pins[1]).toContain(`smtp.mailhost.test:${demo.servers.smtps.port}`)
-    expect((await app.store.list()).map((c) => `${c.service} ${c.endpoint.host}`)).toEqual([
-      'imap mail.example.test',
-      'submission smtp.mailhost.test',
-    ])
+      await page.check('input[name="ack"]')
+      await page.fill('#password', demo.pass)
+      await page.click('#confirm-button')
+      await page.waitForSelector('#pins:not([hidden])')
+      const pins = await page.$$eval('#pins-table tbody tr', (trs) => trs.map((tr) => tr.textContent ?? ''))
+      expect(pins).toHaveLength(2)
+      expect(pins[0]).toContain(`mail.example.test:${demo.servers.imaps.port}`)
+      expect(pins[0]).toContain('tls-cert tls12')
+      expect(pins[0]).toContain('https://status.example.test/mail')
+      expect(pins[1]).toContain(`smtp.mailhost.test:${demo.servers.smtps.port}`)
+      expect((await app.store.list()).map((c) => `${c.service} ${c.endpoint.host}`)).toEqual([
+        'imap mail.example.test',
+        'submission smtp.mailhost.test',
+      ])
 
-    // After confirm: the password reached exactly the two proposed endpoints, inside TLS only.
-    const after = new Map(wireLogs(demo).map((l) => [l.server, l]))
-    for (const log of after.values()) expect(carriesSecret(log.plain, demo.pass), log.server).toBe(false)
-    const tlsCarried = [...after.values()].filter((l) => carriesSecret(l.tls, demo.pass)).map((l) => l.server)
-    expect(tlsCarried).toEqual(['imaps mail.example.test', 'smtps smtp.mailhost.test'])
-    expect(demo.servers.smtps.logins).toEqual([{ conn: expect.any(Number), phase: 'tls', user: demo.user, ok: true }])
-    expect(demo.servers.evilImaps.received).toHaveLength(0)
+      // After confirm: the password reached exactly the two proposed endpoints, inside TLS only.
+      const after = new Map(wireLogs(demo).map((l) => [l.server, l]))
+      for (const log of after.values()) expect(carriesSecret(log.plain, demo.pass), log.server).toBe(false)
+      const tlsCarried = [...after.values()]
+        .filter((l) => carriesSecret(l.tls, demo.pass))
+        .map((l) => l.server)
+      expect(tlsCarried).toEqual(['imaps mail.example.test', 'smtps smtp.mailhost.test'])
+      expect(demo.servers.smtps.logins).toEqual([
+        { conn: expect.any(Number), phase: 'tls', user: demo.user, ok: true },
+      ])
+      expect(demo.servers.evilImaps.received).toHaveLength(0)
 
-    mkdirSync(join(import.meta.dirname, '__screenshots__'), { recursive: true })
-    await page.screenshot({ path: SCREENSHOT, fullPage: true })
-  })
-})
+      mkdirSync(join(import.meta.dirname, '__screenshots__'), { recursive: true })
+      await page.screenshot({ path: SCREENSHOT, fullPage: true })
+    })
+  },
+)
 
 describe('examples/wizard page sources', () => {
   it('type-check against the DOM typings with the workspace strict flags', () => {

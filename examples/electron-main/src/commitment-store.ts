@@ -6,7 +6,7 @@
 //     directory rolls the store back undetected (see @mua-sts/store, encryptedFileSecretStore).
 // Either way the store fails closed: a locked keychain or a tampered file refuses connections.
 import { join } from 'node:path'
-import { FileStore, encryptedFileSecretStore } from '@mua-sts/store'
+import { encryptedFileSecretStore, FileStore } from '@mua-sts/store'
 import { app, safeStorage } from 'electron'
 
 export type KeyCustody = 'keychain' | 'safeStorage'

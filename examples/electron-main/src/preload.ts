@@ -1,12 +1,8 @@
 // Preload for the wizard window (contextIsolation on, sandbox on, no nodeIntegration). It exposes
 // exactly the RawWizardBridge the page expects as `window.muaStsWizard`, for the wizard channels
 // only. A sandboxed preload cannot import modules at run time: bundle it (esbuild/Vite) to one file.
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
-import {
-  isWizardChannel,
-  type RawWizardBridge,
-  WIZARD_EVENT_CHANNEL,
-} from '../../wizard/src/ipc-channels.js'
+import { contextBridge, type IpcRendererEvent, ipcRenderer } from 'electron'
+import { isWizardChannel, type RawWizardBridge, WIZARD_EVENT_CHANNEL } from '../../wizard/src/ipc-channels.js'
 
 const bridge: RawWizardBridge = {
   invoke(channel, request) {

@@ -1,6 +1,6 @@
 // The setup wizard over Electron IPC: each handler of examples/wizard/src/ipc-api.ts becomes an
 // ipcMain.handle channel, and its progress events go back to the window that asked.
-import { app, ipcMain, type IpcMainInvokeEvent } from 'electron'
+import { app, type IpcMainInvokeEvent, ipcMain } from 'electron'
 import type { WizardApi } from '../../wizard/src/ipc-api.js'
 import { WIZARD_CHANNELS, WIZARD_EVENT_CHANNEL } from '../../wizard/src/ipc-channels.js'
 

@@ -118,7 +118,13 @@ describe('createWizardApi', () => {
     const { pins } = value(await api['wizard:pins']({ sessionId }, emit))
     expect(pins.map((p) => [p.service, p.host, p.transport, p.latches.join(' '), p.statusUrl])).toEqual([
       ['imap', 'mail.example.test', 'implicit-tls', 'tls-cert tls12', 'https://status.example.test/mail'],
-      ['submission', 'smtp.mailhost.test', 'implicit-tls', 'tls-cert tls12', 'https://status.example.test/mail'],
+      [
+        'submission',
+        'smtp.mailhost.test',
+        'implicit-tls',
+        'tls-cert tls12',
+        'https://status.example.test/mail',
+      ],
     ])
   })
 })

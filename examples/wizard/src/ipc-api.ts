@@ -147,12 +147,18 @@ export function createWizardApi(deps: WizardDeps): WizardApi {
         const result = await confirm({
           proposal: s.proposal,
           store: deps.store,
-          verify: guardedVerifiers({ user: s.email, pass: password, reports: deps.reports, trust: deps.trust }),
+          verify: guardedVerifiers({
+            user: s.email,
+            pass: password,
+            reports: deps.reports,
+            trust: deps.trust,
+          }),
           // This channel is only invoked by the page's Confirm button: the call is the user's consent.
           confirmed: true,
           acknowledged,
         })
-        if (result.status === 'pinned') return { status: 'pinned' as const, pins: result.commitments.map(pinView) }
+        if (result.status === 'pinned')
+          return { status: 'pinned' as const, pins: result.commitments.map(pinView) }
         return {
           status: 'not-pinned' as const,
           failures: result.failures.map(({ service, code, message }) => ({

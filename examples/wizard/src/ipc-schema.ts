@@ -135,9 +135,7 @@ export const ConfirmResponseSchema = z.discriminatedUnion('status', [
   z.strictObject({ status: z.literal('pinned'), pins: z.array(PinViewSchema).max(3) }),
   z.strictObject({
     status: z.literal('not-pinned'),
-    failures: z
-      .array(z.strictObject({ service: ServiceSchema, code: text(64), message: text(2000) }))
-      .max(3),
+    failures: z.array(z.strictObject({ service: ServiceSchema, code: text(64), message: text(2000) })).max(3),
   }),
 ])
 export type ConfirmResponse = z.infer<typeof ConfirmResponseSchema>
@@ -190,4 +188,3 @@ export const WizardEventSchema = z.discriminatedUnion('type', [
   }),
 ])
 export type WizardEvent = z.infer<typeof WizardEventSchema>
-

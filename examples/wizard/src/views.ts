@@ -61,7 +61,9 @@ export function probeRow(r: ProbeResult, index: number): ProbeRow {
     status: r.status,
     ...(tlsVersion === undefined ? {} : { tlsVersion }),
     // setup's plain-language sentence, not the probe's internal message (which may carry socket detail).
-    ...(r.failure === undefined ? {} : { code: r.failure.code, message: explainProbeFailure(r.failure.code) }),
+    ...(r.failure === undefined
+      ? {}
+      : { code: r.failure.code, message: explainProbeFailure(r.failure.code) }),
   }
 }
 

@@ -31,7 +31,9 @@ let sessionId: string | undefined
 function onEvent(e: WizardEvent): void {
   if (e.type === 'report') {
     const where = `${e.host}:${e.port}`
-    $('#alerts').append(el('li', {}, `Refused ${e.service} connection to ${where}: ${e.explanations.join(' ')}`))
+    $('#alerts').append(
+      el('li', {}, `Refused ${e.service} connection to ${where}: ${e.explanations.join(' ')}`),
+    )
     return
   }
   if (e.sessionId !== sessionId) return
@@ -44,7 +46,7 @@ function lockConfirm(locked: boolean): void {
   for (const input of document.querySelectorAll<HTMLInputElement>('#confirm input')) input.disabled = locked
   const button = $<HTMLButtonElement>('#confirm-button')
   button.disabled = locked
-  button.dataset['locked'] = String(locked)
+  button.setAttribute('data-locked', String(locked))
   button.textContent = locked ? 'Pinned' : 'Test password and pin'
 }
 
@@ -103,7 +105,7 @@ function guarded(work: () => Promise<void>, button?: string): void {
       status(error instanceof WizardCallError ? `${error.code}: ${error.message}` : String(error))
     })
     .finally(() => {
-      if (b !== undefined && b.dataset['locked'] !== 'true') b.disabled = false
+      if (b !== undefined && b.getAttribute('data-locked') !== 'true') b.disabled = false
     })
 }
 
@@ -118,7 +120,7 @@ async function start(): Promise<void> {
     event.preventDefault()
     guarded(() => confirmAndPin(client), '#confirm-button')
   })
-  document.body.dataset['ready'] = 'true'
+  document.body.setAttribute('data-ready', 'true')
 }
 
 guarded(start)

@@ -1,11 +1,5 @@
 // DOM builders for the wizard. Server text only ever goes into textContent, never into HTML.
-import type {
-  CandidateView,
-  PinView,
-  ProbeRow,
-  ProposalView,
-  WizardEvent,
-} from '../src/ipc-schema.js'
+import type { CandidateView, PinView, ProbeRow, ProposalView, WizardEvent } from '../src/ipc-schema.js'
 
 type Child = Node | string
 export function el(tag: string, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElement {
@@ -15,7 +9,11 @@ export function el(tag: string, attrs: Record<string, string> = {}, ...children:
   return node
 }
 
-const SERVICE: Readonly<Record<string, string>> = { imap: 'IMAP', pop3: 'POP3', submission: 'SMTP submission' }
+const SERVICE: Readonly<Record<string, string>> = {
+  imap: 'IMAP',
+  pop3: 'POP3',
+  submission: 'SMTP submission',
+}
 const TRANSPORT: Readonly<Record<string, string>> = { 'implicit-tls': 'implicit TLS', starttls: 'STARTTLS' }
 const STATUS_TEXT: Readonly<Record<string, string>> = {
   queued: 'queued',
@@ -41,14 +39,14 @@ export function candidateRow(c: CandidateView): HTMLElement {
     el('td', { class: 'mono' }, endpoint(c)),
     el('td', {}, TRANSPORT[c.transport] ?? c.transport),
     el('td', {}, trustBadge(c.trust)),
-    el('td', { class: 'result' }, el('span', { class: 'status queued' }, STATUS_TEXT['queued'] ?? '')),
+    el('td', { class: 'result' }, el('span', { class: 'status queued' }, 'queued')),
   )
   return row
 }
 
 /** Applies a live probe event (data-steps records which events arrived, in order). */
 export function applyProbeEvent(row: HTMLElement, e: Extract<WizardEvent, { type: 'probe' }>): void {
-  row.dataset['steps'] = `${row.dataset['steps'] ?? ''} ${e.step}`.trim()
+  row.setAttribute('data-steps', `${row.getAttribute('data-steps') ?? ''} ${e.step}`.trim())
   if (e.step === 'started' || e.step === 'tls-ok') setStatus(row, e.step, e.tlsVersion)
   if (e.step === 'done' && e.status !== undefined) setResult(row, { index: e.index, ...pick(e) })
 }
@@ -63,10 +61,12 @@ function pick(e: Extract<WizardEvent, { type: 'probe' }>): Omit<ProbeRow, 'index
 }
 
 function setStatus(row: HTMLElement, status: string, tlsVersion?: string, detail?: string): void {
-  row.dataset['status'] = status
+  row.setAttribute('data-status', status)
   const cell = row.querySelector('.result') as HTMLElement
   const label = STATUS_TEXT[status] ?? status
-  cell.replaceChildren(el('span', { class: `status ${status}` }, tlsVersion ? `${label} · ${tlsVersion}` : label))
+  cell.replaceChildren(
+    el('span', { class: `status ${status}` }, tlsVersion ? `${label} · ${tlsVersion}` : label),
+  )
   if (detail !== undefined) cell.append(el('div', { class: 'detail' }, detail))
 }
 

@@ -2,8 +2,8 @@
 // contract's zod schemas before the UI looks at it, whichever transport carried it.
 import {
   ipcResultSchema,
-  RESPONSE_SCHEMAS,
   type RawWizardBridge,
+  RESPONSE_SCHEMAS,
   type WizardChannel,
   type WizardEvent,
   WizardEventSchema,

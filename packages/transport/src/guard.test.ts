@@ -81,6 +81,16 @@ describe('Guard', () => {
     expect(!untrusted.ok && untrusted.inBand).toBeNull()
   })
 
+  it('never claims an in-band report for POP3, which has none (DEEP -04 §7.2)', () => {
+    const store = new MemoryCommitmentStore()
+    const pinned = sampleCommitment({ service: 'pop3', pins: { spki: [OTHER_SPKI], backup: [] } })
+    const pop = new Guard({ account: pinned.account, store }, 'pop3', 'x')
+    const r = pop.check(pinned, goodObservation({ service: 'pop3' }), {})
+    expect(!r.ok && r.inBand).toBeNull()
+    expect(!r.ok && r.report.action).toBe('blocked_before_auth')
+    expect(!r.ok && r.report.inBand).toBeNull()
+  })
+
   it('learns from an authenticated session and persists only what is new', async () => {
     const { guard, store, c } = setup(sampleCommitment({ latches: [] }))
     await store.strengthen(c)

@@ -37,6 +37,9 @@ export type CheckResult =
       readonly inBand: InBand | null
     }
 
+// DEEP -04 §7: IMAP reports in ID and SMTP in CLIENT; POP3 has no client-to-server reporting (§7.2).
+const IN_BAND_SERVICES: ReadonlySet<Service> = new Set(['imap', 'submission'])
+
 const STORE_VIOLATIONS: Partial<Record<string, ViolationCode>> = {
   [ErrorCode.StoreCorrupt]: 'store_corrupt',
   [ErrorCode.StoreRollback]: 'store_rollback',
@@ -94,7 +97,8 @@ export class Guard {
       if (socket !== undefined) markPassed(socket)
       return { ok: true }
     }
-    const inBandPossible = inBandAllowed(observation.serverAuthenticated, verdict.violations)
+    const inBandPossible =
+      IN_BAND_SERVICES.has(this.service) && inBandAllowed(observation.serverAuthenticated, verdict.violations)
     const report = this.#emit(
       verdict.violations,
       inBandPossible ? 'blocked_before_auth_reported_in_band' : 'blocked_before_auth',
@@ -134,6 +138,7 @@ export class Guard {
       commitment: c,
       observation: o,
       client: this.#client(),
+      inBandCapable: IN_BAND_SERVICES.has(this.service),
       sdk: { package: this.#pkg, version: SDK_VERSION },
     })
     this.options.reports?.dispatch(report)

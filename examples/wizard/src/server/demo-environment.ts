@@ -91,7 +91,10 @@ export async function startDemoEnvironment(): Promise<DemoEnvironment> {
   }
   const zone = dnsZone({
     '_imaps._tcp.example.test': {
-      SRV: [srv(0, 1, servers.evilImaps.port, 'evil.example.test'), srv(10, 1, servers.imaps.port, 'mail.example.test')],
+      SRV: [
+        srv(0, 1, servers.evilImaps.port, 'evil.example.test'),
+        srv(10, 1, servers.imaps.port, 'mail.example.test'),
+      ],
     },
     '_imap._tcp.example.test': { SRV: [srv(10, 1, servers.imap.port, 'mail.example.test')] },
     '_submissions._tcp.example.test': { SRV: [srv(0, 1, servers.smtps.port, 'smtp.mailhost.test')] },

@@ -10,7 +10,12 @@ import type { WizardEvent } from '../ipc-schema.js'
 import { type HttpBridge, startHttpBridge } from './http-bridge.js'
 
 const calls: unknown[] = []
-const probeEvent: WizardEvent = { type: 'probe', sessionId: '6f1c1c1e-8a3b-4c55-9a55-0e1f2a3b4c5d', index: 0, step: 'started' }
+const probeEvent: WizardEvent = {
+  type: 'probe',
+  sessionId: '6f1c1c1e-8a3b-4c55-9a55-0e1f2a3b4c5d',
+  index: 0,
+  step: 'started',
+}
 const answer = async (input: unknown, emit: (e: WizardEvent) => void) => {
   calls.push(input)
   emit(probeEvent)

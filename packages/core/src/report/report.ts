@@ -74,6 +74,8 @@ export type BuildReportInput = {
   readonly commitment?: Commitment | undefined
   readonly observation?: Observation | undefined
   readonly client?: ClientIdentity | undefined
+  /** False for protocols without client-to-server reporting (POP3, DEEP -04 §7.2). Default true. */
+  readonly inBandCapable?: boolean | undefined
   readonly sdk: { package: string; version: string }
 }
 
@@ -98,7 +100,9 @@ export function dedupKey(
 export function buildReport(input: BuildReportInput): Report {
   const { commitment, observation } = input
   const allowed =
-    commitment !== undefined && inBandAllowed(observation?.serverAuthenticated === true, input.violations)
+    input.inBandCapable !== false &&
+    commitment !== undefined &&
+    inBandAllowed(observation?.serverAuthenticated === true, input.violations)
   const inBand = allowed
     ? buildInBand({ commitment, violations: input.violations, client: input.client ?? null })
     : null
