@@ -6,19 +6,27 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   type DemoEnvironment,
   startDemoEnvironment,
 } from '../../examples/wizard/src/server/demo-environment.js'
 import { startWizardApp, type WizardApp } from '../../examples/wizard/src/server/wizard-app.js'
-import { chromiumAvailable, launchChromium } from '../../examples/wizard/test-support/chromium.js'
+import {
+  type BrowserContext,
+  chromiumAvailable,
+  launchChromium,
+  type Page,
+} from '../../examples/wizard/test-support/chromium.js'
 import { carriesSecret, wireLogs } from '../../examples/wizard/test-support/wire-log.js'
 import { requireOrSkip } from '../support/availability.js'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const SCREENSHOT = join(import.meta.dirname, '__screenshots__', 'wizard.png')
+
+// A string, evaluated in the page: the workspace tsconfig has no DOM typings.
+const ALL_ROWS_DONE = `[...document.querySelectorAll('#probe-table tbody tr')]
+  .every((tr) => (tr.getAttribute('data-steps') ?? '').split(' ').at(-1) === 'done')`
 
 type RowState = { host: string; status: string; steps: string[]; text: string }
 const probeRows = (page: Page): Promise<RowState[]> =>
@@ -66,6 +74,8 @@ describe.skipIf(!requireOrSkip(chromiumAvailable(), 'chromium'))(
       // Live progress: rows fill in from pushed events (data-steps is written only by events).
       await page.waitForSelector('#probe-table tbody tr[data-steps~="started"]')
       await page.waitForSelector('#proposal:not([hidden])')
+      // Events and answers travel on different connections; wait until every row saw its `done` event.
+      await page.waitForFunction(ALL_ROWS_DONE)
       const rows = await probeRows(page)
       expect(rows).toHaveLength(5)
       for (const row of rows) expect(row.steps.at(-1)).toBe('done')

@@ -1,135 +1,31 @@
-// In-process adversarial POP3 server for tests (house style H22): a declarative script, 127.0.0.1:0,
-// implicit TLS or STLS, and a byte log of everything any client sent, tagged by phase. The script
-// vocabulary and the session interpreter live in pop3-script.ts; this file owns the listener and logs.
-import { once } from 'node:events'
-import { createServer, type Socket } from 'node:net'
-import { createSecureContext } from 'node:tls'
-import { testPki } from '../support/certs.js'
+// The POP3 fake lives in @mua-sts/testing; this shim keeps the tests' defaults: the leaf and CA of
+// the per-process test PKI (test/support/certs.ts) when a script names none.
 import {
-  type ByteLogEntry,
-  Connection,
-  CREDENTIAL_VERBS,
-  DEFAULT_ACCOUNTS,
-  type FakeCommand,
-  type FakeMessage,
-  type FakePop3Script,
-  type Phase,
-  type World,
-} from './pop3-script.js'
+  type FakePop3Script as BaseScript,
+  type FakePop3Server,
+  startFakePop3 as startBase,
+} from '@mua-sts/testing'
+import { testPki } from '../support/certs.js'
 
 export {
   type ByteLogEntry,
   DEFAULT_CAPA_AFTER_TLS,
   DEFAULT_CAPA_BEFORE_TLS,
-  FAKE_PASS,
-  FAKE_TOKEN,
+  FAKE_POP3_PASS as FAKE_PASS,
+  FAKE_POP3_TOKEN as FAKE_TOKEN,
   FAKE_USER,
   type FakeAccount,
   type FakeCommand,
   type FakeMessage,
-  type FakePop3Script,
+  type FakePop3Server,
   type FakeReply,
   type Phase,
-} from './pop3-script.js'
+} from '@mua-sts/testing'
 
-export type FakePop3Server = {
-  readonly host: '127.0.0.1'
-  readonly port: number
-  /** The CA that issued the default leaf. */
-  readonly caCert: string
-  readonly byteLog: readonly ByteLogEntry[]
-  readonly commands: readonly FakeCommand[]
-  /** Messages still in the maildrop (QUIT in TRANSACTION applies DELE marks). */
-  readonly mailbox: readonly FakeMessage[]
-  /** Concatenated bytes received, optionally only one phase. */
-  bytes(phase?: Phase): Buffer
-  /** True if any USER/PASS/AUTH/APOP command or any account secret reached the server, in either phase. */
-  sawCredentials(): boolean
-  /** Endpoint fields for a client under test: this server, its transport, and trust in the test CA. */
-  clientEndpoint(): {
-    host: string
-    port: number
-    transport: 'implicit-tls' | 'starttls'
-    tls: { ca: string; servername: string }
-  }
-  /** Resolves once every accepted connection has closed (so the logs are final). */
-  connectionsClosed(): Promise<void>
-  close(): Promise<void>
-}
+export type FakePop3Script = Omit<BaseScript, 'leaf'> & { readonly leaf?: BaseScript['leaf'] }
 
-/** Starts a scripted fake POP3 server on 127.0.0.1 with an ephemeral port. */
-export async function startFakePop3(script: FakePop3Script): Promise<FakePop3Server> {
+/** Starts the fake with the test PKI's good leaf unless the script names another. */
+export function startFakePop3(script: FakePop3Script): Promise<FakePop3Server> {
   const pki = testPki()
-  const leaf = script.leaf ?? pki.good
-  const world: World = {
-    script,
-    context: createSecureContext({
-      key: leaf.key,
-      cert: leaf.cert,
-      ...(script.tlsMinVersion === undefined ? {} : { minVersion: script.tlsMinVersion }),
-      ...(script.tlsMaxVersion === undefined ? {} : { maxVersion: script.tlsMaxVersion }),
-      ...(script.ciphers === undefined ? {} : { ciphers: script.ciphers }),
-    }),
-    accounts: script.accounts ?? DEFAULT_ACCOUNTS,
-    mailbox: [...(script.messages ?? [])],
-    byteLog: [],
-    commands: [],
-  }
-  let open = 0
-  let nextId = 0
-  let waiters: Array<() => void> = []
-  const sockets = new Set<Socket>()
-  const server = createServer((raw) => {
-    open++
-    sockets.add(raw)
-    raw.on('close', () => {
-      open--
-      sockets.delete(raw)
-      if (open === 0) for (const w of waiters.splice(0)) w()
-    })
-    new Connection(++nextId, raw, world)
-  })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const address = server.address()
-  if (address === null || typeof address === 'string') throw new Error('fake POP3 server has no TCP address')
-
-  const bytes = (phase?: Phase): Buffer =>
-    Buffer.concat(world.byteLog.filter((e) => phase === undefined || e.phase === phase).map((e) => e.bytes))
-  return {
-    host: '127.0.0.1',
-    port: address.port,
-    caCert: pki.caCert,
-    byteLog: world.byteLog,
-    commands: world.commands,
-    mailbox: world.mailbox,
-    bytes,
-    sawCredentials() {
-      if (world.commands.some((c) => CREDENTIAL_VERBS.has(c.verb))) return true
-      const secrets = world.accounts.flatMap((a) => [a.pass ?? [], a.token ?? []].flat())
-      const streams = new Set(world.byteLog.map((e) => `${e.connection}/${e.phase}`))
-      return [...streams].some((key) => {
-        const parts = world.byteLog.filter((e) => `${e.connection}/${e.phase}` === key).map((e) => e.bytes)
-        return secrets.some((secret) => Buffer.concat(parts).includes(secret))
-      })
-    },
-    clientEndpoint() {
-      const transport = script.mode === 'implicit' ? ('implicit-tls' as const) : ('starttls' as const)
-      return {
-        host: '127.0.0.1',
-        port: address.port,
-        transport,
-        tls: { ca: pki.caCert, servername: 'mail.example.test' },
-      }
-    },
-    connectionsClosed() {
-      return open === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))
-    },
-    async close() {
-      waiters = []
-      for (const socket of sockets) socket.destroy()
-      server.close()
-      await once(server, 'close')
-    },
-  }
+  return startBase({ ...script, leaf: script.leaf ?? pki.good, caCert: script.caCert ?? pki.caCert })
 }

@@ -30,3 +30,5 @@ export function launchChromium(userDataDir: string): Promise<BrowserContext> {
     viewport: { width: 1100, height: 900 },
   })
 }
+
+export type { BrowserContext, Page } from 'playwright-core'

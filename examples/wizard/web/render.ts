@@ -22,7 +22,7 @@ const STATUS_TEXT: Readonly<Record<string, string>> = {
   compliant: 'meets the requirements',
   refused: 'refused',
   failed: 'unreachable',
-  cancelled: 'not needed',
+  cancelled: 'skipped',
 }
 
 const endpoint = (v: { host: string; port: number }): string => `${v.host}:${v.port}`

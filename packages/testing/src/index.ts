@@ -14,6 +14,20 @@ export {
 export type { Phase } from './phase.js'
 export { generatePki, type Pki, type PkiLeaf, spkiOfPem } from './pki.js'
 export {
+  type ByteLogEntry,
+  DEFAULT_CAPA_AFTER_TLS,
+  DEFAULT_CAPA_BEFORE_TLS,
+  FAKE_PASS as FAKE_POP3_PASS,
+  FAKE_TOKEN as FAKE_POP3_TOKEN,
+  type FakeAccount,
+  type FakeCommand,
+  type FakeMessage,
+  type FakePop3Script,
+  type FakePop3Server,
+  type FakeReply,
+  startFakePop3,
+} from './pop3-server.js'
+export {
   type ClientCommand,
   type ConnectionRecord,
   type Delivered,

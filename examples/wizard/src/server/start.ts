@@ -1,11 +1,19 @@
 // `pnpm start`: the wizard against the demo domain example.test, all on 127.0.0.1.
-// `pnpm start -- --real` uses real DNS, the system's trust store and the OS keychain instead.
+// `pnpm start -- --real` uses real DNS, the system's trust store and the OS keychain instead;
+// `--port=<n>` picks the port (default: any free one).
 import { startDemoEnvironment } from './demo-environment.js'
 import { startWizardApp } from './wizard-app.js'
 
 const real = process.argv.includes('--real')
+const portArg = process.argv.find((a) => a.startsWith('--port='))
+const port = portArg === undefined ? undefined : Number(portArg.slice('--port='.length))
+if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536))
+  throw new Error('--port=<1-65535>')
 const demo = real ? undefined : await startDemoEnvironment()
-const app = await startWizardApp(demo === undefined ? {} : { demo })
+const app = await startWizardApp({
+  ...(demo === undefined ? {} : { demo }),
+  ...(port === undefined ? {} : { port }),
+})
 console.log(`mua-sts wizard: ${app.url}`)
 if (demo !== undefined)
   console.log(`demo account: ${demo.user} / ${demo.pass} (DEMO ONLY store, nothing persists)`)

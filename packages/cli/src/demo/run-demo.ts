@@ -11,13 +11,14 @@ import { ReportDispatcher } from '@mua-sts/reports'
 import { FileStore, MemorySecretStore } from '@mua-sts/store'
 import { type AttackOutcome, behaved, runAttacks } from './attacks.js'
 import { imapDemo } from './protocols/imap.js'
+import { pop3Demo } from './protocols/pop3.js'
 import { smtpDemo } from './protocols/smtp.js'
 import { ATTACKS, type ProtocolDemo } from './scenario.js'
 import { ALICE, runSetup } from './setup-flow.js'
 import { renderAttackTable, summarizeOutcome } from './summary.js'
 import { startWorld } from './world.js'
 
-export const DEMO_PROTOCOLS: readonly ProtocolDemo[] = [imapDemo, smtpDemo]
+export const DEMO_PROTOCOLS: readonly ProtocolDemo[] = [imapDemo, pop3Demo, smtpDemo]
 
 export type DemoOptions = { readonly json?: string | undefined; readonly out: (line: string) => void }
 

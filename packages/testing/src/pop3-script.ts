@@ -7,8 +7,8 @@ import type { Socket } from 'node:net'
 import { Duplex } from 'node:stream'
 import { setImmediate as tick } from 'node:timers/promises'
 import { type SecureContext, type SecureVersion, TLSSocket } from 'node:tls'
+import type { Phase } from './phase.js'
 
-export type Phase = 'plain' | 'tls'
 export type FakeMessage = { readonly body: string | Buffer; readonly uid?: string }
 export type FakeAccount = { readonly user: string; readonly pass?: string; readonly token?: string }
 export type FakeCommand = {
@@ -26,8 +26,10 @@ export type FakeReply = string | Buffer | readonly (string | Buffer)[] | 'hang' 
 
 export type FakePop3Script = {
   readonly mode: 'implicit' | 'starttls'
-  /** Server certificate; default: testPki().good. */
-  readonly leaf?: { readonly key: string; readonly cert: string }
+  /** Server certificate. */
+  readonly leaf: { readonly key: string; readonly cert: string }
+  /** The CA that issued `leaf`; only echoed back by clientEndpoint(). */
+  readonly caCert?: string
   readonly tlsMinVersion?: SecureVersion
   readonly tlsMaxVersion?: SecureVersion
   /** E.g. 'DEFAULT@SECLEVEL=0' to offer TLS 1.1 under OpenSSL 3. */
