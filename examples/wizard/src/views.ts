@@ -39,11 +39,13 @@ function trustView(trust: Trust): CandidateView['trust'] {
   return { level: trust.level, reason: trust.reason, label: TRUST_LABELS[trust.reason] }
 }
 
+/** One discovered candidate, with its trust label. Pure. */
 export function candidateView(c: Candidate, index: number): CandidateView {
   const { service, host, port, transport, source } = c
   return { index, service, host, port, transport, source, trust: trustView(c.trust) }
 }
 
+/** The discovery, for the probe table; failed sources become one line each. Pure. */
 export function discoveryView(sessionId: string, d: Discovery): DiscoverResponse {
   return {
     sessionId,
@@ -54,6 +56,7 @@ export function discoveryView(sessionId: string, d: Discovery): DiscoverResponse
   }
 }
 
+/** The final state of one probe. Pure. */
 export function probeRow(r: ProbeResult, index: number): ProbeRow {
   const tlsVersion = r.observation?.tls?.version
   return {
@@ -67,6 +70,7 @@ export function probeRow(r: ProbeResult, index: number): ProbeRow {
   }
 }
 
+/** One live probe event, tagged with its session. Pure. */
 export function probeEventView(sessionId: string, e: ProbeEvent): WizardEvent {
   const base = { type: 'probe' as const, sessionId, index: e.index, step: e.type }
   switch (e.type) {
@@ -83,6 +87,7 @@ export function probeEventView(sessionId: string, e: ProbeEvent): WizardEvent {
   }
 }
 
+/** The proposal as the user reviews it (the Proposal itself stays in the main process). Pure. */
 export function proposalView(p: Proposal): ProposalView {
   return {
     account: p.account,
@@ -114,6 +119,7 @@ export function proposalView(p: Proposal): ProposalView {
   }
 }
 
+/** A pinned commitment: endpoint, floor, latches, status page. Pure. */
 export function pinView(c: Commitment): PinView {
   return {
     account: c.account,

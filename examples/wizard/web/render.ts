@@ -2,6 +2,7 @@
 import type { CandidateView, PinView, ProbeRow, ProposalView, WizardEvent } from '../src/ipc-schema.js'
 
 type Child = Node | string
+/** Creates an element with attributes and children (strings become text nodes). */
 export function el(tag: string, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElement {
   const node = document.createElement(tag)
   for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value)
@@ -31,6 +32,7 @@ function trustBadge(trust: CandidateView['trust']): HTMLElement {
   return el('span', { class: `badge ${trust.level}`, title: trust.reason }, trust.label)
 }
 
+/** A probe-table row for a candidate, queued until its first event arrives. */
 export function candidateRow(c: CandidateView): HTMLElement {
   const row = el(
     'tr',
@@ -76,6 +78,7 @@ export function setResult(row: HTMLElement, r: ProbeRow): void {
   setStatus(row, r.status, r.status === 'compliant' ? r.tlsVersion : undefined, detail)
 }
 
+/** One proposed service: endpoint, trust label, the requirements it will carry. */
 export function serviceCard(s: ProposalView['services'][number]): HTMLElement {
   const latches = s.latches.length === 0 ? 'none yet' : s.latches.join(', ')
   return el(
@@ -94,11 +97,13 @@ export function serviceCard(s: ProposalView['services'][number]): HTMLElement {
   )
 }
 
+/** A checkbox for one confirmation item; its value is the item id confirm() expects. */
 export function acknowledgement(id: string, message: string): HTMLElement {
   const box = el('input', { type: 'checkbox', name: 'ack', value: id, id: `ack-${id}`, required: '' })
   return el('label', { class: 'ack', for: `ack-${id}` }, box, ` ${message}`)
 }
 
+/** The candidates refused for security reasons (unreachable ones are not news). */
 export function rejectedList(rejected: ProposalView['rejected']): HTMLElement {
   const refused = rejected.filter((r) => r.status === 'refused')
   if (refused.length === 0) return el('div')
@@ -122,6 +127,7 @@ export function rejectedList(rejected: ProposalView['rejected']): HTMLElement {
   )
 }
 
+/** A row of the pinned-commitments table. */
 export function pinRow(p: PinView): HTMLElement {
   return el(
     'tr',
