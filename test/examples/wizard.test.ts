@@ -22,7 +22,9 @@ import { carriesSecret, wireLogs } from '../../examples/wizard/test-support/wire
 import { requireOrSkip } from '../support/availability.js'
 
 const ROOT = join(import.meta.dirname, '..', '..')
-const SCREENSHOT = join(import.meta.dirname, '__screenshots__', 'wizard.png')
+// Written to the git-ignored test-results/ on every run; docs/images/wizard.png is a reviewed copy.
+const SCREENSHOT_DIR = join(import.meta.dirname, '..', '..', 'test-results', 'screenshots')
+const SCREENSHOT = join(SCREENSHOT_DIR, 'wizard.png')
 
 // A string, evaluated in the page: the workspace tsconfig has no DOM typings.
 const ALL_ROWS_DONE = `[...document.querySelectorAll('#probe-table tbody tr')]
@@ -133,7 +135,7 @@ describe.skipIf(!requireOrSkip(chromiumAvailable(), 'chromium'))(
       ])
       expect(demo.servers.evilImaps.received).toHaveLength(0)
 
-      mkdirSync(join(import.meta.dirname, '__screenshots__'), { recursive: true })
+      mkdirSync(SCREENSHOT_DIR, { recursive: true })
       await page.screenshot({ path: SCREENSHOT, fullPage: true })
     })
   },

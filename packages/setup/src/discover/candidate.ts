@@ -1,14 +1,12 @@
 // The data a discovery run hands to the account-setup wizard. Every candidate says where it came
 // from and whether it may be used without asking the user (RFC 8314 §5.1, RFC 6186 §6).
+import { PortSchema, type Service, ServiceSchema, type Transport, TransportSchema } from '@mua-sts/core'
 import { z } from 'zod'
 import { IssueCode } from './errors.js'
 
-export const ServiceSchema = z.enum(['imap', 'pop3', 'submission'])
-export type Service = z.infer<typeof ServiceSchema>
-
-/** Only TLS transports: discovery never proposes cleartext (RFC 8314 §5.1). */
-export const TransportSchema = z.enum(['implicit-tls', 'starttls'])
-export type Transport = z.infer<typeof TransportSchema>
+// Core's vocabulary; TransportSchema has only TLS transports: discovery never proposes cleartext
+// (RFC 8314 §5.1).
+export { PortSchema, type Service, ServiceSchema, type Transport, TransportSchema }
 
 export const SourceSchema = z.enum([
   'srv',
@@ -47,8 +45,6 @@ export const HostnameSchema = z
   .string()
   .max(253)
   .regex(/^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/, 'expected a lower-case LDH hostname')
-
-export const PortSchema = z.int().min(1).max(65535)
 
 export const CandidateSchema = z.object({
   service: ServiceSchema,

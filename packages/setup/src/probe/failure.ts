@@ -44,7 +44,7 @@ const MESSAGES: Readonly<Record<ProbeFailureCode, string>> = {
   line_too_long: 'The server sent an over-long line.',
   service_unavailable: 'The server refused service in its greeting.',
   aborted: 'The probe was cancelled.',
-  superseded: 'Not needed: a better server for this service was already confirmed.',
+  superseded: 'Not needed: a better server for this service already passed the checks.',
   internal: 'The probe failed unexpectedly (a bug in mua-sts).',
   starttls_not_offered: 'The server did not offer STARTTLS; the upgrade may have been stripped on the way.',
   starttls_refused: 'The server refused to start TLS.',
