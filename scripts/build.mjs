@@ -16,10 +16,15 @@ const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'))
 // Entry points come from the `@mua-sts/source` condition of each export, plus the CLI's bin.
 const entries = Object.values(pkg.exports ?? {}).map((e) => e['@mua-sts/source'])
 if (pkg.bin) entries.push('./src/bin.ts')
-const entryPoints = Object.fromEntries(entries.map((e) => [e.replace(/^\.\/src\//, '').replace(/\.ts$/, ''), join(pkgDir, e)]))
+const entryPoints = Object.fromEntries(
+  entries.map((e) => [e.replace(/^\.\/src\//, '').replace(/\.ts$/, ''), join(pkgDir, e)]),
+)
 
 rmSync(join(pkgDir, 'dist'), { recursive: true, force: true })
-for (const [format, dir] of [['esm', 'dist/esm'], ['cjs', 'dist/cjs']]) {
+for (const [format, dir] of [
+  ['esm', 'dist/esm'],
+  ['cjs', 'dist/cjs'],
+]) {
   await esbuild.build({
     entryPoints,
     outdir: join(pkgDir, dir),
@@ -31,7 +36,10 @@ for (const [format, dir] of [['esm', 'dist/esm'], ['cjs', 'dist/cjs']]) {
     sourcemap: true,
     logLevel: 'warning',
   })
-  writeFileSync(join(pkgDir, dir, 'package.json'), `${JSON.stringify({ type: format === 'esm' ? 'module' : 'commonjs' })}\n`)
+  writeFileSync(
+    join(pkgDir, dir, 'package.json'),
+    `${JSON.stringify({ type: format === 'esm' ? 'module' : 'commonjs' })}\n`,
+  )
 }
 
 function tsc(outDir, compilerOptions) {

@@ -24,19 +24,22 @@ const order = []
 const visit = (name) => {
   if (order.includes(name)) return
   const { pkg } = manifests.get(name)
-  for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies })) if (manifests.has(dep)) visit(dep)
+  for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies }))
+    if (manifests.has(dep)) visit(dep)
   order.push(name)
 }
 for (const name of manifests.keys()) visit(name)
 
 let failures = 0
-for (const name of order) if (run(process.execPath, [join(ROOT, 'scripts/build.mjs')], manifests.get(name).dir) !== 0) process.exit(1)
+for (const name of order)
+  if (run(process.execPath, [join(ROOT, 'scripts/build.mjs')], manifests.get(name).dir) !== 0) process.exit(1)
 const versions = new Set()
 for (const name of order) {
   const { dir, pkg } = manifests.get(name)
   versions.add(pkg.version)
   if (run(bin('publint'), ['--strict', '--pack', 'npm'], dir) !== 0) failures++
-  if (run(bin('attw'), ['--pack', '.', '--profile', 'node16', '--format', 'table-flipped'], dir) !== 0) failures++
+  if (run(bin('attw'), ['--pack', '.', '--profile', 'node16', '--format', 'table-flipped'], dir) !== 0)
+    failures++
 }
 if (versions.size !== 1) {
   console.error(`package versions disagree: ${[...versions].join(', ')}`)

@@ -7,18 +7,17 @@ import {
   buildReport,
   createCommitment,
   createObservation,
-  evaluate,
   ErrorCode,
+  ErrorMessages,
+  evaluate,
   parseClient04,
   parseDeepStatus,
   parseIdParams,
-  renderClient05,
+  RESULT_TYPE_BY_CODE,
   renderDeepStatus,
   renderIdParams,
   renderReceivedTls,
   renderStsPolicy,
-  ErrorMessages,
-  RESULT_TYPE_BY_CODE,
   VIOLATION_CODES,
   VIOLATION_MESSAGES,
 } from '../packages/core/src/index.js'
@@ -28,7 +27,8 @@ const REF = join(import.meta.dirname, '..', 'docs', 'reference')
 
 // Which DEEP tag or -05 directive a violation can carry in latch-fail / policy-fail.
 const TAGS: Readonly<Record<string, string>> = {
-  tls_version_below_floor: '`tls11`, `tls12` (latch) or `tls-version` (directive); none for the RFC 8997 floor alone',
+  tls_version_below_floor:
+    '`tls11`, `tls12` (latch) or `tls-version` (directive); none for the RFC 8997 floor alone',
   cipher_too_weak: '`tls11` / `tls12` when latched',
   certificate_not_trusted: '`tls-cert` when latched',
   certificate_expired: '`tls-cert` when latched',
@@ -38,7 +38,9 @@ const TAGS: Readonly<Record<string, string>> = {
 }
 
 export function renderErrorCodes(): string {
-  const rows = Object.entries(ErrorCode).map(([name, code]) => `| \`${code}\` | \`ErrorCode.${name}\` | ${ErrorMessages[code]} |`)
+  const rows = Object.entries(ErrorCode).map(
+    ([name, code]) => `| \`${code}\` | \`ErrorCode.${name}\` | ${ErrorMessages[code]} |`,
+  )
   return `# Error codes
 
 Generated from \`packages/core/src/errors.ts\` by \`scripts/gen-reference-docs.ts\`. Match on \`error.code\`
@@ -71,14 +73,36 @@ ${rows.join('\n')}
 // Wire examples are rendered by the same functions the guards use, so the page cannot drift.
 export function renderWireFormats(): string {
   const c = {
-    ...createCommitment({ account: 'acct_1', service: 'submission', host: 'submit.example.net', port: 465, transport: 'implicit-tls', source: 'setup', now: '2026-01-01T00:00:00.000Z' }),
+    ...createCommitment({
+      account: 'acct_1',
+      service: 'submission',
+      host: 'submit.example.net',
+      port: 465,
+      transport: 'implicit-tls',
+      source: 'setup',
+      now: '2026-01-01T00:00:00.000Z',
+    }),
     latches: ['tls-cert', 'tls12'],
     directives: { tlsVersion: '1.2' as const, tlsCert: 'pkix' as const },
   }
   const client = { name: 'mua-sts', version: '0.1.0' }
   const ok = buildInBand({ commitment: c, violations: [], client })
-  const pin = { code: 'spki_pin_mismatch' as const, tag: 'spki-pin', resultType: 'validation-failure' as const, path: [], expected: '', observed: '' }
-  const ver = { code: 'tls_version_below_floor' as const, tag: 'tls-version', resultType: 'validation-failure' as const, path: [], expected: '', observed: '' }
+  const pin = {
+    code: 'spki_pin_mismatch' as const,
+    tag: 'spki-pin',
+    resultType: 'validation-failure' as const,
+    path: [],
+    expected: '',
+    observed: '',
+  }
+  const ver = {
+    code: 'tls_version_below_floor' as const,
+    tag: 'tls-version',
+    resultType: 'validation-failure' as const,
+    path: [],
+    expected: '',
+    observed: '',
+  }
   const fail = buildInBand({ commitment: c, violations: [pin], client })
   const fail05 = buildInBand({ commitment: c, violations: [ver], client })
   const status = 'tls12 tls-cert <https://status.example.net/mail-tls>'
@@ -163,7 +187,16 @@ pins, and servers ignore unknown tags (-04 §5.3).
 export function renderReportFormat(): string {
   const now = '2026-03-01T09:12:44.120Z'
   const c = {
-    ...createCommitment({ account: 'acct_5c1e', service: 'imap', host: 'imap.example.net', port: 993, transport: 'implicit-tls', pins: ['nepCG63SQk7VQwivq6J35v5+U5DplzE7dYI0fCC/lj0='], source: 'setup', now }),
+    ...createCommitment({
+      account: 'acct_5c1e',
+      service: 'imap',
+      host: 'imap.example.net',
+      port: 993,
+      transport: 'implicit-tls',
+      pins: ['nepCG63SQk7VQwivq6J35v5+U5DplzE7dYI0fCC/lj0='],
+      source: 'setup',
+      now,
+    }),
     latches: ['tls-cert', 'tls12'],
   }
   const o = createObservation({
@@ -171,7 +204,13 @@ export function renderReportFormat(): string {
     endpoint: { host: 'imap.example.net', port: 993 },
     transport: 'implicit-tls',
     tls: { version: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', cipherBits: 256 },
-    certificate: { chainTrusted: true, expired: false, nameMatch: true, matchedIdentity: 'imap.example.net', spkiSha256: 'dVdECK5yWe84Ot1ck6dn2YLDL2YIRCESeHpQ36U0oeQ=' },
+    certificate: {
+      chainTrusted: true,
+      expired: false,
+      nameMatch: true,
+      matchedIdentity: 'imap.example.net',
+      spkiSha256: 'dVdECK5yWe84Ot1ck6dn2YLDL2YIRCESeHpQ36U0oeQ=',
+    },
     capsBeforeTls: [],
     capsAfterTls: ['IMAP4rev1', 'ID', 'DEEP', 'AUTH=PLAIN'],
     anomalies: [],

@@ -73,6 +73,8 @@ const extra = process.argv.slice(3)
 if (task === 'test') {
   let status = exec(['tsc', '-p', 'tsconfig.json', '--noEmit'])
   if (status !== 0) fail('type check failed', status)
+  status = exec(['biome', 'check', '.'])
+  if (status !== 0) fail('lint/format check failed (fix with: pnpm exec biome check --write .)', status)
   // The keychain suite needs a session bus and an unlocked gnome-keyring; the wrapper provides both
   // (and runs the command directly where they are not installed, so those suites skip outside CI).
   status = run('bash', ['scripts/with-keyring.sh', ...pnpm, 'exec', 'vitest', 'run', ...extra])

@@ -49,10 +49,16 @@ describe('documentation code blocks', () => {
     })
     writeFileSync(
       join(OUT, 'tsconfig.json'),
-      JSON.stringify({ extends: '../../../tsconfig.base.json', compilerOptions: { noEmit: true, declaration: false }, include: names }),
+      JSON.stringify({
+        extends: '../../../tsconfig.base.json',
+        compilerOptions: { noEmit: true, declaration: false },
+        include: names,
+      }),
     )
     if (names.length === 0) return
-    const r = spawnSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', join(OUT, 'tsconfig.json')], { encoding: 'utf8' })
+    const r = spawnSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', join(OUT, 'tsconfig.json')], {
+      encoding: 'utf8',
+    })
     expect(r.stdout + r.stderr).toBe('')
     expect(r.status).toBe(0)
   })
@@ -60,7 +66,8 @@ describe('documentation code blocks', () => {
   it('names only npm scripts that exist in shell blocks', () => {
     const scripts = Object.keys(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts)
     for (const b of shBlocks) {
-      for (const m of b.code.matchAll(/npm run ([\w:-]+)/g)) expect(scripts, `${b.file}:${b.line}`).toContain(m[1])
+      for (const m of b.code.matchAll(/npm run ([\w:-]+)/g))
+        expect(scripts, `${b.file}:${b.line}`).toContain(m[1])
       if (/\bnpm test\b/.test(b.code)) expect(scripts).toContain('test')
     }
   })

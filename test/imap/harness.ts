@@ -1,120 +1,45 @@
-// Shared set-up for the @mua-sts/imap end-to-end tests: a commitment in a MemoryCommitmentStore, a
-// ReportDispatcher whose callback sink records every report (and when it arrived relative to the
-// rejection), the guarded connect, and the bare-imapflow contrast an app would write without the SDK.
-import {
-  type Commitment,
-  CommitmentSchema,
-  createCommitment,
-  isSdkError,
-  type Report,
-  type ViolationCode,
-} from '@mua-sts/core'
+// @mua-sts/imap end-to-end test set-up: the shared guard harness bound to connectImap, IMAP wire
+// assertions, and the bare-imapflow contrast an app would write without the SDK.
+import type { Report, ViolationCode } from '@mua-sts/core'
 import { connectImap, type GuardedImap, type ImapConnectOptions } from '@mua-sts/imap'
-import { callbackSink, ReportDispatcher } from '@mua-sts/reports'
-import { MemoryCommitmentStore } from '@mua-sts/store'
 import { ImapFlow, type ImapFlowOptions } from 'imapflow'
 import { expect } from 'vitest'
 import { FAKE_PASS, FAKE_USER, type FakeImapServer } from '../fakes/imap-server.js'
 import { testPki } from '../support/certs.js'
+import {
+  type CommitOptions,
+  commitFor,
+  expectRefusal,
+  type Committed as GenericCommitted,
+  type GuardSpec,
+} from '../support/guard-harness.js'
 
-export const NOW = new Date('2026-03-01T09:00:00.000Z')
+export { NOW } from '../support/guard-harness.js'
 export const ACCOUNT = 'acct_imap_e2e'
 export const pki = testPki()
 
-export type Committed = {
-  readonly store: MemoryCommitmentStore
-  readonly commitment: Commitment
-  /** Reports in dispatch order. */
-  readonly reports: Report[]
-  /** 'report' when a report was dispatched, 'rejected'/'resolved' when connect settled. */
-  readonly events: string[]
-  options(extra?: Partial<ImapConnectOptions>): ImapConnectOptions
-  connect(extra?: Partial<ImapConnectOptions>): Promise<GuardedImap>
+const SPEC: GuardSpec<ImapConnectOptions, GuardedImap> = {
+  account: ACCOUNT,
+  service: 'imap',
+  defaults: { trust: { ca: pki.caCert }, auth: { user: FAKE_USER, pass: FAKE_PASS } },
+  connect: connectImap,
 }
 
-export type CommitOptions = {
-  readonly transport: 'implicit-tls' | 'starttls'
-  readonly host?: string
-  readonly pins?: readonly string[]
-  readonly latches?: readonly string[]
-  readonly tlsFloor?: 'TLSv1.2' | 'TLSv1.3'
-}
+export type Committed = GenericCommitted<ImapConnectOptions, GuardedImap>
+export type { CommitOptions }
 
 /** A setup-made commitment for `port`, stored, plus recording report sinks. */
-export async function commit(port: number, o: CommitOptions): Promise<Committed> {
-  const base = createCommitment({
-    account: ACCOUNT,
-    service: 'imap',
-    host: o.host ?? 'localhost',
-    port,
-    transport: o.transport,
-    pins: o.pins ?? [],
-    ...(o.tlsFloor === undefined ? {} : { tlsFloor: o.tlsFloor }),
-    source: 'setup',
-    now: NOW.toISOString(),
-  })
-  const prov = { source: 'policy' as const, firstSeen: NOW.toISOString(), lastConfirmed: NOW.toISOString() }
-  const latches = [...(o.latches ?? [])].sort()
-  const provenance = { ...base.provenance }
-  for (const t of latches) provenance[`latch:${t}`] = prov
-  const commitment = CommitmentSchema.parse({ ...base, latches, provenance })
-  const store = new MemoryCommitmentStore({ now: () => NOW })
-  await store.strengthen(commitment)
-  const reports: Report[] = []
-  const events: string[] = []
-  const dispatcher = new ReportDispatcher([
-    callbackSink((e) => {
-      reports.push(e.report)
-      events.push('report')
-    }),
-  ])
-  const options = (extra: Partial<ImapConnectOptions> = {}): ImapConnectOptions => ({
-    account: ACCOUNT,
-    store,
-    reports: dispatcher,
-    trust: { ca: pki.caCert },
-    now: () => NOW,
-    timeoutMs: 5000,
-    auth: { user: FAKE_USER, pass: FAKE_PASS },
-    ...extra,
-  })
-  const connect = (extra?: Partial<ImapConnectOptions>): Promise<GuardedImap> =>
-    connectImap(options(extra)).then(
-      (client) => {
-        events.push('resolved')
-        return client
-      },
-      (error: unknown) => {
-        events.push('rejected')
-        throw error
-      },
-    )
-  return { store, commitment, reports, events, options, connect }
+export function commit(port: number, o: CommitOptions): Promise<Committed> {
+  return commitFor(SPEC, port, o)
 }
 
-/**
- * Asserts the refusal contract: MUASTS_ERR_COMMITMENT_VIOLATED with `.report`, that report dispatched
- * (once) before the rejection and carrying `code` (when given), and the stored commitment unchanged.
- */
-export async function expectRefused(
+/** The refusal contract (see test/support/guard-harness.ts) for connectImap. */
+export function expectRefused(
   setup: Committed,
   attempt: Promise<unknown>,
   code: ViolationCode | undefined,
 ): Promise<Report> {
-  const error = await attempt.then(
-    () => new Error('connectImap resolved, expected a refusal'),
-    (e: unknown) => e,
-  )
-  expect(isSdkError(error, 'MUASTS_ERR_COMMITMENT_VIOLATED'), String(error)).toBe(true)
-  const report = (error as { report: Report }).report
-  if (code !== undefined) expect(report.violations.map((v) => v.code)).toContain(code)
-  expect(report.violations.length).toBeGreaterThan(0)
-  expect(setup.reports).toEqual([report])
-  expect(setup.events).toEqual(['report', 'rejected'])
-  expect(report.account.ref).toBe(ACCOUNT)
-  expect(JSON.stringify(report)).not.toContain(FAKE_PASS)
-  expect(await setup.store.get(ACCOUNT, 'imap')).toEqual(setup.commitment)
-  return report
+  return expectRefusal(SPEC, setup, attempt, code, [FAKE_PASS])
 }
 
 /** The server never received ID, LOGIN or AUTHENTICATE, nor the password in any form. */

@@ -1,7 +1,8 @@
 // Autoconfig sources over a real loopback HTTPS server with the test CA: what is fetched, what is
 // trusted, what is refused, and what the server saw (the address is only sent when opted in).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+
 import { type DiscoverOptions, discover } from '@mua-sts/setup'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { dnsZone } from '../fakes/dns-zone.js'
 import { testPki } from '../support/certs.js'
 import { type LoopbackWebServer, loopbackFetch, startLoopbackWebServer } from '../support/https-server.js'

@@ -2,13 +2,9 @@
 // The AD bit is what makes an out-of-domain SRV target trustworthy (RFC 8314 §5.1); a record
 // edited after signing must make the resolver answer SERVFAIL and discovery refuse it.
 import { Resolver } from 'node:dns/promises'
+import { type DiscoverOptions, type DiscoveryFetch, discover } from '@mua-sts/setup'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { queryValidated } from '../../packages/setup/src/discover/dnssec-query.js'
-import {
-  type DiscoverOptions,
-  type DiscoveryFetch,
-  discover,
-} from '@mua-sts/setup'
 import { requireOrSkip } from '../support/availability.js'
 import { startUnbound, type UnboundHandle, unboundAvailable } from '../support/unbound.js'
 

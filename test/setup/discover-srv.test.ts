@@ -1,11 +1,7 @@
 // SRV discovery (RFC 6186, RFC 8314 §5.1) against the declarative DNS fake.
+
+import { type Candidate, type DiscoveryFetch, DiscoverySchema, discover } from '@mua-sts/setup'
 import { describe, expect, it } from 'vitest'
-import {
-  type Candidate,
-  type DiscoveryFetch,
-  DiscoverySchema,
-  discover,
-} from '@mua-sts/setup'
 import { dnsZone, srv } from '../fakes/dns-zone.js'
 
 // No document source answers, so only SRV (and guesses, switched off where they would blur) count.

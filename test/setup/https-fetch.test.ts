@@ -1,6 +1,7 @@
 // The default document fetcher (node:https) against a real loopback server with the test CA.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
 import { discover, httpsFetch } from '@mua-sts/setup'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dnsZone } from '../fakes/dns-zone.js'
 import { testPki } from '../support/certs.js'
 import {

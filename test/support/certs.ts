@@ -55,8 +55,24 @@ function makeCa(dir: string, name: string, cn: string): { key: string; cert: str
   const key = newKey(dir, name)
   const cert = join(dir, `${name}.crt`)
   run(
-    ['req', '-x509', '-new', '-key', key, '-subj', `/CN=${cn}`, '-days', '3650', '-out', cert, '-sha256',
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'],
+    [
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      key,
+      '-subj',
+      `/CN=${cn}`,
+      '-days',
+      '3650',
+      '-out',
+      cert,
+      '-sha256',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ],
     dir,
   )
   const conf = `[ca]\ndefault_ca=ca\n[ca]\ndir=${caDir}\ndatabase=${caDir}/index.txt\nserial=${caDir}/serial\nnew_certs_dir=${caDir}/new\ncertificate=${cert}\nprivate_key=${key}\ndefault_md=sha256\npolicy=p\nunique_subject=no\ncopy_extensions=copy\n[p]\ncommonName=supplied\n`
@@ -74,10 +90,37 @@ function issue(
   const csr = join(dir, `${name}.csr`)
   const cert = join(dir, `${name}.crt`)
   const sans = opts.sans ?? SANS
-  run(['req', '-new', '-key', key, '-subj', '/CN=mail.example.test', '-addext', `subjectAltName=${sans}`, '-out', csr], dir)
   run(
-    ['ca', '-batch', '-config', join(dir, caName, 'ca.cnf'), '-in', csr, '-out', cert, '-notext',
-      '-startdate', opts.start ?? '20250101000000Z', '-enddate', opts.end ?? '20451231000000Z'],
+    [
+      'req',
+      '-new',
+      '-key',
+      key,
+      '-subj',
+      '/CN=mail.example.test',
+      '-addext',
+      `subjectAltName=${sans}`,
+      '-out',
+      csr,
+    ],
+    dir,
+  )
+  run(
+    [
+      'ca',
+      '-batch',
+      '-config',
+      join(dir, caName, 'ca.cnf'),
+      '-in',
+      csr,
+      '-out',
+      cert,
+      '-notext',
+      '-startdate',
+      opts.start ?? '20250101000000Z',
+      '-enddate',
+      opts.end ?? '20451231000000Z',
+    ],
     dir,
   )
   const certPem = readFileSync(cert, 'utf8')
@@ -94,8 +137,24 @@ export function generateTestPki(): TestPki {
   const good = issue(dir, 'ca', 'good')
   const selfKey = newKey(dir, 'self')
   const selfCert = join(dir, 'self.crt')
-  run(['req', '-x509', '-new', '-key', selfKey, '-subj', '/CN=mail.example.test', '-days', '3650', '-addext',
-    `subjectAltName=${SANS}`, '-out', selfCert], dir)
+  run(
+    [
+      'req',
+      '-x509',
+      '-new',
+      '-key',
+      selfKey,
+      '-subj',
+      '/CN=mail.example.test',
+      '-days',
+      '3650',
+      '-addext',
+      `subjectAltName=${SANS}`,
+      '-out',
+      selfCert,
+    ],
+    dir,
+  )
   const selfPem = readFileSync(selfCert, 'utf8')
   return {
     dir,

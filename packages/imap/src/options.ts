@@ -1,8 +1,7 @@
 // connectImap options (house style H14/H15): the shared Guard options, the credentials, and an
 // allow-list of imapflow options that cannot change where or how the connection is secured. Everything
 // that decides the transport comes from the commitment and is refused here, by name.
-import { ErrorCode, SdkError } from '@mua-sts/core'
-import { GuardOptionsSchema, parseOptions } from '@mua-sts/transport'
+import { GuardOptionsSchema, parseOptions, refuseOwnedOptions } from '@mua-sts/transport'
 import type { ExpungeEvent, ImapFlowOptions, Logger } from 'imapflow'
 import * as z from 'zod'
 
@@ -104,16 +103,7 @@ const GUARD_KEYS = Object.keys(GuardOptionsSchema.shape) as ReadonlyArray<
  * @throws SdkError MUASTS_ERR_INVALID_OPTION naming the offending option (SDK-owned ones by name).
  */
 export function parseImapOptions(input: unknown): ParsedImapOptions {
-  if (typeof input === 'object' && input !== null) {
-    for (const key of Object.keys(input)) {
-      const why = SDK_OWNED_OPTIONS[key]
-      if (why !== undefined) {
-        throw new SdkError(ErrorCode.InvalidOption, `${WHAT} options.${key} is owned by the SDK: ${why}.`, {
-          details: { option: key },
-        })
-      }
-    }
-  }
+  refuseOwnedOptions(WHAT, input, SDK_OWNED_OPTIONS)
   return parseOptions(ImapConnectOptionsSchema, input, WHAT)
 }
 

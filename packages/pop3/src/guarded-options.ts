@@ -1,8 +1,7 @@
 // connectPop3 options (house style H14/H15): the shared Guard options, the credentials, and an
 // allow-list of client settings that cannot change where or how the connection is secured. Everything
 // that decides the transport comes from the commitment and is refused here, by name.
-import { ErrorCode, SdkError } from '@mua-sts/core'
-import { GuardOptionsSchema, parseOptions } from '@mua-sts/transport'
+import { GuardOptionsSchema, parseOptions, refuseOwnedOptions } from '@mua-sts/transport'
 import * as z from 'zod'
 import { Pop3CredentialsSchema } from './auth.js'
 import {
@@ -77,16 +76,7 @@ const GUARD_KEYS: ReadonlySet<string> = new Set(Object.keys(GuardOptionsSchema.s
  * @throws SdkError MUASTS_ERR_INVALID_OPTION naming the offending option (SDK-owned ones by name).
  */
 export function parseConnectPop3Options(input: unknown): ParsedConnectPop3Options {
-  if (typeof input === 'object' && input !== null) {
-    for (const key of Object.keys(input)) {
-      const why = SDK_OWNED_OPTIONS[key]
-      if (why !== undefined) {
-        throw new SdkError(ErrorCode.InvalidOption, `${WHAT} options.${key} is owned by the SDK: ${why}.`, {
-          details: { option: key },
-        })
-      }
-    }
-  }
+  refuseOwnedOptions(WHAT, input, SDK_OWNED_OPTIONS)
   return parseOptions(ConnectPop3OptionsSchema, input, WHAT)
 }
 

@@ -2,8 +2,13 @@
 // that decides where the connection goes and how TLS is done (integration notes §2.1: nodemailer's
 // defaults send AUTH in cleartext, opportunisticTLS and forceAuth make it worse), so those keys are
 // refused with MUASTS_ERR_INVALID_OPTION instead of being silently ignored.
-import { ErrorCode, SdkError } from '@mua-sts/core'
-import { type GuardOptions, GuardOptionsSchema, parseOptions } from '@mua-sts/transport'
+import {
+  type GuardOptions,
+  GuardOptionsSchema,
+  parseOptions,
+  refuseOwnedOption as refuseOwned,
+  refuseOwnedOptions,
+} from '@mua-sts/transport'
 import type { ExternalLogger } from 'nodemailer/lib/shared'
 import * as z from 'zod'
 
@@ -115,10 +120,7 @@ const DEFAULT_MAX_MESSAGES = 100
 
 /** Throws MUASTS_ERR_INVALID_OPTION for a key the SDK owns, naming the key and the reason. */
 export function refuseOwnedOption(key: string): never {
-  const why = SDK_OWNED_OPTIONS[key] ?? 'the SDK owns this setting'
-  throw new SdkError(ErrorCode.InvalidOption, `${WHAT} options.${key}: not allowed, ${why}.`, {
-    details: { option: key },
-  })
+  return refuseOwned(WHAT, key, SDK_OWNED_OPTIONS)
 }
 
 /**
@@ -126,9 +128,7 @@ export function refuseOwnedOption(key: string): never {
  * @throws SdkError MUASTS_ERR_INVALID_OPTION naming the first bad option path.
  */
 export function parseSmtpOptions(input: unknown): ParsedSmtpOptions {
-  if (typeof input === 'object' && input !== null) {
-    for (const key of Object.keys(input)) if (Object.hasOwn(SDK_OWNED_OPTIONS, key)) refuseOwnedOption(key)
-  }
+  refuseOwnedOptions(WHAT, input, SDK_OWNED_OPTIONS)
   const o = parseOptions(GuardedSmtpOptionsSchema, input, WHAT)
   const { auth, name, pool, maxConnections, maxMessages, logger, debug, ...guard } = o
   return {

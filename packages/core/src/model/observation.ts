@@ -73,7 +73,7 @@ export type ObservationInput = Omit<Observation, 'serverAuthenticated'>
 /** PKIX validation plus an RFC 7817 identity match: what `tls-cert` asserts (DEEP -04 §11.2). */
 export function pkixValid(o: ObservationInput): boolean {
   const c = o.certificate
-  return o.tls !== undefined && c !== undefined && c.chainTrusted && !c.expired && c.nameMatch === true
+  return o.tls !== undefined && c?.chainTrusted === true && !c.expired && c.nameMatch === true
 }
 
 export function daneValid(o: ObservationInput): boolean {
