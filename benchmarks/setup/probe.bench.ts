@@ -14,9 +14,8 @@ import {
   probe,
   type SrvRecord,
 } from '@mua-sts/setup'
-import { startFakeImap } from '../../test/fakes/imap-server.js'
+import { FakeSmtpServer, startFakeImap } from '@mua-sts/testing'
 import { startFakePop3 } from '../../test/fakes/pop3-server.js'
-import { FakeSmtpServer } from '../../test/fakes/smtp-server.js'
 import { testPki } from '../../test/support/certs.js'
 import { median, timeMs } from '../_util/measure.js'
 import type { BenchRow } from '../_util/types.js'

@@ -2,8 +2,8 @@
 // from before TLS in the message (spec digest §2a-I: pre-TLS text may be the attacker's).
 import { createServer } from 'node:net'
 import { isSdkError } from '@mua-sts/core'
+import { type FakeImapServer, startFakeImap } from '@mua-sts/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type FakeImapServer, startFakeImap } from '../fakes/imap-server.js'
 import { ACCOUNT, commit, pki } from './harness.js'
 
 describe('connection failures', () => {

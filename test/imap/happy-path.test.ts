@@ -1,8 +1,8 @@
 // A compliant server: the guarded client behaves like imapflow, checks before the first post-TLS byte,
 // and sends ID (with the DEEP -04 §7.1 latch / security-tags fields) over TLS before LOGIN.
 import { parseIdParams } from '@mua-sts/core'
+import { FAKE_PASS, type FakeImapServer, startFakeImap } from '@mua-sts/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import { FAKE_PASS, type FakeImapServer, startFakeImap } from '../fakes/imap-server.js'
 import { commit, pki } from './harness.js'
 
 const MESSAGE = 'From: a@example.test\r\nTo: b@example.test\r\nSubject: hello\r\n\r\nbody\r\n'

@@ -2,9 +2,9 @@
 // assertions, and the bare-imapflow contrast an app would write without the SDK.
 import type { Report, ViolationCode } from '@mua-sts/core'
 import { connectImap, type GuardedImap, type ImapConnectOptions } from '@mua-sts/imap'
+import { FAKE_PASS, FAKE_USER, type FakeImapServer } from '@mua-sts/testing'
 import { ImapFlow, type ImapFlowOptions } from 'imapflow'
 import { expect } from 'vitest'
-import { FAKE_PASS, FAKE_USER, type FakeImapServer } from '../fakes/imap-server.js'
 import { testPki } from '../support/certs.js'
 import {
   type CommitOptions,

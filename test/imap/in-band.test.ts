@@ -2,8 +2,8 @@
 // latched requirement fails (SPKI pin, tls-dane-tlsa), the guard sends exactly one ID carrying
 // `latch-fail`, then LOGOUT, and never authenticates. Each has a CONTRAST run through bare imapflow.
 import { renderIdParams } from '@mua-sts/core'
+import { type FakeImapServer, startFakeImap } from '@mua-sts/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type FakeImapServer, startFakeImap } from '../fakes/imap-server.js'
 import { bareImapflow, commit, expectNoCredentials, expectRefused, pki, sawCredentials } from './harness.js'
 
 const MODES = [

@@ -2,8 +2,8 @@
 // which imapflow exchanges after TLS on a session the guard passed, may strengthen the commitment; the
 // store persists it and the next connection enforces it. Nothing read before TLS is ever learned.
 import { ErrorCode, isSdkError, SdkError } from '@mua-sts/core'
+import { type FakeImapServer, startFakeImap } from '@mua-sts/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type FakeImapServer, startFakeImap } from '../fakes/imap-server.js'
 import { ACCOUNT, commit, expectRefused, pki } from './harness.js'
 
 const DEEP = 'tls12 tls-cert <https://status.example.test/mail>'

@@ -2,8 +2,9 @@
 // RFC 9051 §6.2.1): each one refused before ID/LOGIN/AUTHENTICATE, with a report carrying the right
 // violation code. Each guarded test is followed by a CONTRAST run of the same scenario through bare
 // imapflow configured the way apps commonly do, showing what the guard prevents.
+
+import { type FakeImapScript, type FakeImapServer, startFakeImap } from '@mua-sts/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type FakeImapScript, type FakeImapServer, startFakeImap } from '../fakes/imap-server.js'
 import { bareImapflow, commit, expectNoCredentials, expectRefused, pki, sawCredentials } from './harness.js'
 
 // What an on-path attacker leaves of a server's pre-TLS capabilities (STARTTLS and LOGINDISABLED gone).

@@ -2,8 +2,9 @@
 // CA, expired, wrong name, self-signed), a TLS version below the floor, and a server that only speaks
 // STARTTLS where implicit TLS is committed. Each is refused before any post-TLS byte; each guarded
 // test has a CONTRAST run through bare imapflow with the options apps commonly pass.
+
+import { type FakeImapScript, type FakeImapServer, startFakeImap } from '@mua-sts/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type FakeImapScript, type FakeImapServer, startFakeImap } from '../fakes/imap-server.js'
 import {
   bareImapflow,
   commit,

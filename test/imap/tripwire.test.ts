@@ -2,10 +2,10 @@
 // through the internal test seam, as a future imapflow with a new connect path would) gets a TLS
 // session of its own, and is still stopped before the client ID and before any credential.
 import { isSdkError } from '@mua-sts/core'
+import { type FakeImapServer, startFakeImap } from '@mua-sts/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 // Internal test seam, deliberately not exported from @mua-sts/imap.
 import { openGuardedImap } from '../../packages/imap/src/connect.js'
-import { type FakeImapServer, startFakeImap } from '../fakes/imap-server.js'
 import { commit, pki } from './harness.js'
 
 describe('tripwires', () => {

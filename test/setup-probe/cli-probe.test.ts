@@ -4,9 +4,8 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { FakeSmtpServer, startFakeImap } from '@mua-sts/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startFakeImap } from '../fakes/imap-server.js'
-import { FakeSmtpServer } from '../fakes/smtp-server.js'
 import { testPki } from '../support/certs.js'
 
 const ROOT = join(import.meta.dirname, '../..')

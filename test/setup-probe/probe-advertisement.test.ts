@@ -2,10 +2,9 @@
 // The probe reads it over TLS (IMAP ID NIL, post-TLS CAPA, post-TLS EHLO) and propose() turns it into
 // latches through core strengthen(); whatever a server says in cleartext teaches nothing.
 import { type Candidate, type Discovery, probe, propose } from '@mua-sts/setup'
+import { FakeSmtpServer, startFakeImap } from '@mua-sts/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import { startFakeImap } from '../fakes/imap-server.js'
 import { DEFAULT_CAPA_AFTER_TLS, DEFAULT_CAPA_BEFORE_TLS, startFakePop3 } from '../fakes/pop3-server.js'
-import { FakeSmtpServer } from '../fakes/smtp-server.js'
 import { testPki } from '../support/certs.js'
 import { candidate, loopbackLookup } from './fakes.js'
 

@@ -2,8 +2,8 @@
 // socket, early stop once nothing pending can win, deadlines, and the progress event contract.
 import { isSdkError } from '@mua-sts/core'
 import { type Candidate, type ProbeEvent, probe } from '@mua-sts/setup'
+import { startFakeImap } from '@mua-sts/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import { startFakeImap } from '../fakes/imap-server.js'
 import { testPki } from '../support/certs.js'
 import { candidate, loopbackLookup, OpenMeter, startTarpit, type Tarpit } from './fakes.js'
 

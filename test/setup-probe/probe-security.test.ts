@@ -2,10 +2,9 @@
 // `refused` with its own code, is never proposed, and the server's byte log never holds a credential
 // command or anything sent after the refusal.
 import { type Candidate, type Discovery, probe, propose } from '@mua-sts/setup'
+import { type FakeImapScript, type FakeSmtpScript, FakeSmtpServer, startFakeImap } from '@mua-sts/testing'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { type FakeImapScript, startFakeImap } from '../fakes/imap-server.js'
 import { startFakePop3 } from '../fakes/pop3-server.js'
-import { type FakeSmtpScript, FakeSmtpServer } from '../fakes/smtp-server.js'
 import { testPki } from '../support/certs.js'
 import { candidate, loopbackLookup } from './fakes.js'
 

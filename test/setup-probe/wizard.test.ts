@@ -4,8 +4,8 @@
 import { connectImap } from '@mua-sts/imap'
 import { type Candidate, confirm, type Discovery, probe, propose, type VerifyFn } from '@mua-sts/setup'
 import { MemoryCommitmentStore } from '@mua-sts/store'
+import { FAKE_PASS, FAKE_USER, startFakeImap } from '@mua-sts/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import { FAKE_PASS, FAKE_USER, startFakeImap } from '../fakes/imap-server.js'
 import { testPki } from '../support/certs.js'
 
 const pki = testPki()

@@ -2,8 +2,8 @@
 // trusted, what is refused, and what the server saw (the address is only sent when opted in).
 
 import { type DiscoverOptions, discover } from '@mua-sts/setup'
+import { dnsZone } from '@mua-sts/testing'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { dnsZone } from '../fakes/dns-zone.js'
 import { testPki } from '../support/certs.js'
 import { type LoopbackWebServer, loopbackFetch, startLoopbackWebServer } from '../support/https-server.js'
 

@@ -1,8 +1,8 @@
 // SRV discovery (RFC 6186, RFC 8314 §5.1) against the declarative DNS fake.
 
 import { type Candidate, type DiscoveryFetch, DiscoverySchema, discover } from '@mua-sts/setup'
+import { dnsZone, srv } from '@mua-sts/testing'
 import { describe, expect, it } from 'vitest'
-import { dnsZone, srv } from '../fakes/dns-zone.js'
 
 // No document source answers, so only SRV (and guesses, switched off where they would blur) count.
 const notFound: DiscoveryFetch = async () => ({ status: 404, body: '', validatedHttps: true })

@@ -1,8 +1,8 @@
 // The default document fetcher (node:https) against a real loopback server with the test CA.
 
 import { discover, httpsFetch } from '@mua-sts/setup'
+import { dnsZone } from '@mua-sts/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { dnsZone } from '../fakes/dns-zone.js'
 import { testPki } from '../support/certs.js'
 import {
   type LoopbackWebServer,

@@ -2,8 +2,9 @@
 // MUASTS_ERR_COMMITMENT_VIOLATED, the report is dispatched before the rejection, the server saw no
 // AUTH / CLIENT / MAIL byte, and the stored commitment is exactly as strong as before.
 // bare-nodemailer.control.test.ts runs the same servers against stock nodemailer (the guard removed).
+
+import { FakeSmtpServer } from '@mua-sts/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import { FakeSmtpServer } from '../fakes/smtp-server.js'
 import { expectNothingLeaked, expectRefusal, guardedFor, MESSAGE } from './harness.js'
 import { SCENARIOS } from './scenarios.js'
 

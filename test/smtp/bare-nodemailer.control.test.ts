@@ -2,9 +2,10 @@
 // options apps typically use (defaults, opportunisticTLS, requireTLS, tls.rejectUnauthorized: false,
 // a trusted CA but no pins). Each one hands the attacker credentials or the message, which shows that
 // attacks.test.ts passes because of the guard and not because the fake server is harmless.
+
+import { FakeSmtpServer } from '@mua-sts/testing'
 import { createTransport } from 'nodemailer'
 import { afterEach, describe, expect, it } from 'vitest'
-import { FakeSmtpServer } from '../fakes/smtp-server.js'
 import { MESSAGE, PASS, USER } from './harness.js'
 import { SCENARIOS } from './scenarios.js'
 

@@ -1,8 +1,9 @@
 // DEEP's CLIENT command on the wire (-04 §7.3, -05 §9.3): the exact line, when it is sent (after the
 // post-TLS EHLO, before AUTH, only to servers that list DEEP/MSTS after TLS), that any reply is
 // non-fatal, and the latch-fail report followed by QUIT without AUTH.
+
+import { type FakeSmtpScript, FakeSmtpServer } from '@mua-sts/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type FakeSmtpScript, FakeSmtpServer } from '../fakes/smtp-server.js'
 import { testPki } from '../support/certs.js'
 import { type CommitmentShape, expectNothingLeaked, expectRefusal, guardedFor, MESSAGE } from './harness.js'
 

@@ -1,7 +1,8 @@
 // Learning from the post-TLS EHLO (DEEP -04 §5.1/§5.3, -05 §7): only on a session that met the
 // commitment with an authenticated server, only from what was read after TLS, only ever stronger.
+
+import { type FakeSmtpScript, FakeSmtpServer } from '@mua-sts/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type FakeSmtpScript, FakeSmtpServer } from '../fakes/smtp-server.js'
 import { testPki } from '../support/certs.js'
 import { expectRefusal, guardedFor, MESSAGE } from './harness.js'
 

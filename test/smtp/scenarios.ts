@@ -3,8 +3,8 @@
 // commitment it violates, the violation the guard must report, and the stock nodemailer options an app
 // typically uses, under which the same server does get credentials or mail.
 import type { ViolationCode } from '@mua-sts/core'
+import type { FakeSmtpScript } from '@mua-sts/testing'
 import type { SMTPTransportOptions } from 'nodemailer'
-import type { FakeSmtpScript } from '../fakes/smtp-server.js'
 import { testPki } from '../support/certs.js'
 import type { CommitmentShape } from './harness.js'
 
