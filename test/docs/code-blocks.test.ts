@@ -1,8 +1,8 @@
-// Every code block in the README and docs/ runs or type-checks (house style H24): TypeScript blocks
+// Every code block in the README, docs/ and the package and example READMEs runs or type-checks (house style H24): TypeScript blocks
 // are compiled together with the workspace's strict settings; shell blocks may only name npm scripts
 // and CLI commands that exist.
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
@@ -15,7 +15,11 @@ function markdownFiles(): string[] {
       const p = join(dir, n)
       return statSync(p).isDirectory() ? walk(p) : p.endsWith('.md') ? [p] : []
     })
-  return [join(ROOT, 'README.md'), ...walk(join(ROOT, 'docs'))]
+  const readmes = (dir: string) =>
+    readdirSync(join(ROOT, dir))
+      .map((n) => join(ROOT, dir, n, 'README.md'))
+      .filter((p) => existsSync(p))
+  return [join(ROOT, 'README.md'), ...walk(join(ROOT, 'docs')), ...readmes('packages'), ...readmes('examples')]
 }
 
 type Block = { file: string; line: number; lang: string; code: string }
