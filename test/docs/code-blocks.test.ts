@@ -19,7 +19,12 @@ function markdownFiles(): string[] {
     readdirSync(join(ROOT, dir))
       .map((n) => join(ROOT, dir, n, 'README.md'))
       .filter((p) => existsSync(p))
-  return [join(ROOT, 'README.md'), ...walk(join(ROOT, 'docs')), ...readmes('packages'), ...readmes('examples')]
+  return [
+    join(ROOT, 'README.md'),
+    ...walk(join(ROOT, 'docs')),
+    ...readmes('packages'),
+    ...readmes('examples'),
+  ]
 }
 
 type Block = { file: string; line: number; lang: string; code: string }

@@ -145,7 +145,8 @@ export async function openSession(env: SessionEnv): Promise<GuardedSession> {
 
   const advertisement = advertisementOf(capsAfterTls)
   const obs = observeSecureSocket(socket, params, { ...facts, capsBeforeTls, capsAfterTls, advertisement })
-  const result = guard.check(c, obs, socket)
+  // DEEP -04 §7.3: CLIENT exists only on servers whose post-TLS EHLO lists DEEP (or MSTS, -05).
+  const result = guard.check(c, obs, socket, { inBand: clientDialect(capsAfterTls) !== undefined })
   if (!result.ok) throw await refuseAfterEhlo(live, step, result, capsAfterTls)
 
   const mechanism = chooseMechanism(authMechanisms(capsAfterTls), o.auth)

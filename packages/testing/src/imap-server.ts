@@ -12,6 +12,7 @@ import {
   type SecureVersion,
   TLSSocket,
 } from 'node:tls'
+import { awaitClientHello } from './client-hello.js'
 
 import type { Phase } from './phase.js'
 
@@ -228,18 +229,35 @@ export async function startFakeImap(script: FakeImapScript): Promise<FakeImapSer
     if (script.inject?.when === 'after-client-hello') {
       raw.write(ok)
       // A separate segment, sent only after the client started its handshake.
-      raw.once('data', () => raw.write(script.inject?.data ?? ''))
+      awaitClientHello(
+        raw,
+        () => raw.write(script.inject?.data ?? ''),
+        (chunk) => {
+          attach(c)
+          raw.emit('data', chunk)
+        },
+      )
       return false
     }
     raw.write(script.inject?.when === 'same-segment' ? ok + script.inject.data : ok)
     c.buf = Buffer.alloc(0) // RFC 3207 §4.2 server side: nothing pipelined before TLS is executed
-    const secure = new TLSSocket(raw, { isServer: true, secureContext: createSecureContext(ctxOptions) })
-    secure.on('error', () => raw.destroy())
-    secure.once('secure', () => {
-      c.socket = secure
-      c.phase = 'tls'
-      attach(c)
-    })
+    awaitClientHello(
+      raw,
+      () => {
+        const secure = new TLSSocket(raw, { isServer: true, secureContext: createSecureContext(ctxOptions) })
+        secure.on('error', () => raw.destroy())
+        secure.once('secure', () => {
+          c.socket = secure
+          c.phase = 'tls'
+          attach(c)
+        })
+      },
+      // Cleartext where the ClientHello belongs: keep serving in plaintext so the log shows it all.
+      (chunk) => {
+        attach(c)
+        raw.emit('data', chunk)
+      },
+    )
     return false
   }
 

@@ -74,7 +74,7 @@ export async function startFakePop3(script: FakePop3Script): Promise<FakePop3Ser
   }
   let open = 0
   let nextId = 0
-  let waiters: Array<() => void> = []
+  const waiters: Array<() => void> = []
   const sockets = new Set<Socket>()
   const server = createServer((raw) => {
     open++
@@ -123,10 +123,11 @@ export async function startFakePop3(script: FakePop3Script): Promise<FakePop3Ser
       return open === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))
     },
     async close() {
-      waiters = []
       for (const socket of sockets) socket.destroy()
       server.close()
       await once(server, 'close')
+      // Destroyed sockets close asynchronously; anyone still waiting is released once they have.
+      if (open === 0) for (const w of waiters.splice(0)) w()
     },
   }
 }

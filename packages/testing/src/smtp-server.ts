@@ -6,6 +6,7 @@
 import { once } from 'node:events'
 import { createServer, type Server, type Socket } from 'node:net'
 import { createSecureContext, type SecureContext, type SecureVersion, TLSSocket } from 'node:tls'
+import { awaitClientHello } from './client-hello.js'
 
 import type { Phase } from './phase.js'
 
@@ -112,6 +113,19 @@ class Connection {
   #upgrade(then: () => void): void {
     const plain = this.#socket
     plain.removeAllListeners('data')
+    awaitClientHello(
+      plain,
+      () => this.#wrap(plain, then),
+      // Cleartext where the ClientHello belongs: keep serving in plaintext so the log shows it all.
+      (chunk) => {
+        this.#stopped = false
+        this.#listen(plain)
+        plain.emit('data', chunk)
+      },
+    )
+  }
+
+  #wrap(plain: Socket, then: () => void): void {
     const secure = new TLSSocket(plain, { isServer: true, secureContext: this.server.secureContext })
     this.track(secure)
     secure.on('error', (e: NodeJS.ErrnoException) => {

@@ -81,6 +81,14 @@ describe('Guard', () => {
     expect(!untrusted.ok && untrusted.inBand).toBeNull()
   })
 
+  it('claims no in-band report when the adapter says the session has no in-band channel', () => {
+    const { guard } = setup()
+    const pinned = sampleCommitment({ pins: { spki: [OTHER_SPKI], backup: [] } })
+    const r = guard.check(pinned, goodObservation(), {}, { inBand: false })
+    expect(!r.ok && r.inBand).toBeNull()
+    expect(!r.ok && r.report.action).toBe('blocked_before_auth')
+  })
+
   it('never claims an in-band report for POP3, which has none (DEEP -04 §7.2)', () => {
     const store = new MemoryCommitmentStore()
     const pinned = sampleCommitment({ service: 'pop3', pins: { spki: [OTHER_SPKI], backup: [] } })

@@ -89,21 +89,29 @@ export class Guard {
 
   /**
    * Evaluates and, on violation, builds the report and dispatches it synchronously (before the caller
-   * rejects). On success marks `socket` as passed for the tripwire. Never throws.
+   * rejects). On success marks `socket` as passed for the tripwire. Never throws. `channel.inBand: false`
+   * says the adapter has no way to report in band on this session (e.g. an SMTP server whose post-TLS
+   * EHLO lists neither DEEP nor MSTS), so the report never claims an in-band message that is not sent.
    */
-  check(c: Commitment, observation: Observation, socket: object | undefined): CheckResult {
+  check(
+    c: Commitment,
+    observation: Observation,
+    socket: object | undefined,
+    channel: { readonly inBand?: boolean } = {},
+  ): CheckResult {
     const verdict = evaluate(c, observation)
     if (verdict.outcome === 'ok') {
       if (socket !== undefined) markPassed(socket)
       return { ok: true }
     }
-    const inBandPossible =
-      IN_BAND_SERVICES.has(this.service) && inBandAllowed(observation.serverAuthenticated, verdict.violations)
+    const canSend = IN_BAND_SERVICES.has(this.service) && channel.inBand !== false
+    const inBandPossible = canSend && inBandAllowed(observation.serverAuthenticated, verdict.violations)
     const report = this.#emit(
       verdict.violations,
       inBandPossible ? 'blocked_before_auth_reported_in_band' : 'blocked_before_auth',
       c,
       observation,
+      canSend,
     )
     return { ok: false, report, error: new CommitmentViolationError(report), inBand: report.inBand }
   }
@@ -126,7 +134,13 @@ export class Guard {
     return c === null ? null : (c ?? { name: 'mua-sts', version: SDK_VERSION })
   }
 
-  #emit(violations: readonly Violation[], action: Report['action'], c?: Commitment, o?: Observation): Report {
+  #emit(
+    violations: readonly Violation[],
+    action: Report['action'],
+    c?: Commitment,
+    o?: Observation,
+    inBandCapable = false,
+  ): Report {
     const report = buildReport({
       reportId: this.options.newReportId?.() ?? randomUUID(),
       now: this.#now().toISOString(),
@@ -138,7 +152,7 @@ export class Guard {
       commitment: c,
       observation: o,
       client: this.#client(),
-      inBandCapable: IN_BAND_SERVICES.has(this.service),
+      inBandCapable,
       sdk: { package: this.#pkg, version: SDK_VERSION },
     })
     this.options.reports?.dispatch(report)

@@ -2,6 +2,7 @@
 // kept indefinitely); it only ever strengthens by itself (see lattice/), and is weakened only by the
 // store's audited forget ceremony.
 import * as z from 'zod'
+import { parseOptions } from '../options.js'
 import {
   type AccountRef,
   AccountRefSchema,
@@ -86,9 +87,9 @@ export type NewCommitmentInput = {
 }
 
 /**
- * Builds a validated initial commitment (what a setup wizard or an admin policy writes).
- * Pure. Throws a ZodError-carrying SdkError via the caller's parse if input is malformed — here it
- * returns the parsed value so that every commitment in the system passed the schema once.
+ * Builds a validated initial commitment (what a setup wizard or an admin policy writes). Pure.
+ * Throws MUASTS_ERR_INVALID_OPTION naming the first bad field (e.g. a non-canonical host, a port out of
+ * range, a malformed pin), so every commitment in the system passed the schema once.
  */
 export function createCommitment(input: NewCommitmentInput): Commitment {
   const prov: Provenance = { source: input.source, firstSeen: input.now, lastConfirmed: input.now }
@@ -99,17 +100,21 @@ export function createCommitment(input: NewCommitmentInput): Commitment {
   const spki = [...new Set(input.pins ?? [])].sort()
   const backup = [...new Set(input.backupPins ?? [])].sort()
   for (const p of [...spki, ...backup]) provenance[provenanceKey('pin', p)] = prov
-  return CommitmentSchema.parse({
-    format: COMMITMENT_FORMAT,
-    version: COMMITMENT_VERSION,
-    account: input.account,
-    service: input.service,
-    endpoint: { host: canonicalHost(input.host), port: input.port, transport: input.transport },
-    minLevel: 'high',
-    tlsFloor: input.tlsFloor ?? 'TLSv1.2',
-    latches: [],
-    directives: {},
-    pins: { spki, backup },
-    provenance,
-  })
+  return parseOptions(
+    CommitmentSchema,
+    {
+      format: COMMITMENT_FORMAT,
+      version: COMMITMENT_VERSION,
+      account: input.account,
+      service: input.service,
+      endpoint: { host: canonicalHost(input.host), port: input.port, transport: input.transport },
+      minLevel: 'high',
+      tlsFloor: input.tlsFloor ?? 'TLSv1.2',
+      latches: [],
+      directives: {},
+      pins: { spki, backup },
+      provenance,
+    },
+    'createCommitment',
+  )
 }

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest'
+import { createCommitment } from './commitment.js'
+
+const base = {
+  account: 'acct_1',
+  service: 'imap' as const,
+  port: 993,
+  transport: 'implicit-tls' as const,
+  source: 'setup' as const,
+  now: '2026-01-01T00:00:00.000Z',
+}
+
+describe('createCommitment()', () => {
+  it('canonicalises the host and starts with the RFC 8997 floor, no latches and no expiry field', () => {
+    const c = createCommitment({ ...base, host: 'IMAP.Example.NET.' })
+    expect(c.endpoint).toEqual({ host: 'imap.example.net', port: 993, transport: 'implicit-tls' })
+    expect(c).toMatchObject({ minLevel: 'high', tlsFloor: 'TLSv1.2', latches: [], directives: {} })
+    expect(JSON.stringify(c)).not.toMatch(/expir|max-?age|ttl/i)
+  })
+
+  it.each([
+    ['a host with a space', { host: 'bad host' }, 'endpoint.host'],
+    ['a port out of range', { host: 'a.example', port: 70000 }, 'endpoint.port'],
+    ['a malformed pin', { host: 'a.example', pins: ['not-a-pin'] }, 'pins.spki.0'],
+    ['a username as account ref', { host: 'a.example', account: 'alice@example.net' }, 'account'],
+  ])('refuses %s with MUASTS_ERR_INVALID_OPTION naming the field', (_w, patch, path) => {
+    expect(() => createCommitment({ ...base, ...patch })).toThrow(
+      expect.objectContaining({ code: 'MUASTS_ERR_INVALID_OPTION', message: expect.stringContaining(path) }),
+    )
+  })
+})
