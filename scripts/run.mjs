@@ -57,7 +57,8 @@ function ensureInstalled(pnpm) {
   const env = { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' }
   // keytar builds from source (its prebuilt download cannot be reached); point node-gyp at the
   // installed Node headers instead of letting it download them.
-  if (env.npm_config_nodedir === undefined && existsSync('/usr/include/node/node.h')) env.npm_config_nodedir = '/usr'
+  if (env.npm_config_nodedir === undefined && existsSync('/usr/include/node/node.h'))
+    env.npm_config_nodedir = '/usr'
   const status = run(pnpm[0], [...pnpm.slice(1), 'install', ...frozen], { env })
   if (status !== 0) fail('dependency installation failed', status)
   writeFileSync(marker, want)

@@ -4,7 +4,7 @@
 // Every TLS option comes from the commitment (guard.tlsParams); imapflow's own `tls` is ignored.
 import { connect as connectTcp, type Socket } from 'node:net'
 import { connect as connectTls, type TLSSocket } from 'node:tls'
-import { ErrorCode, type InBand, SdkError } from '@mua-sts/core'
+import { ErrorCode, type InBand, SdkError, toSdkError } from '@mua-sts/core'
 import type { ImapTransport, ImapTransportConnectOptions, ImapTransportSocket } from 'imapflow'
 import { sendLatchFailure } from './in-band.js'
 import type { ImapSession } from './session.js'
@@ -65,7 +65,16 @@ function gate(
   socket.on('error', onError)
   socket.once('secureConnect', () => {
     socket.off('error', onError)
-    const r = session.checkSecure(socket, mode)
+    let r: ReturnType<ImapSession['checkSecure']>
+    try {
+      r = session.checkSecure(socket, mode)
+    } catch (error) {
+      // An app-supplied seam (clock, id, sink object) threw inside the check. Fail closed without
+      // crashing the (Electron main) process: this listener runs outside any promise chain.
+      session.fail(toSdkError(error))
+      socket.destroy(new GuardRefusal())
+      return
+    }
     if (r.ok) proceed()
     else refuse(session, socket, r.inBand, mode === 'implicit-tls')
   })

@@ -71,15 +71,20 @@ export class GuardStep {
       const r = await ctx.sendCommand(line)
       return { status: r.status, text: r.text }
     }
-    if (plan.clientLine !== undefined) await this.#client(send, plan.clientLine)
-    if (plan.kind === 'report') throw new ReportedInBand()
+    if (plan.kind === 'report') {
+      // A refused session whose server IS authenticated: the in-band latch-fail report, then QUIT.
+      if (plan.clientLine !== undefined) await this.#client(send, plan.clientLine)
+      throw new ReportedInBand()
+    }
+    // Tripwires before the first byte of a normal session's CLIENT or AUTH.
     if (this.#currentSocket() !== plan.socket) {
       throw new SdkError(
         ErrorCode.GuardBypassed,
         'nodemailer is about to authenticate on a socket the guard did not check',
       )
     }
-    assertPassed(plan.socket, '@mua-sts/smtp AUTH')
+    assertPassed(plan.socket, '@mua-sts/smtp CLIENT/AUTH')
+    if (plan.clientLine !== undefined) await this.#client(send, plan.clientLine)
     await authenticate(send, plan.mechanism, plan.auth)
   }
 

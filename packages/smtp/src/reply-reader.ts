@@ -6,6 +6,9 @@ import type { Socket } from 'node:net'
 import { ErrorCode, SdkError } from '@mua-sts/core'
 import { type Reply, takeReply } from './reply.js'
 
+/** Cleartext replies (greeting, EHLO, STARTTLS) are small; 64 KiB is generous and bounds memory. */
+const MAX_PENDING_BYTES = 64 * 1024
+
 type Waiter = { resolve: (r: Reply) => void; reject: (e: Error) => void }
 
 export class ReplyReader {
@@ -15,7 +18,18 @@ export class ReplyReader {
   #failure: Error | undefined
   readonly #onData = (chunk: Buffer): void => {
     this.#buf = this.#buf.length === 0 ? chunk : Buffer.concat([this.#buf, chunk])
-    this.#pump()
+    if (this.#buf.length > MAX_PENDING_BYTES) {
+      this.#fail(
+        new SdkError(
+          ErrorCode.Protocol,
+          `SMTP server sent more than ${MAX_PENDING_BYTES} bytes without a complete reply`,
+        ),
+      )
+      return
+    }
+    // A reply can only complete with a line end: parsing only then keeps a reply trickled in tiny
+    // segments linear instead of quadratic.
+    if (chunk.includes(0x0a)) this.#pump()
   }
   readonly #onEnd = (): void =>
     this.#fail(new SdkError(ErrorCode.Connection, 'SMTP server closed the connection'))

@@ -59,12 +59,12 @@ describe('authenticate', () => {
     expect(isSdkError(error, 'MUASTS_ERR_AUTH_FAILED')).toBe(true)
   })
 
-  it('maps a 535 to MUASTS_ERR_AUTH_FAILED with the server text, never the password', async () => {
-    const s = scripted([{ status: 535, text: '5.7.8 bad credentials' }])
+  it('maps a 535 to MUASTS_ERR_AUTH_FAILED with the codes only, never echoed server text', async () => {
+    const s = scripted([{ status: 535, text: '5.7.8 Authentication failed for alice@example.com pa ss' }])
     const error = (await authenticate(s.send, 'PLAIN', password).catch((e: unknown) => e)) as Error
     expect(isSdkError(error, 'MUASTS_ERR_AUTH_FAILED')).toBe(true)
-    expect(error.message).toContain('535 5.7.8 bad credentials')
-    expect(error.message).not.toContain('pa ss')
+    expect(error.message).toContain('535 5.7.8')
+    expect(error.message).not.toMatch(/pa ss|alice/)
   })
 
   it('does not send the password when AUTH LOGIN is refused at the user name', async () => {

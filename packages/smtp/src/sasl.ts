@@ -21,8 +21,11 @@ export function chooseMechanism(offered: readonly string[], auth: SmtpAuth): Mec
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64')
 
+// Only the reply code and an RFC 3463 enhanced status code reach the error message: servers echo
+// user names and even decoded AUTH data in their reply text, and errors end up in app logs.
 function serverText(r: CommandReply): string {
-  return `${r.status} ${r.text.replace(/[^\x20-\x7e]/g, '?').slice(0, 160)}`.trimEnd()
+  const enhanced = /^\d\.\d{1,3}\.\d{1,3}\b/.exec(r.text)?.[0]
+  return enhanced === undefined ? String(r.status) : `${r.status} ${enhanced}`
 }
 
 function refused(r: CommandReply): SdkError {

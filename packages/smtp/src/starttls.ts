@@ -7,7 +7,6 @@
 import type { Socket } from 'node:net'
 import { type Anomaly, ErrorCode, SdkError } from '@mua-sts/core'
 import { ehloCapabilities, offersStartTls } from './ehlo.js'
-import { describeReply } from './reply.js'
 import { ReplyReader } from './reply-reader.js'
 
 export type StartTlsOutcome =
@@ -30,7 +29,8 @@ export async function negotiateStartTls(
   try {
     const greeting = await reader.read(timeoutMs, 'the greeting')
     if (greeting.code !== 220) {
-      throw new SdkError(ErrorCode.Protocol, `SMTP greeting was not 220: ${describeReply(greeting)}`)
+      // Pre-TLS text is attacker-controlled: only the code, never the words (a phishing vector).
+      throw new SdkError(ErrorCode.Protocol, `SMTP greeting was not 220 (got ${greeting.code})`)
     }
     socket.write(`EHLO ${ehloName}\r\n`)
     const ehlo = await reader.read(timeoutMs, 'EHLO')

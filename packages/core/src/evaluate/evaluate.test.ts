@@ -158,6 +158,11 @@ describe('evaluate()', () => {
     },
   )
 
+  it('refuses a trusted chain whose name was never checked (e.g. a resumed session)', () => {
+    const o = goodObservation({ certificate: { chainTrusted: true, expired: false, nameMatch: null } })
+    expect(only(evaluate(c, o))).toMatchObject({ code: 'certificate_host_mismatch', observed: 'not checked' })
+  })
+
   it('refuses a TLS session without any certificate', () => {
     expect(only(evaluate(c, goodObservation({ certificate: undefined } as never)))).toMatchObject({
       code: 'certificate_not_trusted',

@@ -12,8 +12,15 @@ export type IdentityMatch = { readonly match: true; readonly identity: string } 
 
 const IPV4 = /^(?:\d{1,3}\.){3}\d{1,3}$/
 
+// RFC 6125 §6.4.1: a case-insensitive ASCII comparison, nothing more. No trimming or Unicode folding:
+// "localhost\u00a0" in a certificate is not "localhost". One trailing dot is the only equivalence
+// (RFC 6125 §6.4.1 treats absolute and relative forms alike).
+const PRESENTED_RE =
+  /^(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?))*$/
+
 function normal(name: string): string {
-  const n = name.trim().toLowerCase()
+  // ASCII-only case folding: String#toLowerCase maps U+212A KELVIN SIGN to "k".
+  const n = name.replace(/[A-Z]/g, (c) => c.toLowerCase())
   return n.endsWith('.') ? n.slice(0, -1) : n
 }
 
@@ -21,7 +28,7 @@ function normal(name: string): string {
 export function dnsIdMatches(presented: string, reference: string): boolean {
   const p = normal(presented)
   const r = normal(reference)
-  if (p.length === 0 || r.length === 0) return false
+  if (p.length === 0 || r.length === 0 || !PRESENTED_RE.test(p)) return false
   if (!p.includes('*')) return p === r
   // Only "*." followed by at least two labels; no partial-label wildcards such as f*o.example.com.
   if (!p.startsWith('*.') || p.indexOf('*', 1) !== -1) return false

@@ -69,6 +69,25 @@ describe('merge() is a join-semilattice', () => {
   })
 })
 
+describe('merge() never moves an account', () => {
+  it.each([
+    ['another host', { host: 'imap.attacker.test', port: 993, transport: 'implicit-tls' as const }],
+    [
+      'another port, same transport',
+      { host: 'imap.example.net', port: 1993, transport: 'implicit-tls' as const },
+    ],
+  ])('refuses to join with %s (only the forget ceremony moves an account)', (_w, endpoint) => {
+    fc.assert(
+      fc.property(arbCommitment(), (a) => {
+        const b = { ...a, endpoint }
+        fc.pre(a.endpoint.transport === 'implicit-tls' || endpoint.host !== a.endpoint.host)
+        expect(() => merge(a, b)).toThrow(expect.objectContaining({ code: 'MUASTS_ERR_COMMITMENT_MISMATCH' }))
+      }),
+      { numRuns: 50 },
+    )
+  })
+})
+
 describe('strengthen() only ever strengthens', () => {
   it('never returns a weaker commitment, whatever was observed', () => {
     fc.assert(

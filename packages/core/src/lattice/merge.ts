@@ -24,18 +24,26 @@ function joinLatches(a: readonly string[], b: readonly string[]): string[] {
   return [...known, ...unknown].sort()
 }
 
-function cmp(a: string | number, b: string | number): number {
+function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
 }
 
-// Stronger transport wins (RFC 8314 §3). Equal transports with different endpoints only arise from
-// concurrent setups; the tie-break is arbitrary but total, which keeps the join well defined.
+// Stronger transport wins (RFC 8314 §3), on the same host only. A join must never move an account to
+// another server or port by itself: that is exactly what an attacker would want a "strengthen" to do,
+// so such pairs are refused and moving goes through the forget ceremony. The join laws hold on the
+// domain the SDK produces — one host per (account, service), one port per transport; outside it merge
+// refuses, and which pair trips the refusal can depend on the order of merging.
 function joinEndpoint(a: Endpoint, b: Endpoint): Endpoint {
-  const order =
-    cmp(TRANSPORTS.indexOf(a.transport), TRANSPORTS.indexOf(b.transport)) ||
-    cmp(a.host, b.host) ||
-    cmp(a.port, b.port)
-  return order >= 0 ? a : b
+  if (a.host !== b.host || (a.transport === b.transport && a.port !== b.port)) {
+    throw new SdkError(
+      ErrorCode.CommitmentMismatch,
+      'Commitments for different endpoints cannot be merged; forget the old one first.',
+      {
+        details: { a: `${a.host}:${a.port}/${a.transport}`, b: `${b.host}:${b.port}/${b.transport}` },
+      },
+    )
+  }
+  return TRANSPORTS.indexOf(a.transport) >= TRANSPORTS.indexOf(b.transport) ? a : b
 }
 
 const SOURCE_RANK = { server: 0, setup: 1, policy: 2 } as const
@@ -59,7 +67,8 @@ function maxDirective<T extends string>(
 
 /**
  * Joins two commitments. Pure. Throws MUASTS_ERR_COMMITMENT_MISMATCH if they belong to different
- * accounts or services (a programming error, not a policy outcome).
+ * accounts or services, or to different endpoints (another host, or the same transport on another
+ * port); only the same host's STARTTLS → implicit-TLS upgrade joins.
  */
 export function merge(a: Commitment, b: Commitment): Commitment {
   if (a.account !== b.account || a.service !== b.service) {

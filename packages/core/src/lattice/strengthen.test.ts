@@ -96,6 +96,11 @@ describe('adoptImplicitTls()', () => {
     expect(adoptImplicitTls(starttls, bad, NOW).learned).toEqual([])
   })
 
+  it('never moves the account to another host', () => {
+    const elsewhere = goodObservation({ endpoint: { host: 'imap.attacker.test', port: 993 } })
+    expect(adoptImplicitTls(starttls, elsewhere, NOW).learned).toEqual([])
+  })
+
   it('never moves an implicit-TLS commitment back', () => {
     expect(
       adoptImplicitTls(sampleCommitment(), goodObservation({ transport: 'starttls' }), NOW).learned,

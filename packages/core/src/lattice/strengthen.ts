@@ -111,7 +111,9 @@ function newlyLearned(before: Commitment, after: Commitment): string[] {
  * Only called when app/admin policy says so. Pure. Returns `current` if the observation does not qualify.
  */
 export function adoptImplicitTls(current: Commitment, o: Observation, now: IsoTime): StrengthenResult {
-  if (current.endpoint.transport === 'implicit-tls' || o.transport !== 'implicit-tls')
+  // Same host only: moving to another server is never automatic (see merge's joinEndpoint).
+  const sameHost = o.endpoint.host === current.endpoint.host
+  if (current.endpoint.transport === 'implicit-tls' || o.transport !== 'implicit-tls' || !sameHost)
     return { commitment: current, learned: [] }
   const candidate: Commitment = {
     ...current,

@@ -1,7 +1,9 @@
 // In-band reporting (DEEP -04 §7.1 IMAP ID fields, §7.3 SMTP CLIENT; -05 §9.3 CLIENT form).
 // Built once from the same data as the JSON report so the wire line and the JSON always agree.
-// Sent only when the server IS authenticated: data sent over a session whose certificate failed may
-// reach the attacker (digest §7.5), so then nothing is sent at all.
+// Sent only when the server IS authenticated (PKIX + RFC 7817, or DANE): data sent over a session whose
+// certificate failed may reach the attacker (digest §7.5), so then nothing is sent at all. A failed SPKI
+// pin on an otherwise valid certificate is still reported in band, as DEEP -04 §7.1 intends: that server
+// learns the client's latches (and name/version unless `client: null`), never a credential.
 
 import type { Violation } from '../evaluate/violation.js'
 import type { Commitment } from '../model/commitment.js'

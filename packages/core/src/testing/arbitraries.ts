@@ -19,11 +19,12 @@ export function arbCommitment(
 ): fc.Arbitrary<Commitment> {
   return fc
     .record({
-      endpoint: fc.record({
-        host: fc.constantFrom('imap.example.net', 'mail.example.net'),
-        port: fc.constantFrom(143, 993),
-        transport: fc.constantFrom('starttls' as const, 'implicit-tls' as const),
-      }),
+      // One host per account, one port per transport: the endpoints a join may reconcile.
+      endpoint: fc.constantFrom('starttls' as const, 'implicit-tls' as const).map((transport) => ({
+        host: 'imap.example.net',
+        port: transport === 'starttls' ? 143 : 993,
+        transport,
+      })),
       tlsFloor: fc.constantFrom('TLSv1.2' as const, 'TLSv1.3' as const),
       latches: sortedSubset(['tls11', 'tls12', 'tls-cert', 'tls-dane-tlsa', 'x-ext']),
       tlsVersion: fc.option(fc.constantFrom('1.1' as const, '1.2' as const, '1.3' as const), {

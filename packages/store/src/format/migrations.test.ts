@@ -81,6 +81,23 @@ describe('v0 → v1 migration', () => {
     })
     fc.assert(
       fc.property(fc.array(entry, { maxLength: 3 }), (entries) => {
+        // Fold the endpoints as merge() does, per service: the stronger transport wins, the same
+        // transport on another port is a conflict.
+        const conflict = ['imap', 'pop3', 'submission'].some((svc) => {
+          let at: { port: number; transport: string } | undefined
+          for (const e of entries.filter((x) => x.service === svc)) {
+            if (at === undefined || (at.transport === 'starttls' && e.transport === 'implicit-tls')) at = e
+            else if (at.transport === e.transport && at.port !== e.port) return true
+          }
+          return false
+        })
+        if (conflict) {
+          // Conflicting endpoints for one service cannot be reconciled: the file is refused, not guessed.
+          expect(() => migrateV0ToV1({ ...legacy, commitments: entries, mac: '0'.repeat(64) })).toThrow(
+            expect.objectContaining({ code: 'MUASTS_ERR_STORE_CORRUPT' }),
+          )
+          return
+        }
         const body = migrateV0ToV1({ ...legacy, commitments: entries, mac: '0'.repeat(64) })
         for (const e of entries) {
           const c = body.commitments[e.service]

@@ -72,14 +72,19 @@ export function decodeV0(raw: object, keys: StoreKeys | null): AccountBody {
  * Converts a verified v0 file to the v1 body. Pure. Pins become primary SPKI pins from setup, latches
  * become server-sourced latches first seen at `firstSeen`; two entries for one service are joined with
  * core `merge`, so migration never drops a latch or pin. Throws MUASTS_ERR_STORE_CORRUPT if an entry
- * cannot be expressed as a valid v1 commitment (e.g. a host that is not a DNS name).
+ * cannot be expressed as a valid v1 commitment (e.g. a host that is not a DNS name), or if two entries
+ * for one service name different endpoints (which one is real cannot be decided: fail closed).
  */
 export function migrateV0ToV1(v0: StoreFileV0): AccountBody {
   const commitments: ServiceCommitments = {}
   for (const legacy of v0.commitments) {
     const next = legacyToCommitment(v0.accountId, legacy, v0.observedAt)
     const current = commitments[legacy.service]
-    commitments[legacy.service] = current === undefined ? next : merge(current, next)
+    try {
+      commitments[legacy.service] = current === undefined ? next : merge(current, next)
+    } catch (error) {
+      throw corrupt(`v0 entries for ${legacy.service} name different endpoints`, {}, error)
+    }
   }
   return { account: v0.accountId, seq: v0.seq, commitments, migratedFrom: 0 }
 }

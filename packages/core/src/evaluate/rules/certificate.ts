@@ -39,13 +39,15 @@ export function certificateRule(c: Commitment, o: Observation, out: Violation[])
       }),
     )
   }
-  if (cert.nameMatch === false) {
+  // null with a trusted chain means the identity check never ran (Node skips checkServerIdentity on a
+  // resumed session): unchecked is not matched, so it fails closed too.
+  if (cert.nameMatch === false || (cert.nameMatch === null && cert.chainTrusted)) {
     out.push(
       violation(
         'certificate_host_mismatch',
         ['certificate', 'nameMatch'],
         `DNS-ID for ${c.endpoint.host}`,
-        'no match',
+        cert.nameMatch === null ? 'not checked' : 'no match',
         { tag },
       ),
     )
