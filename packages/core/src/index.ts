@@ -111,7 +111,12 @@ export {
   reportJsonSchema,
 } from './report/report.js'
 export { CommitmentViolationError } from './report/violation-error.js'
-export type { AuditRecord, CommitmentStore, ForgetRequest } from './store/commitment-store.js'
+export {
+  type AuditRecord,
+  type CommitmentStore,
+  CommitmentStoreSchema,
+  type ForgetRequest,
+} from './store/commitment-store.js'
 export { hasCapability, parseDeepCapability, parseStsCapability } from './wire/capabilities.js'
 export {
   MAX_DEEP_STATUS,

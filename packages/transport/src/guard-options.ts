@@ -1,18 +1,11 @@
 // Options every guarded client shares, validated eagerly (house style H15).
 
 import type { LookupFunction } from 'node:net'
-import { AccountRefSchema, type CommitmentStore } from '@mua-sts/core'
+import { AccountRefSchema, CommitmentStoreSchema } from '@mua-sts/core'
 import type { ReportDispatcher } from '@mua-sts/reports'
 import * as z from 'zod'
 
-const StoreShape = z.custom<CommitmentStore>(
-  (v) =>
-    typeof v === 'object' &&
-    v !== null &&
-    typeof (v as CommitmentStore).get === 'function' &&
-    typeof (v as CommitmentStore).strengthen === 'function',
-  'expected a CommitmentStore',
-)
+const StoreShape = CommitmentStoreSchema
 const DispatcherShape = z.custom<ReportDispatcher>(
   (v) => typeof v === 'object' && v !== null && typeof (v as ReportDispatcher).dispatch === 'function',
   'expected a ReportDispatcher',

@@ -1,5 +1,6 @@
 // The contract between guards and any persister (house style H16). Defined in core so that guards,
 // setup and the CLI depend on the shape, not on a backend. Implementations live in @mua-sts/store.
+import * as z from 'zod'
 import type { Commitment } from '../model/commitment.js'
 import type { AccountRef, IsoTime, Service } from '../model/primitives.js'
 
@@ -45,3 +46,13 @@ export interface CommitmentStore {
   /** Step 2: removes commitments, appends an audit record and emits 'forgotten'. */
   forget(request: ForgetRequest): Promise<AuditRecord>
 }
+
+/** zod guard for a CommitmentStore passed in options (duck-typed, so duplicate installs still match). */
+export const CommitmentStoreSchema = z.custom<CommitmentStore>(
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as CommitmentStore).get === 'function' &&
+    typeof (v as CommitmentStore).strengthen === 'function',
+  'expected a CommitmentStore',
+)

@@ -7,6 +7,7 @@ import {
   type AccountRef,
   type Commitment,
   type CommitmentStore,
+  CommitmentStoreSchema,
   ErrorCode,
   parseOptions,
   SdkError,
@@ -31,14 +32,7 @@ export type VerifyContext = {
 export type VerifyFn = (context: VerifyContext) => Promise<void>
 
 const fn = <T>() => z.custom<T>((v) => typeof v === 'function', 'expected a function')
-const StoreShape = z.custom<CommitmentStore>(
-  (v) =>
-    typeof v === 'object' &&
-    v !== null &&
-    typeof (v as CommitmentStore).get === 'function' &&
-    typeof (v as CommitmentStore).strengthen === 'function',
-  'expected a CommitmentStore',
-)
+const StoreShape = CommitmentStoreSchema
 
 export const ConfirmInputSchema = z.strictObject({
   proposal: ProposalSchema,

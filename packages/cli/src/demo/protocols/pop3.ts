@@ -1,17 +1,8 @@
 // POP3 in the demo: @mua-sts/testing's fake server, reached through connectPop3.
 import { connectPop3 } from '@mua-sts/pop3'
-import { type FakePop3Script, type FakePop3Server, type Pki, startFakePop3 } from '@mua-sts/testing'
-import {
-  type AttackId,
-  DEEP_STATUS,
-  DEMO_PASS,
-  DEMO_USER,
-  type DemoServer,
-  type GuardContext,
-  MESSAGE,
-  type ProtocolDemo,
-  TLS11_ONLY,
-} from '../scenario.js'
+import { type FakePop3Script, type FakePop3Server, startFakePop3 } from '@mua-sts/testing'
+import { DEEP_STATUS, DEMO_PASS, DEMO_USER, type DemoServer, MESSAGE, TLS11_ONLY } from '../scenario.js'
+import { type ScriptKit, scriptedProtocol } from '../scripted.js'
 
 const CAPA = ['TOP', 'UIDL', 'RESP-CODES', 'SASL PLAIN', 'USER']
 
@@ -25,53 +16,34 @@ function wrap(s: FakePop3Server): DemoServer {
   }
 }
 
-function base(pki: Pki, mode: 'implicit' | 'starttls'): FakePop3Script {
-  return {
-    mode,
+// No `preauth`: POP3 has no pre-authenticated greeting.
+const kit: ScriptKit<FakePop3Script> = {
+  honest: (pki, transport) => ({
+    mode: transport === 'implicit-tls' ? 'implicit' : 'starttls',
     leaf: pki.good,
     capaBeforeTls: [...CAPA, 'STLS'],
     capaAfterTls: [...CAPA, `DEEP ${DEEP_STATUS}`],
     accounts: [{ user: DEMO_USER, pass: DEMO_PASS }],
     messages: [{ body: MESSAGE }],
-  }
+  }),
+  withLeaf: (s, leaf) => ({ ...s, leaf }),
+  tls11Only: (s) => ({
+    ...s,
+    tlsMinVersion: TLS11_ONLY.minVersion,
+    tlsMaxVersion: TLS11_ONLY.maxVersion,
+    ciphers: TLS11_ONLY.ciphers,
+  }),
+  stripStartTls: (s) => ({ ...s, capaBeforeTls: CAPA }),
+  injectAfterStartTls: (s) => ({ ...s, injectAfterStls: '+OK injected\r\n' }),
 }
 
-function attackScript(pki: Pki, attack: AttackId): FakePop3Script | undefined {
-  const starttls = base(pki, 'starttls')
-  const implicit = base(pki, 'implicit')
-  switch (attack) {
-    case 'starttls-stripping':
-      return { ...starttls, capaBeforeTls: CAPA }
-    case 'starttls-injection':
-      return { ...starttls, injectAfterStls: '+OK injected\r\n' }
-    case 'preauth':
-      return undefined // POP3 has no pre-authenticated greeting
-    case 'tls-downgrade':
-      return {
-        ...implicit,
-        tlsMinVersion: TLS11_ONLY.minVersion,
-        tlsMaxVersion: TLS11_ONLY.maxVersion,
-        ciphers: TLS11_ONLY.ciphers,
-      }
-    case 'other-ca':
-      return { ...implicit, leaf: pki.otherCa }
-    case 'implicit-to-starttls':
-      return starttls
-    case 'rekeyed-pinned':
-      return { ...implicit, leaf: pki.rekeyed }
-  }
-}
-
-export const pop3Demo: ProtocolDemo = {
+export const pop3Demo = scriptedProtocol({
   service: 'pop3',
   label: 'POP3',
-  startHonest: async (pki, transport) =>
-    wrap(await startFakePop3(base(pki, transport === 'implicit-tls' ? 'implicit' : 'starttls'))),
-  startAttacker(pki, attack) {
-    const script = attackScript(pki, attack)
-    return script === undefined ? undefined : startFakePop3(script).then(wrap)
-  },
-  async use(ctx: GuardContext): Promise<string> {
+  kit,
+  start: startFakePop3,
+  wrap,
+  async use(ctx) {
     const client = await connectPop3({ ...ctx, auth: { user: DEMO_USER, pass: DEMO_PASS } })
     try {
       const { count } = await client.stat()
@@ -83,4 +55,4 @@ export const pop3Demo: ProtocolDemo = {
       await client.quit()
     }
   },
-}
+})

@@ -1,69 +1,40 @@
 // SMTP submission in the demo: @mua-sts/testing's fake server, reached through the guarded transport.
-
 import { guardedSmtpTransport } from '@mua-sts/smtp'
-import { type FakeSmtpScript, FakeSmtpServer, type Pki } from '@mua-sts/testing'
+import { type FakeSmtpScript, FakeSmtpServer } from '@mua-sts/testing'
 import nodemailer from 'nodemailer'
-import {
-  type AttackId,
-  DEEP_STATUS,
-  DEMO_PASS,
-  DEMO_USER,
-  type DemoServer,
-  type GuardContext,
-  type ProtocolDemo,
-  TLS11_ONLY,
-} from '../scenario.js'
-
-const CREDENTIAL_VERBS = new Set(['AUTH'])
+import { DEEP_STATUS, DEMO_PASS, DEMO_USER, type DemoServer, TLS11_ONLY } from '../scenario.js'
+import { type ScriptKit, scriptedProtocol } from '../scripted.js'
 
 function wrap(s: FakeSmtpServer): DemoServer {
   return {
     port: s.port,
-    credentialsSeen: () => s.commands.some((c) => CREDENTIAL_VERBS.has(c.verb)) || s.logins.length > 0,
+    credentialsSeen: () => s.commands.some((c) => c.verb === 'AUTH') || s.logins.length > 0,
     inBandLines: () => s.commands.filter((c) => c.verb === 'CLIENT').map((c) => c.line),
     close: () => s.close(),
   }
 }
 
-function base(pki: Pki, mode: 'implicit-tls' | 'starttls'): FakeSmtpScript {
-  return {
+// No `preauth`: SMTP has no pre-authenticated greeting.
+const kit: ScriptKit<FakeSmtpScript> = {
+  honest: (pki, mode) => ({
     mode,
     leaf: pki.good,
     ehloAfterTls: ['PIPELINING', 'AUTH PLAIN LOGIN', `DEEP ${DEEP_STATUS}`, '8BITMIME'],
     credentials: { user: DEMO_USER, pass: DEMO_PASS },
-  }
+  }),
+  withLeaf: (s, leaf) => ({ ...s, leaf }),
+  tls11Only: (s) => ({ ...s, tls: TLS11_ONLY }),
+  stripStartTls: (s) => ({ ...s, ehloBeforeTls: ['PIPELINING', 'AUTH PLAIN LOGIN', '8BITMIME'] }),
+  injectAfterStartTls: (s) => ({ ...s, injectAfterStarttls: '250-injected\r\n250 AUTH PLAIN\r\n' }),
 }
 
-function attackScript(pki: Pki, attack: AttackId): FakeSmtpScript | undefined {
-  const starttls = base(pki, 'starttls')
-  const implicit = base(pki, 'implicit-tls')
-  switch (attack) {
-    case 'starttls-stripping':
-      return { ...starttls, ehloBeforeTls: ['PIPELINING', 'AUTH PLAIN LOGIN', '8BITMIME'] }
-    case 'starttls-injection':
-      return { ...starttls, injectAfterStarttls: '250-injected\r\n250 AUTH PLAIN\r\n' }
-    case 'preauth':
-      return undefined // SMTP has no pre-authenticated greeting
-    case 'tls-downgrade':
-      return { ...implicit, tls: TLS11_ONLY }
-    case 'other-ca':
-      return { ...implicit, leaf: pki.otherCa }
-    case 'implicit-to-starttls':
-      return starttls
-    case 'rekeyed-pinned':
-      return { ...implicit, leaf: pki.rekeyed }
-  }
-}
-
-export const smtpDemo: ProtocolDemo = {
+export const smtpDemo = scriptedProtocol({
   service: 'submission',
   label: 'SMTP',
-  startHonest: async (pki, transport) => wrap(await FakeSmtpServer.start(base(pki, transport))),
-  startAttacker(pki, attack) {
-    const script = attackScript(pki, attack)
-    return script === undefined ? undefined : FakeSmtpServer.start(script).then(wrap)
-  },
-  async use(ctx: GuardContext): Promise<string> {
+  kit,
+  start: (script) => FakeSmtpServer.start(script),
+  wrap,
+  async use(ctx) {
     const transport = nodemailer.createTransport(
       guardedSmtpTransport({ ...ctx, auth: { user: DEMO_USER, pass: DEMO_PASS } }),
     )
@@ -79,4 +50,4 @@ export const smtpDemo: ProtocolDemo = {
       transport.close()
     }
   },
-}
+})
