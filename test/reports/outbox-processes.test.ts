@@ -119,7 +119,10 @@ describe('JsonlOutbox across processes', () => {
     expect(missing).toEqual([])
     // At most one torn record per kill, and it can only be a record that was never acknowledged.
     expect(result.skipped + (result.incompleteBytes > 0 ? 1 : 0)).toBeLessThanOrEqual(kills)
-    for (const seg of rawSegments(outbox)) expect(seg.records.length).toBeGreaterThan(0)
+    // A writer killed right after creating a new segment (O_EXCL) leaves it empty; that loses nothing,
+    // and the next writer appends to it. Anything else must parse.
+    const empty = rawSegments(outbox).filter((seg) => seg.records.length === 0)
+    expect(empty.length).toBeLessThanOrEqual(kills)
   }, 120_000)
 
   it('keeps every record of three concurrent writers, with no interleaved or corrupt line', async () => {
