@@ -147,3 +147,39 @@ describe('one report, everywhere, at the moment of failure', async () => {
     },
   )
 })
+
+describe('sinks cannot change or delay a refusal', () => {
+  it('a throwing sink and a never-resolving sink leave the refusal and the other sinks intact', async () => {
+    const attacker = await ATTACKERS.imap()
+    const store = new MemoryCommitmentStore()
+    const account = 'acct_e2e_sinks'
+    await store.strengthen(
+      createCommitment({
+        account,
+        service: 'imap',
+        host: 'localhost',
+        port: attacker.port,
+        transport: 'implicit-tls',
+        pins: [pki.good.spki],
+        source: 'setup',
+        now: new Date().toISOString(),
+      }),
+    )
+    const seen: Report[] = []
+    const reports = new ReportDispatcher([
+      {
+        name: 'throws',
+        write: () => {
+          throw new Error('sink exploded')
+        },
+      },
+      { name: 'hangs', write: () => new Promise<void>(() => undefined) },
+      callbackSink((e) => seen.push(e.report)),
+    ])
+    const error = (await attempt('imap', { account, store, reports })) as { code?: string; report?: Report }
+    await attacker.close()
+    expect(error?.code).toBe('MUASTS_ERR_COMMITMENT_VIOLATED')
+    expect(seen.map((r) => r.reportId)).toEqual([error.report?.reportId])
+    expect(attacker.credentials()).toBe(false)
+  })
+})
