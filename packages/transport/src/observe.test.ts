@@ -160,3 +160,33 @@ describe('observing live TLS sessions', () => {
     expect(evaluate(c, o).outcome).toBe('ok')
   })
 })
+
+describe('shared secure contexts', () => {
+  it('still validate every handshake in full: no resumption, identity checked each time', async () => {
+    const port = await server(pki.good)
+    const c = commitment(port)
+    for (let i = 0; i < 2; i++) {
+      const params = createTlsParams(c, { ca: pki.caCert })
+      const sock = tls.connect({ ...params.options, host: '127.0.0.1' })
+      await once(sock, 'secureConnect')
+      expect(sock.isSessionReused()).toBe(false)
+      expect(params.identity.nameMatch).toBe(true)
+      sock.destroy()
+    }
+    expect(createTlsParams(c, { ca: pki.caCert }).options.secureContext).toBe(
+      createTlsParams(c, { ca: pki.caCert }).options.secureContext,
+    )
+  })
+
+  it('keep the TLS floor in the shared context (a TLS 1.2 server fails a 1.3 commitment)', async () => {
+    const port = await server(pki.good, { maxVersion: 'TLSv1.2' })
+    const o = await observe(commitment(port, { tlsFloor: 'TLSv1.3' }))
+    expect(o.tls).toBeUndefined()
+    expect(o.handshakeError).toMatch(/PROTOCOL|VERSION/)
+  })
+
+  it('keep the trust anchors in the shared context (an untrusted CA still fails)', async () => {
+    const o = await observe(commitment(await server(pki.otherCa)))
+    expect(o.certificate).toMatchObject({ chainTrusted: false })
+  })
+})

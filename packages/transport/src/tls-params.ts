@@ -11,6 +11,7 @@ import {
   requiredTlsVersion,
   tlsRank,
 } from '@mua-sts/core'
+import { secureContextFor } from './secure-context.js'
 import { spkiSha256 } from './spki.js'
 
 export type TrustOptions = {
@@ -78,6 +79,9 @@ export function createTlsParams(commitment: Commitment, trust: TrustOptions = {}
   // RFC 6066 §3: SNI carries host names only, never IP literals.
   if (isIP(host) === 0) options.servername = host
   if (trust.lookup !== undefined) options.lookup = trust.lookup
-  if (trust.ca !== undefined) options.ca = typeof trust.ca === 'string' ? [trust.ca] : [...trust.ca]
+  const ca = trust.ca === undefined ? undefined : typeof trust.ca === 'string' ? [trust.ca] : [...trust.ca]
+  if (ca !== undefined) options.ca = ca
+  // The context carries minVersion and the anchors (tls.connect ignores both once a context is given).
+  options.secureContext = secureContextFor(minVersion, ca)
   return { options, identity }
 }
