@@ -4,29 +4,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { FAKE_PASS, FAKE_USER, type FakeCommand, startFakePop3 } from '../../../test/fakes/pop3-server.js'
+import { pop3Reply as reply, VALID_CAPA_WITH_STLS } from '../../../test/support/pop3-replies.js'
 import { isPop3Error, Pop3Client, Pop3ErrorCode } from './index.js'
-
-const VALID_CAPA_WITH_STLS = '+OK\r\nSTLS\r\nUSER\r\nSASL PLAIN\r\n.\r\n'
-const reply = fc.oneof(
-  fc.constantFrom(
-    '+OK ready\r\n',
-    '+OK\r\n',
-    '-ERR no\r\n',
-    VALID_CAPA_WITH_STLS,
-    '+OK\r\nUSER\r\nDEEP tls12\r\n.\r\n',
-    '+OK begin TLS\r\n',
-    '+OK begin TLS\r\n+OK injected\r\n',
-    '.\r\n',
-    '+ \r\n',
-    '+OK 1 2\r\n',
-    '+OK\r\n..x\r\n.\r\n',
-    '+OK\n',
-    '\r\n',
-  ),
-  fc.uint8Array({ maxLength: 40 }).map((a) => Buffer.from(a)),
-  fc.string({ maxLength: 20 }).map((s) => `+OK ${s}\r\n`),
-  fc.constant(`+OK ${'x'.repeat(600)}\r\n`),
-)
 
 const scenario = fc.record({
   mode: fc.constantFrom('implicit' as const, 'starttls' as const),
