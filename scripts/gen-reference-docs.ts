@@ -6,13 +6,13 @@ import {
   buildInBand,
   buildReport,
   createCommitment,
-  createObservation,
   ErrorCode,
   ErrorMessages,
   evaluate,
   parseClient04,
   parseDeepStatus,
   parseIdParams,
+  provenanceKey,
   RESULT_TYPE_BY_CODE,
   renderDeepStatus,
   renderIdParams,
@@ -21,6 +21,13 @@ import {
   VIOLATION_CODES,
   VIOLATION_MESSAGES,
 } from '../packages/core/src/index.js'
+import {
+  FIXED_NOW,
+  goodObservation,
+  OTHER_SPKI,
+  SAMPLE_SPKI,
+  sampleCommitment,
+} from '../packages/core/src/testing/index.js'
 import { REPORT_SCHEMA_PATH, renderReportSchema } from './gen-report-schema.js'
 
 const REF = join(import.meta.dirname, '..', 'docs', 'reference')
@@ -186,34 +193,23 @@ pins, and servers ignore unknown tags (-04 §5.3).
 // One full example report, built with the same builder the guards use.
 export function renderReportFormat(): string {
   const now = '2026-03-01T09:12:44.120Z'
+  // The core test fixtures: an implicit-TLS IMAP account with tls-cert + tls12 latched, pinned to one
+  // key, meeting a server whose certificate is valid but carries another key.
+  const base = sampleCommitment({ account: 'acct_5c1e' })
+  const pinned = { source: 'setup' as const, firstSeen: FIXED_NOW, lastConfirmed: FIXED_NOW }
   const c = {
-    ...createCommitment({
-      account: 'acct_5c1e',
-      service: 'imap',
-      host: 'imap.example.net',
-      port: 993,
-      transport: 'implicit-tls',
-      pins: ['nepCG63SQk7VQwivq6J35v5+U5DplzE7dYI0fCC/lj0='],
-      source: 'setup',
-      now,
-    }),
-    latches: ['tls-cert', 'tls12'],
+    ...base,
+    pins: { spki: [SAMPLE_SPKI], backup: [] },
+    provenance: { ...base.provenance, [provenanceKey('pin', SAMPLE_SPKI)]: pinned },
   }
-  const o = createObservation({
-    service: 'imap',
-    endpoint: { host: 'imap.example.net', port: 993 },
-    transport: 'implicit-tls',
-    tls: { version: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', cipherBits: 256 },
+  const o = goodObservation({
     certificate: {
       chainTrusted: true,
       expired: false,
       nameMatch: true,
       matchedIdentity: 'imap.example.net',
-      spkiSha256: 'dVdECK5yWe84Ot1ck6dn2YLDL2YIRCESeHpQ36U0oeQ=',
+      spkiSha256: OTHER_SPKI,
     },
-    capsBeforeTls: [],
-    capsAfterTls: ['IMAP4rev1', 'ID', 'DEEP', 'AUTH=PLAIN'],
-    anomalies: [],
   })
   const verdict = evaluate(c, o)
   const report = buildReport({
