@@ -3,13 +3,18 @@ import { evaluate } from '../evaluate/evaluate.js'
 import { goodObservation, OTHER_SPKI, sampleCommitment } from '../testing/fixtures.js'
 import { parseIdParams, renderIdParams } from '../wire/imap-id.js'
 import { parseClient04 } from '../wire/smtp-client-04.js'
+import type { ClientIdentity } from './in-band.js'
 import { buildReport, dedupKey, ReportSchema } from './report.js'
 import { CommitmentViolationError } from './violation-error.js'
 
 const NOW = '2026-03-01T09:12:44.120Z'
 const CLIENT = { name: 'mua-sts', version: '0.1.0' }
 
-function reportFor(overrides: Parameters<typeof goodObservation>[0], pinned = false) {
+function reportFor(
+  overrides: Parameters<typeof goodObservation>[0],
+  pinned = false,
+  client: ClientIdentity = CLIENT,
+) {
   const c = sampleCommitment(pinned ? { pins: { spki: [OTHER_SPKI], backup: [] } } : {})
   const o = goodObservation(overrides)
   const v = evaluate(c, o)
@@ -24,7 +29,7 @@ function reportFor(overrides: Parameters<typeof goodObservation>[0], pinned = fa
     action: 'blocked_before_auth',
     commitment: c,
     observation: o,
-    client: CLIENT,
+    client,
     sdk: { package: '@mua-sts/imap', version: '0.1.0' },
   })
 }
@@ -59,23 +64,7 @@ describe('buildReport()', () => {
   })
 
   it('switches client name and version off for privacy', () => {
-    const c = sampleCommitment({ pins: { spki: [OTHER_SPKI], backup: [] } })
-    const o = goodObservation()
-    const v = evaluate(c, o)
-    if (v.outcome !== 'violated') throw new Error('expected violation')
-    const r = buildReport({
-      reportId: 'rep_0002abcd',
-      now: NOW,
-      account: 'acct_1',
-      service: 'imap',
-      endpoint: c.endpoint,
-      violations: v.violations,
-      action: 'blocked_before_auth',
-      commitment: c,
-      observation: o,
-      client: null,
-      sdk: { package: '@mua-sts/imap', version: '0.1.0' },
-    })
+    const r = reportFor({}, true, null)
     expect(r.inBand?.client04).not.toContain('name=')
     expect(r.inBand?.idFields).not.toHaveProperty('name')
   })
