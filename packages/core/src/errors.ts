@@ -31,6 +31,10 @@ export const ErrorCode = {
   ReportOutboxIo: 'MUASTS_ERR_REPORT_OUTBOX_IO',
   Aborted: 'MUASTS_ERR_ABORTED',
   Internal: 'MUASTS_ERR_INTERNAL',
+  ProposalTampered: 'MUASTS_ERR_PROPOSAL_TAMPERED',
+  CommitmentConflict: 'MUASTS_ERR_COMMITMENT_CONFLICT',
+  PinConflict: 'MUASTS_ERR_PIN_CONFLICT',
+  StoreInsecure: 'MUASTS_ERR_STORE_INSECURE',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 
@@ -68,6 +72,14 @@ export const ErrorMessages: Readonly<Record<ErrorCode, string>> = {
   MUASTS_ERR_REPORT_OUTBOX_IO: 'The report outbox could not be read or written.',
   MUASTS_ERR_ABORTED: 'The operation was aborted.',
   MUASTS_ERR_INTERNAL: 'An internal invariant failed.',
+  MUASTS_ERR_PROPOSAL_TAMPERED:
+    'The setup proposal was altered after propose() made it, or was made by another process; run setup again.',
+  MUASTS_ERR_COMMITMENT_CONFLICT:
+    'An existing commitment conflicts with the one being pinned; replace or forget it through the audited ceremony.',
+  MUASTS_ERR_PIN_CONFLICT:
+    'The key pins have no key in common; adding a key is a weakening and needs the audited pin rotation ceremony.',
+  MUASTS_ERR_STORE_INSECURE:
+    'The commitment store directory can be written by other users and is not owned by this user.',
 }
 
 const BRAND = Symbol.for('@mua-sts/error')
