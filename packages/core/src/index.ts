@@ -112,10 +112,12 @@ export {
 } from './report/report.js'
 export { CommitmentViolationError } from './report/violation-error.js'
 export {
+  type AuditKind,
   type AuditRecord,
   type CommitmentStore,
   CommitmentStoreSchema,
   type ForgetRequest,
+  type PinSet,
 } from './store/commitment-store.js'
 export { hasCapability, parseDeepCapability, parseStsCapability } from './wire/capabilities.js'
 export {

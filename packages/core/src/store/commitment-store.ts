@@ -17,8 +17,16 @@ export type ForgetRequest = {
   readonly confirmation: string
 }
 
+/**
+ * What an audited ceremony did: `forget` removed commitments; `replace` removed them and pinned new
+ * ones in the same step (a provider move confirmed in setup); `rotate-pins` replaced one service's
+ * SPKI pin set (adding a key is a weakening, so it is never done by a join); `reset` re-keyed a store
+ * whose integrity could no longer be checked (FileStore only).
+ */
+export type AuditKind = 'forget' | 'replace' | 'rotate-pins' | 'reset'
+
 export type AuditRecord = {
-  readonly kind: 'forget'
+  readonly kind: AuditKind
   readonly at: IsoTime
   readonly account: AccountRef
   readonly services: readonly Service[]
@@ -26,7 +34,12 @@ export type AuditRecord = {
   readonly reason: string
   /** The commitments as they were before removal, so the act can be reviewed later. */
   readonly removed: readonly Commitment[]
+  /** What the ceremony wrote in their place (`replace`, `rotate-pins`); absent otherwise. */
+  readonly added?: readonly Commitment[]
 }
+
+/** The pin set a `rotatePins` ceremony installs for one service (RFC 7469 §2.5: keep a backup pin). */
+export type PinSet = { readonly spki: readonly string[]; readonly backup: readonly string[] }
 
 export interface CommitmentStore {
   /** Current commitment or undefined. Throws MUASTS_ERR_STORE_CORRUPT / _ROLLBACK / _KEYCHAIN_UNAVAILABLE. */
@@ -45,6 +58,17 @@ export interface CommitmentStore {
   ): Promise<{ confirmation: string; commitments: Commitment[] }>
   /** Step 2: removes commitments, appends an audit record and emits 'forgotten'. */
   forget(request: ForgetRequest): Promise<AuditRecord>
+  /**
+   * Step 2, alternative: atomically removes what the token covers and writes `next` exactly as given
+   * (no join with what was there), with one `replace` audit record. Every `next` commitment must
+   * belong to the token's account (and service, when the token names one).
+   */
+  replace(request: ForgetRequest, next: readonly Commitment[]): Promise<AuditRecord>
+  /**
+   * Step 2, alternative: replaces the SPKI pins of the token's service (the token must name one) with
+   * `pins`, leaving every other property as it is, with one `rotate-pins` audit record.
+   */
+  rotatePins(request: ForgetRequest, pins: PinSet): Promise<AuditRecord>
 }
 
 /** zod guard for a CommitmentStore passed in options (duck-typed, so duplicate installs still match). */
