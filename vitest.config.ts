@@ -9,5 +9,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // One private TMPDIR per run, removed at the end: no temp directory outlives `npm test`.
+    globalSetup: ['test/support/temp-root.ts'],
   },
 })

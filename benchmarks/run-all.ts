@@ -2,6 +2,7 @@
 // in one process, so comparisons against the bare libraries are measured side by side, and prints
 // one table. Check the machine is otherwise idle: these are wall-clock figures.
 import { readdirSync, statSync } from 'node:fs'
+import { cpus, loadavg } from 'node:os'
 import { join, relative } from 'node:path'
 import type { BenchRow } from './_util/types.js'
 
@@ -39,10 +40,19 @@ for (const file of files) {
   }
 }
 console.log(`\nmua-sts benchmarks — node ${process.version}, ${new Date().toISOString()}\n`)
-console.log(['benchmark', 'value', 'unit', 'target', 'met'].join(' | '))
-console.log('--- | ---: | --- | --- | ---')
+console.log(
+  `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}\n`,
+)
+console.log(['benchmark', 'value', 'unit', 'n', 'IQR', '95% CI', 'target', 'met', 'note'].join(' | '))
+console.log('--- | ---: | --- | ---: | --- | --- | --- | --- | ---')
 for (const r of rows) {
   const met = r.pass === undefined ? '' : r.pass ? 'yes' : 'NO'
-  console.log([r.name, fmt(r.value), r.unit, r.target ?? '', met].join(' | '))
+  const s = r.stats
+  const iqr = s === undefined ? '' : `${fmt(s.q1)}–${fmt(s.q3)}`
+  const ci = s === undefined ? '' : `${fmt(s.ciLow)}–${fmt(s.ciHigh)}`
+  const n = s === undefined ? '' : String(s.n)
+  console.log([r.name, fmt(r.value), r.unit, n, iqr, ci, r.target ?? '', met, r.note ?? ''].join(' | '))
 }
 process.exitCode = failed > 0 ? 1 : 0

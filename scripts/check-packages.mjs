@@ -24,7 +24,8 @@ const order = []
 const visit = (name) => {
   if (order.includes(name)) return
   const { pkg } = manifests.get(name)
-  for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies }))
+  // devDependencies too: the CLI type-checks its lazily loaded demo against @mua-sts/testing's types.
+  for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies, ...pkg.devDependencies }))
     if (manifests.has(dep)) visit(dep)
   order.push(name)
 }

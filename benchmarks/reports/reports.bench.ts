@@ -34,7 +34,6 @@ function reportFromVerdict(account: string): Report {
     action: 'blocked_before_auth',
     commitment: c,
     observation: bad,
-    client: { name: 'mua-sts', version: '0.1.0' },
     sdk: { package: '@mua-sts/bench', version: '0.1.0' },
   })
 }

@@ -1,35 +1,39 @@
-// sendMail() of a 10 KB message through the guarded transport vs bare nodemailer: same local server,
-// same TLS options (test CA, servername, TLS >= 1.2), same credentials, a new connection per message
-// for both. Interleaved rounds; the row is the median ratio guarded/bare. Target (issue #5): ≤ 1.05;
-// the guard adds a commitment load, evaluate(), a SPKI hash and, for STARTTLS, its own cleartext step.
-// The server is the tests' hand-rolled one, not smtp-server: smtp-server waits a fixed 100 ms before
-// every greeting (its "early talker" check), which would hide any overhead in the ratio.
+// sendMail() of a 10 KB message through the guarded transport vs bare nodemailer: same server, same
+// trust, same credentials, a new connection per message for both (issue #5 target: ≤ 1.05, judged on
+// the CI's upper bound). Issue #17: the no-DEEP rows run against a real Dovecot submission service where
+// one is installed (else the tests' hand-rolled server, which answers in microseconds; smtp-server
+// would add its fixed 100 ms greeting delay), with a custom CA for both arms and, in a child process,
+// with system trust for both. One more row runs against a server that advertises DEEP, where the guard
+// may need a turn more. The relay-counted round trips per connection are printed next to each timing:
+// with no DEEP/MSTS advertised the guarded transport should cost exactly the turns bare nodemailer does.
 import { createCommitment } from '@mua-sts/core'
 import { guardedSmtpTransport } from '@mua-sts/smtp'
 import { MemoryCommitmentStore } from '@mua-sts/store'
 import { FakeSmtpServer } from '@mua-sts/testing'
 import { createTransport, type Transporter } from 'nodemailer'
 import { testPki } from '../../test/support/certs.js'
-import { interleave, median } from '../_util/measure.js'
+import { dovecotAvailable, startDovecot } from '../../test/support/dovecot.js'
+import { abRows } from '../_util/ab.js'
+import { countTurns } from '../_util/relay.js'
+import { inSystemTrust } from '../_util/system-trust.js'
 import type { BenchRow } from '../_util/types.js'
 
-const USER = 'alice@example.test'
-const PASS = 'bench-password'
-const MESSAGE = {
-  from: USER,
-  to: 'bob@example.test',
-  subject: 'benchmark',
-  text: `${'0123456789abcdef'.repeat(4)}\r\n`.repeat(154), // 10,164 octets of body
+const FAKE_USER = 'alice@example.test'
+const FAKE_PASS = 'bench-password'
+type Transport = 'implicit-tls' | 'starttls'
+type Creds = { readonly user: string; readonly pass: string }
+
+function message(from: string) {
+  return {
+    from,
+    to: 'bob@example.test',
+    subject: 'benchmark',
+    text: `${'0123456789abcdef'.repeat(4)}\r\n`.repeat(154), // 10,164 octets of body
+  }
 }
 
-function startServer(mode: 'implicit-tls' | 'starttls'): Promise<FakeSmtpServer> {
-  return FakeSmtpServer.start({ mode, leaf: testPki().good, credentials: { user: USER, pass: PASS } })
-}
-
-async function pair(transport: 'implicit-tls' | 'starttls', port: number, pool = false) {
-  const pki = testPki()
+async function pair(transport: Transport, port: number, creds: Creds, ca: string | undefined, pool = false) {
   const store = new MemoryCommitmentStore()
-  const now = new Date().toISOString()
   await store.strengthen(
     createCommitment({
       account: 'bench',
@@ -38,16 +42,17 @@ async function pair(transport: 'implicit-tls' | 'starttls', port: number, pool =
       port,
       transport,
       source: 'setup',
-      now,
+      now: new Date().toISOString(),
     }),
   )
+  const pooled = pool ? { pool: true, maxConnections: 1, maxMessages: 100_000 } : {}
   const guarded: Transporter = createTransport(
     guardedSmtpTransport({
       account: 'bench',
       store,
-      trust: { ca: pki.caCert },
-      auth: { user: USER, pass: PASS },
-      ...(pool ? { pool: true, maxConnections: 1, maxMessages: 100_000 } : {}),
+      ...(ca === undefined ? {} : { trust: { ca } }),
+      auth: { user: creds.user, pass: creds.pass },
+      ...pooled,
     }),
   )
   const bare: Transporter = createTransport({
@@ -55,55 +60,126 @@ async function pair(transport: 'implicit-tls' | 'starttls', port: number, pool =
     port,
     secure: transport === 'implicit-tls',
     requireTLS: transport === 'starttls',
-    tls: { ca: pki.caCert, servername: 'localhost', minVersion: 'TLSv1.2' },
-    auth: { user: USER, pass: PASS },
-    ...(pool ? { pool: true, maxConnections: 1, maxMessages: 100_000 } : {}),
+    tls: { ...(ca === undefined ? {} : { ca }), servername: 'localhost', minVersion: 'TLSv1.2' },
+    auth: { user: creds.user, pass: creds.pass },
+    ...pooled,
   })
   return { guarded, bare }
 }
 
-export default async function run(): Promise<BenchRow[]> {
+async function abFor(
+  transport: Transport,
+  port: number,
+  creds: Creds,
+  ca: string | undefined,
+  where: string,
+) {
+  const mail = message(creds.user)
+  const { guarded, bare } = await pair(transport, port, creds, ca)
+  const once = (arm: 'guarded' | 'bare') => async (p: number) =>
+    (await pair(transport, p, creds, ca))[arm].sendMail(mail)
+  const turns = { a: await countTurns(port, once('guarded')), b: await countTurns(port, once('bare')) }
+  return abRows({
+    label: `smtp sendMail 10 KB (${where})`,
+    aName: 'guarded',
+    bName: 'bare nodemailer',
+    a: () => guarded.sendMail(mail),
+    b: () => bare.sendMail(mail),
+    target: 1.05,
+    warmup: 20,
+    turns,
+  })
+}
+
+type Payload = { ports: Record<Transport, number>; user: string; pass: string; name: string }
+
+/** The no-DEEP rows for both transports with one trust configuration. */
+async function plainRows(p: Payload, ca: string | undefined, trust: string): Promise<BenchRow[]> {
   const rows: BenchRow[] = []
   for (const transport of ['implicit-tls', 'starttls'] as const) {
-    const server = await startServer(transport)
-    try {
-      const { guarded, bare } = await pair(transport, server.port)
-      const r = await interleave(
-        () => guarded.sendMail(MESSAGE),
-        () => bare.sendMail(MESSAGE),
-        150,
-        40,
-      )
-      rows.push({ name: `smtp sendMail 10 KB, ${transport}: bare median`, value: median(r.b), unit: 'ms' })
-      rows.push({ name: `smtp sendMail 10 KB, ${transport}: guarded median`, value: median(r.a), unit: 'ms' })
-      rows.push({
-        name: `smtp sendMail 10 KB, ${transport}: guarded/bare median ratio`,
-        value: r.ratio,
-        unit: 'ratio',
-        target: '≤ 1.05',
-        pass: r.ratio <= 1.05,
-      })
-    } finally {
-      await server.close()
-    }
+    rows.push(
+      ...(await abFor(transport, p.ports[transport], p, ca, `${transport}, ${trust}, ${p.name}, no DEEP`)),
+    )
+  }
+  return rows
+}
+
+/** Runs in a child that trusts the test CA through NODE_EXTRA_CA_CERTS (see _util/system-trust.ts). */
+export async function systemTrustRows(p: Payload): Promise<BenchRow[]> {
+  return plainRows(p, undefined, 'system trust')
+}
+
+async function noDeepTarget(): Promise<Payload & { stop(): Promise<void> }> {
+  const leaf = testPki().good
+  if (dovecotAvailable()) {
+    const d = await startDovecot({ leaf })
+    const ports = { 'implicit-tls': d.ports.submissions, starttls: d.ports.submission }
+    return { ports, user: d.user, pass: d.password, name: 'dovecot submission', stop: () => d.stop() }
+  }
+  const credentials = { user: FAKE_USER, pass: FAKE_PASS }
+  const implicit = await FakeSmtpServer.start({ mode: 'implicit-tls', leaf, credentials })
+  const starttls = await FakeSmtpServer.start({ mode: 'starttls', leaf, credentials })
+  return {
+    ports: { 'implicit-tls': implicit.port, starttls: starttls.port },
+    ...credentials,
+    name: 'in-process fake',
+    stop: async () => {
+      await implicit.close()
+      await starttls.close()
+    },
+  }
+}
+
+export default async function run(): Promise<BenchRow[]> {
+  const ca = testPki().caCert
+  const rows: BenchRow[] = []
+  const target = await noDeepTarget()
+  try {
+    rows.push(...(await plainRows(target, ca, 'custom CA')))
+    const { stop: _stop, ...payload } = target
+    rows.push(...(await inSystemTrust(ca, import.meta.filename, payload)))
+  } finally {
+    await target.stop()
+  }
+  const credentials = { user: FAKE_USER, pass: FAKE_PASS }
+  const leaf = testPki().good
+  // A server that advertises DEEP after TLS: the guard may spend a turn on what it has to report.
+  const deep = await FakeSmtpServer.start({
+    mode: 'implicit-tls',
+    leaf,
+    credentials,
+    ehloAfterTls: ['PIPELINING', 'SIZE 10240000', 'AUTH PLAIN LOGIN', 'DEEP tls12 tls-cert'],
+  })
+  try {
+    rows.push(
+      ...(await abFor(
+        'implicit-tls',
+        deep.port,
+        credentials,
+        ca,
+        'implicit-tls, custom CA, in-process fake, DEEP advertised',
+      )),
+    )
+  } finally {
+    await deep.close()
   }
   // Pooled: both keep one authenticated session, so this is the per-message cost once the guard passed.
-  const server = await startServer('implicit-tls')
+  const server = await FakeSmtpServer.start({ mode: 'implicit-tls', leaf, credentials })
   try {
-    const { guarded, bare } = await pair('implicit-tls', server.port, true)
-    const r = await interleave(
-      () => guarded.sendMail(MESSAGE),
-      () => bare.sendMail(MESSAGE),
-      150,
-      40,
+    const { guarded, bare } = await pair('implicit-tls', server.port, credentials, ca, true)
+    const mail = message(FAKE_USER)
+    rows.push(
+      ...(await abRows({
+        label: 'smtp sendMail 10 KB (pooled, custom CA, in-process fake)',
+        aName: 'guarded',
+        bName: 'bare nodemailer',
+        a: () => guarded.sendMail(mail),
+        b: () => bare.sendMail(mail),
+        warmup: 20,
+      })),
     )
     guarded.close()
     bare.close()
-    rows.push({
-      name: 'smtp sendMail 10 KB, pooled: guarded/bare median ratio',
-      value: r.ratio,
-      unit: 'ratio',
-    })
   } finally {
     await server.close()
   }

@@ -1,14 +1,23 @@
-// Builds a store directory of N accounts for the benchmarks, fast: account files are encoded and written
-// directly (no per-file fsync, one marks update) instead of through N durable `strengthen` calls, which
-// would take minutes. It uses the store's own encoder and key handling, so what the benchmark then opens
-// and verifies is byte-for-byte what FileStore writes. (Deep imports are confined to this fixture.)
-import { writeFileSync } from 'node:fs'
+// Builds a store directory of N accounts for the benchmarks, fast: account files and marks buckets are
+// encoded and written directly (no per-file fsync, one anchor update) instead of through N durable
+// `strengthen` calls, which would take minutes. It uses the store's own encoders and key handling, so
+// what the benchmark then opens and verifies is byte-for-byte what FileStore writes. (Deep imports are
+// confined to this fixture.)
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Commitment, createCommitment } from '@mua-sts/core'
 import { FileStore, type SecretStore } from '@mua-sts/store'
 import { encodeAccountFile, fileIdOf } from '../../packages/store/src/format/store-file.js'
 import { contentHash, deriveKeys } from '../../packages/store/src/integrity/keys.js'
-import { encodeMarks, parseMarks } from '../../packages/store/src/integrity/marks.js'
+import { MARKS_DIR } from '../../packages/store/src/integrity/mark-buckets.js'
+import {
+  bucketHash,
+  bucketIdOf,
+  encodeAnchor,
+  encodeBucket,
+  markKey,
+  parseMarksItem,
+} from '../../packages/store/src/integrity/marks.js'
 
 const NOW = '2026-01-01T00:00:00.000Z'
 
@@ -32,9 +41,9 @@ export async function buildStore(dir: string, secrets: SecretStore, count: numbe
   const store = await FileStore.open({ dir, secrets })
   const names = { key: `store/${store.storeId}/key`, marks: `store/${store.storeId}/marks` }
   const keys = deriveKeys((await secrets.get(names.key)) as string)
-  const marks = parseMarks((await secrets.get(names.marks)) as string)
-  // Built in one go (withMark copies the map, which is right for one write, quadratic for 10,000).
-  const accounts: typeof marks.accounts = {}
+  const item = parseMarksItem((await secrets.get(names.marks)) as string)
+  if (item.kind !== 'anchor') throw new Error('expected a new store')
+  const buckets = new Map<string, Record<string, [number, string]>>()
   for (let i = 0; i < count; i++) {
     const account = `acct_${i}`
     const body = {
@@ -46,8 +55,20 @@ export async function buildStore(dir: string, secrets: SecretStore, count: numbe
       },
     }
     const bytes = encodeAccountFile(body, keys)
-    writeFileSync(join(dir, `${fileIdOf(account)}.json`), bytes, { mode: 0o600 })
-    accounts[fileIdOf(account).slice(0, 32)] = [1, contentHash(bytes)]
+    const fileId = fileIdOf(account)
+    writeFileSync(join(dir, `${fileId}.json`), bytes, { mode: 0o600 })
+    const b = bucketIdOf(fileId)
+    const marks = buckets.get(b) ?? {}
+    marks[markKey(fileId)] = [1, contentHash(bytes)]
+    buckets.set(b, marks)
   }
-  await secrets.set(names.marks, encodeMarks({ ...marks, accounts }))
+  mkdirSync(join(dir, MARKS_DIR), { recursive: true, mode: 0o700 })
+  const anchored: Record<string, string> = {}
+  for (const [b, marks] of buckets) {
+    const bytes = encodeBucket(b, marks)
+    const hash = bucketHash(bytes)
+    writeFileSync(join(dir, MARKS_DIR, `${b}.${hash}.marks`), bytes, { mode: 0o600 })
+    anchored[b] = hash
+  }
+  await secrets.set(names.marks, encodeAnchor({ ...item.anchor, buckets: anchored }))
 }

@@ -20,6 +20,7 @@ describe('a guarded connection to a compliant server', () => {
         mode: transport === 'starttls' ? 'starttls' : 'implicit',
         leaf: pki.good,
         messages: [MESSAGE],
+        capsAfterTls: ['IMAP4rev1', 'ID', 'DEEP', 'AUTH=PLAIN'],
       })
       const setup = await commit(server.port, { transport, latches: ['tls-cert'] })
       const client = await setup.connect()
@@ -44,11 +45,52 @@ describe('a guarded connection to a compliant server', () => {
         'security-tags': 'tls11 tls12',
       })
       expect(setup.reports).toEqual([])
+      // The security record of this connection (issue #14).
+      expect(client.security).toMatchObject({
+        outcome: 'passed',
+        service: 'imap',
+        endpoint: { port: server.port, transport },
+        remoteAddress: '127.0.0.1',
+        tls: { version: 'TLSv1.3', cipher: expect.stringMatching(/^TLS_/), group: expect.any(String) },
+        certificate: {
+          spkiSha256: pki.good.spki,
+          issuer: expect.stringContaining('CN='),
+          chainTrusted: true,
+        },
+        dane: { status: 'not_checked' },
+        checked: { latches: ['tls-cert'], pinned: false },
+      })
     },
   )
 
-  it('sends no name or version in ID when client is null (DEEP -04 §12 privacy)', async () => {
+  it('sends no DEEP fields to a server that lists ID but not DEEP', async () => {
     server = await startFakeImap({ mode: 'implicit', leaf: pki.good })
+    const setup = await commit(server.port, { transport: 'implicit-tls', latches: ['tls-cert'] })
+    const client = await setup.connect()
+    await client.logout()
+    const id = server.commands().find((c) => c.name === 'ID')
+    const fields = parseIdParams(id?.args ?? '')
+    expect(fields.ok && fields.value).toEqual({ name: 'mua-sts', version: expect.any(String) })
+  })
+
+  it('sends no ID at all to a server that does not list ID', async () => {
+    server = await startFakeImap({
+      mode: 'implicit',
+      leaf: pki.good,
+      capsAfterTls: ['IMAP4rev1', 'DEEP', 'AUTH=PLAIN'],
+    })
+    const setup = await commit(server.port, { transport: 'implicit-tls', latches: ['tls-cert'] })
+    const client = await setup.connect()
+    await client.logout()
+    expect(server.sawAny(['ID'])).toBe(false)
+  })
+
+  it('sends no name or version in ID when client is null (DEEP -04 §12 privacy)', async () => {
+    server = await startFakeImap({
+      mode: 'implicit',
+      leaf: pki.good,
+      capsAfterTls: ['IMAP4rev1', 'ID', 'DEEP', 'AUTH=PLAIN'],
+    })
     const setup = await commit(server.port, { transport: 'implicit-tls' })
     const client = await setup.connect({ client: null })
     await client.logout()

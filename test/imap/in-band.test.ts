@@ -1,6 +1,8 @@
-// DEEP -04 §7.1 in-band reporting: when the server IS authenticated (PKIX-valid, right name) but a
-// latched requirement fails (SPKI pin, tls-dane-tlsa), the guard sends exactly one ID carrying
-// `latch-fail`, then LOGOUT, and never authenticates. Each has a CONTRAST run through bare imapflow.
+// DEEP -04 §7.1 / issue #14 in-band reporting over IMAP, against a real TLS fake server that records
+// every decrypted byte. A refused session sends `ID` carrying exactly the latched registered tags that
+// failed (`latch-fail`), only where the post-TLS capabilities list ID and DEEP, then LOGOUT, and never
+// authenticates. An SPKI pin failure crosses nothing after the handshake. The report claims an in-band
+// message only when one was written, and `report.inBand` is exactly what was written.
 import { renderIdParams } from '@mua-sts/core'
 import { type FakeImapServer, startFakeImap } from '@mua-sts/testing'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -10,8 +12,9 @@ const MODES = [
   ['implicit-tls', 'implicit'],
   ['starttls', 'starttls'],
 ] as const
+const DEEP_CAPS = ['IMAP4rev1', 'ID', 'DEEP', 'AUTH=PLAIN']
 
-describe.each(MODES)('in-band latch-failure report on a %s commitment', (transport, mode) => {
+describe.each(MODES)('in-band failure report on a %s commitment', (transport, mode) => {
   let server: FakeImapServer
   afterEach(async () => {
     await server?.close()
@@ -21,42 +24,74 @@ describe.each(MODES)('in-band latch-failure report on a %s commitment', (transpo
       .commands()
       .filter((c) => c.phase === 'tls')
       .map((c) => `${c.name} ${c.args}`.trim())
+  // After STARTTLS there is no greeting to carry capabilities, so the exchange asks for them.
+  const ask = transport === 'starttls' ? ['CAPABILITY'] : []
 
-  it('reports a re-keyed server (SPKI pin mismatch) with ID latch-fail spki-pin, then LOGOUT, no LOGIN', async () => {
-    server = await startFakeImap({ mode, leaf: pki.rekeyed })
-    const setup = await commit(server.port, { transport, pins: [pki.good.spki] })
-    const report = await expectRefused(setup, setup.connect(), 'spki_pin_mismatch')
-    expect(report.action).toBe('blocked_before_auth_reported_in_band')
-    expect(report.observed?.serverAuthenticated).toBe(true)
-    const idFields = report.inBand?.idFields ?? {}
-    expect(idFields).toEqual({
-      name: 'mua-sts',
-      version: expect.any(String),
-      'latch-fail': 'spki-pin',
-      'security-tags': 'tls11 tls12 tls-cert',
-    })
-    expect(tlsCommands()).toEqual([`ID ${renderIdParams(idFields)}`, 'LOGOUT'])
-    expect(tlsCommands()[0]).toMatch(/^ID \("name" "mua-sts" "version" "[^"]+" "latch-fail" "spki-pin" /)
-    expectNoAuthentication(server)
+  it('sends nothing at all after the handshake when the only failure is an SPKI pin', async () => {
+    server = await startFakeImap({ mode, leaf: pki.rekeyed, capsAfterTls: DEEP_CAPS })
+    const setup = await commit(server.port, { transport, pins: [pki.good.spki], latches: ['tls12'] })
+    const report = await expectRefused(setup, setup.connect({ inBand: 'spec' }), 'spki_pin_mismatch')
+    expect(report.action).toBe('blocked_before_auth')
+    expect(report.inBand).toBeNull()
+    expect(tlsCommands()).toEqual([])
+    expect(server.received.filter((r) => r.phase === 'tls')).toEqual([])
+    expectNoCredentials(server)
   })
 
-  it('reports an unsatisfiable tls-dane-tlsa latch (no DANE validator) the same way', async () => {
-    server = await startFakeImap({ mode, leaf: pki.good })
+  it('reports a failed tls-dane-tlsa latch with ID latch-fail to a server listing ID and DEEP', async () => {
+    server = await startFakeImap({ mode, leaf: pki.good, capsAfterTls: DEEP_CAPS })
     const setup = await commit(server.port, { transport, latches: ['tls-dane-tlsa'] })
     const report = await expectRefused(setup, setup.connect(), 'dane_unsatisfied')
-    expect(report.inBand?.idFields['latch-fail']).toBe('tls-dane-tlsa')
-    expect(report.inBand?.idFields['latch']).toBe('tls-dane-tlsa')
-    expect(tlsCommands()).toEqual([`ID ${renderIdParams(report.inBand?.idFields ?? {})}`, 'LOGOUT'])
+    expect(report.action).toBe('blocked_before_auth_reported_in_band')
+    expect(report.inBand?.idFields).toEqual({
+      name: 'mua-sts',
+      version: expect.any(String),
+      'latch-fail': 'tls-dane-tlsa',
+    })
+    const id = `ID ${renderIdParams(report.inBand?.idFields ?? {})}`
+    expect(tlsCommands()).toEqual([...ask, id, 'LOGOUT'])
+    expect(id).toMatch(/^ID \("name" "mua-sts" "version" "[^"]+" "latch-fail" "tls-dane-tlsa"\)$/)
     expectNoAuthentication(server)
   })
 
-  it('sends nothing at all after a failed certificate, even with a pin configured', async () => {
-    server = await startFakeImap({ mode, leaf: pki.otherCa })
-    const setup = await commit(server.port, { transport, pins: [pki.good.spki] })
-    const report = await expectRefused(setup, setup.connect(), 'certificate_not_trusted')
+  it('sends no failure ID where DEEP is not listed, and then claims nothing in band', async () => {
+    server = await startFakeImap({ mode, leaf: pki.good }) // ID, no DEEP
+    const setup = await commit(server.port, { transport, latches: ['tls-dane-tlsa'] })
+    const report = await expectRefused(setup, setup.connect(), 'dane_unsatisfied')
+    expect(report.action).toBe('blocked_before_auth')
+    expect(report.inBand).toBeNull()
+    expect(tlsCommands()).toEqual([...ask, 'LOGOUT'])
+    expectNoAuthentication(server)
+  })
+
+  it("mode 'spec': an expired certificate after a tls-cert latch sends latch-fail=tls-cert, then LOGOUT", async () => {
+    server = await startFakeImap({ mode, leaf: pki.expired, capsAfterTls: DEEP_CAPS })
+    const setup = await commit(server.port, { transport, latches: ['tls-cert', 'tls12'] })
+    const report = await expectRefused(setup, setup.connect({ inBand: 'spec' }), 'certificate_expired')
+    expect(report.observed?.serverAuthenticated).toBe(false)
+    expect(report.action).toBe('blocked_before_auth_reported_in_band')
+    const fields = report.inBand?.idFields ?? {}
+    expect(fields['latch-fail']).toBe('tls-cert')
+    expect(tlsCommands()).toEqual([...ask, `ID ${renderIdParams(fields)}`, 'LOGOUT'])
+    expectNoAuthentication(server)
+  })
+
+  it('default mode: the same expired certificate gets nothing at all after the handshake', async () => {
+    server = await startFakeImap({ mode, leaf: pki.expired, capsAfterTls: DEEP_CAPS })
+    const setup = await commit(server.port, { transport, latches: ['tls-cert', 'tls12'] })
+    const report = await expectRefused(setup, setup.connect(), 'certificate_expired')
+    expect(report.action).toBe('blocked_before_auth')
     expect(report.inBand).toBeNull()
     expect(tlsCommands()).toEqual([])
     expectNoCredentials(server)
+  })
+
+  it("mode 'never': nothing is sent even to an authenticated server", async () => {
+    server = await startFakeImap({ mode, leaf: pki.good, capsAfterTls: DEEP_CAPS })
+    const setup = await commit(server.port, { transport, latches: ['tls-dane-tlsa'] })
+    const report = await expectRefused(setup, setup.connect({ inBand: 'never' }), 'dane_unsatisfied')
+    expect(report.inBand).toBeNull()
+    expect(tlsCommands()).toEqual([])
   })
 
   it('CONTRAST: bare imapflow trusting the CA logs in to the re-keyed server', async () => {

@@ -94,9 +94,13 @@ describe('pre-TLS attacks on a STARTTLS commitment', () => {
       expectNoCredentials(server)
     })
 
-    it('refuses plaintext that arrives in a later segment, inside the TLS handshake', async () => {
+    it('blames plaintext that answers the ClientHello on the server not speaking TLS, not on injection', async () => {
+      // Honest blame (issue #13): these bytes arrived after the ClientHello was sent, where a TLS
+      // record belongs; bytes_after_starttls is only for bytes between the STARTTLS reply and the hello.
       const setup = await start({ inject: { data: INJECTED, when: 'after-client-hello' } })
-      await expectRefused(setup, setup.connect(), 'bytes_after_starttls')
+      const report = await expectRefused(setup, setup.connect(), 'tls_handshake_failed')
+      expect(report.violations.map((v) => v.code)).not.toContain('bytes_after_starttls')
+      expect(report.violations[0]?.observed).toMatch(/^server did not speak TLS/)
       expectNoCredentials(server)
     })
 

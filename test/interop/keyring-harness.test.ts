@@ -47,9 +47,11 @@ describe.skipIf(!requireOrSkip(available, 'an unlocked keyring (run under script
     })
 
     it('keeps the keyring file under a private temporary XDG_DATA_HOME', async () => {
+      // with-keyring.sh makes it under the machine's temp dir, before the run's own temp root exists.
+      const machineTmp = process.env['MUA_STS_OUTER_TMPDIR'] ?? tmpdir()
       const dataHome = process.env['XDG_DATA_HOME'] ?? ''
-      expect(dataHome.startsWith(tmpdir())).toBe(true)
-      expect(process.env['HOME']?.startsWith(tmpdir())).toBe(true)
+      expect(dataHome.startsWith(machineTmp)).toBe(true)
+      expect(process.env['HOME']?.startsWith(machineTmp)).toBe(true)
       expect(existsSync(join(dataHome, 'keyrings', 'login.keyring'))).toBe(true)
     })
   },

@@ -54,6 +54,14 @@ describe.each([
     expect(server.mailbox.map((m) => m.uid)).toEqual(['u-2'])
     expect(client.commitment).toEqual(setup.commitment)
     expect(setup.reports).toEqual([])
+    // Issue #14: one security record for the connection, on the client.
+    expect(client.security).toMatchObject({
+      service: 'pop3',
+      outcome: 'passed',
+      endpoint: { port: server.port, transport },
+      tls: { version: expect.stringMatching(/^TLSv1\.[23]$/), cipher: expect.any(String) },
+      certificate: { spkiSha256: pki.good.spki },
+    })
     const wire = server.commands.map((c) => `${c.phase} ${c.verb}`)
     const prefix = mode === 'starttls' ? ['plain CAPA', 'plain STLS'] : []
     expect(wire.slice(0, prefix.length + 2)).toEqual([...prefix, 'tls CAPA', 'tls AUTH'])

@@ -2,12 +2,13 @@
 // with SIGKILL in the middle of appending. The children run the real JsonlOutbox, bundled once with the
 // esbuild that tsx ships (a bundled child starts in ~0.1 s instead of ~0.3 s under the tsx loader).
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import diagnostics_channel from 'node:diagnostics_channel'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { decodeOutboxBytes, JsonlOutbox, type OutboxEvent } from '@mua-sts/reports'
+import { decodeOutboxBytes, JsonlOutbox, OUTBOX_CHANNEL, type OutboxEvent } from '@mua-sts/reports'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 type Build = (options: Record<string, unknown>) => Promise<unknown>
@@ -40,11 +41,21 @@ type Writer = {
   readonly exited: Promise<number | null>
 }
 
-type WriterOptions = { segmentBytes: number; segments: number; count: number; tag: string; gated?: boolean }
+/** Where a writer SIGKILLs itself during its first segment drop (see fixtures/outbox-writer.ts). */
+type DiePoint = 'renamed' | 'intent' | 'unlinked'
+type WriterOptions = {
+  segmentBytes: number
+  segments: number
+  count: number
+  tag: string
+  gated?: boolean
+  die?: DiePoint
+}
 
 function startWriter(dir: string, opts: WriterOptions): Writer {
   const args = [bundle, dir, String(opts.segmentBytes), String(opts.segments), String(opts.count), opts.tag]
   if (opts.gated === true) args.push('gated')
+  else if (opts.die !== undefined) args.push(`die-${opts.die}`)
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] })
   const acked: string[] = []
   const events: OutboxEvent[] = []
@@ -167,4 +178,38 @@ describe('JsonlOutbox across processes', () => {
     expect(kept + dropped).toBeGreaterThanOrEqual(acked)
     expect(kept + dropped).toBeLessThanOrEqual(acked + retried)
   }, 60_000)
+
+  // Issue #13 item 6: a writer killed anywhere inside its first drop (after the rename, after the
+  // durable intent, after the unlink but before the announcement) must still have that drop announced,
+  // once, by the next process that opens the outbox.
+  for (const die of ['renamed', 'intent', 'unlinked'] as const) {
+    it(`announces a drop whose writer was SIGKILLed after the segment was ${die}`, async () => {
+      const dir = join(work, `die-${die}`)
+      const w = startWriter(dir, { segmentBytes: 8 * 1024, segments: 2, count: 0, tag: die, die })
+      expect(await w.exited).toBeNull() // killed by its own SIGKILL, never exited normally
+      expect(w.events.filter((e) => e.type === 'segment-dropped')).toEqual([])
+      const announced: OutboxEvent[] = []
+      const listen = (e: unknown): void => {
+        announced.push(e as OutboxEvent)
+      }
+      diagnostics_channel.subscribe(OUTBOX_CHANNEL, listen)
+      let present: Set<string>
+      try {
+        const outbox = new JsonlOutbox({ dir, maxSegments: 2 }) // recovery runs on open
+        present = new Set(outbox.read().reports.map((r) => r.reportId))
+        outbox.close()
+        const once = announced.length
+        new JsonlOutbox({ dir, maxSegments: 2 }).close() // and announces only once
+        expect(announced.length).toBe(once)
+      } finally {
+        diagnostics_channel.unsubscribe(OUTBOX_CHANNEL, listen)
+      }
+      const lost = w.acked.filter((id) => !present.has(id))
+      expect(lost.length).toBeGreaterThan(0) // the first segment is gone: only an announcement remains
+      expect(announced).toEqual([
+        expect.objectContaining({ type: 'segment-dropped', dir, segment: 1, records: lost.length }),
+      ])
+      expect(readdirSync(dir).filter((n) => /\.(dropping|drop-intent|tmp)$/.test(n))).toEqual([])
+    }, 30_000)
+  }
 })

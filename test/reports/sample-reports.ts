@@ -60,7 +60,6 @@ export function sampleReport(input: SampleReportInput = {}): Report {
     action: 'blocked_before_auth',
     commitment,
     observation,
-    client: { name: 'mua-sts', version: '0.1.0' },
     sdk: { package: '@mua-sts/imap', version: '0.1.0' },
   })
 }

@@ -2,17 +2,26 @@
 // (created without a keychain, so it must be opened with --integrity none-explicit-opt-in) and a
 // temporary JSONL outbox.
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildReport, createCommitment, type Violation } from '@mua-sts/core'
 import { JsonlOutbox } from '@mua-sts/reports'
 import { FileStore } from '@mua-sts/store'
-import { beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 
 const ROOT = join(import.meta.dirname, '../..')
 const BIN = join(ROOT, 'packages/cli/src/bin.ts')
 const NOW = '2026-03-01T09:00:00.000Z'
+const temps: string[] = []
+const tempDir = (prefix: string): string => {
+  const d = mkdtempSync(join(tmpdir(), prefix))
+  temps.push(d)
+  return d
+}
+afterEach(() => {
+  for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true })
+})
 
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, ['--conditions=@mua-sts/source', '--import', 'tsx', BIN, ...args], {
@@ -29,7 +38,7 @@ describe('mua-sts pins', () => {
   const unprotected = () => ['--store', dir, '--integrity', 'none-explicit-opt-in']
 
   beforeEach(async () => {
-    dir = join(mkdtempSync(join(tmpdir(), 'mua-sts-cli-pins-')), 'store')
+    dir = join(tempDir('mua-sts-cli-pins-'), 'store')
     store = new FileStore({ dir, integrity: 'none-explicit-opt-in' })
     const base = {
       account: 'acct_1',
@@ -90,6 +99,41 @@ describe('mua-sts pins', () => {
     })
   })
 
+  it('rotates the key pins of one service with --spki, --backup and --reason, audited', async () => {
+    const [k1, k2] = [`${'A'.repeat(43)}=`, `${'B'.repeat(43)}=`]
+    const r = cli(
+      'pins',
+      'rotate',
+      'acct_1',
+      'imap',
+      '--spki',
+      k1,
+      '--backup',
+      k2,
+      '--reason',
+      'server key rotated',
+      '--actor',
+      'tester',
+      '--yes',
+      ...unprotected(),
+    )
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stderr).toContain('now:   (none)')
+    expect(r.stderr).toContain(`after: ${k1} ${k2} (backup)`)
+    const fresh = new FileStore({ dir, integrity: 'none-explicit-opt-in' })
+    expect((await fresh.get('acct_1', 'imap'))?.pins).toEqual({ spki: [k1], backup: [k2] })
+    const [record] = await fresh.audit()
+    expect(record).toMatchObject({ kind: 'rotate-pins', services: ['imap'], reason: 'server key rotated' })
+  })
+
+  it('refuses to reset a store that verifies, and changes nothing', async () => {
+    const r = cli('store', 'reset', '--reason', 'just because', '--yes', ...unprotected())
+    expect(r.status).toBe(1)
+    expect(r.stderr).toContain('nothing to reset')
+    const fresh = new FileStore({ dir, integrity: 'none-explicit-opt-in' })
+    expect((await fresh.list()).length).toBe(2)
+  })
+
   it('exits 1 when there is nothing to forget or show', () => {
     expect(cli('pins', 'forget', 'acct_2', '--reason', 'cleanup', '--yes', ...unprotected()).status).toBe(1)
     const r = cli('pins', 'show', 'acct_2', ...unprotected())
@@ -119,7 +163,7 @@ describe('mua-sts reports', () => {
   let dir: string
 
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'mua-sts-cli-outbox-'))
+    dir = tempDir('mua-sts-cli-outbox-')
     const outbox = new JsonlOutbox({ dir })
     const violation: Violation = {
       code: 'starttls_not_offered',

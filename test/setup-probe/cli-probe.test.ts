@@ -1,7 +1,7 @@
 // `mua-sts probe` end to end: the real binary, discovery through the test-only zone file
 // (MUA_STS_TEST_ZONE), probes against fake servers on 127.0.0.1 with the test CA.
 import { spawn } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FakeSmtpServer, startFakeImap } from '@mua-sts/testing'
@@ -39,6 +39,7 @@ beforeAll(async () => {
 })
 afterAll(async () => {
   for (const close of closers) await close()
+  rmSync(dir, { recursive: true, force: true })
 })
 
 const srv = (port: number) => ({ SRV: [{ name: 'mail.example.test', port, priority: 0, weight: 1 }] })

@@ -71,7 +71,8 @@ describe('probe: DEEP / STS advertisements are learned only after TLS', () => {
     const { result, proposal } = await proposeFor(c)
     expect(result?.status).toBe('compliant')
     expect(result?.observation?.advertisement).toBeUndefined()
-    expect(result?.observation?.capsBeforeTls).toContain(`DEEP ${STATUS}`)
+    // Pre-TLS capabilities are evidence only: the keyword is kept, its (attacker-controllable) value is not.
+    expect(result?.observation?.capsBeforeTls).toEqual(['STARTTLS', 'DEEP', 'MSTS'])
     expect(proposal.services[0]?.commitment).toMatchObject({ latches: [], directives: {} })
     expect(proposal.services[0]?.learned).toEqual([])
   })

@@ -1,6 +1,7 @@
 // DEEP's CLIENT command on the wire (-04 §7.3, -05 §9.3): the exact line, when it is sent (after the
 // post-TLS EHLO, before AUTH, only to servers that list DEEP/MSTS after TLS), that any reply is
-// non-fatal, and the latch-fail report followed by QUIT without AUTH.
+// non-fatal, and the failure report followed by QUIT without AUTH (issue #14: only the failed
+// registered latches / saved directives; an SPKI pin alone crosses nothing after the handshake).
 
 import { type FakeSmtpScript, FakeSmtpServer } from '@mua-sts/testing'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -42,9 +43,9 @@ describe('CLIENT, -04 form (EHLO lists DEEP after TLS)', () => {
     )
 
     expect(clientWrite(s)).toBe(
-      'CLIENT name=mua-sts version=0.1.0 latch=tls-cert,tls12 security-tags=tls11\r\n',
+      'CLIENT name=mua-sts version=0.1.0 latch=tls12,tls-cert security-tags=tls11\r\n',
     )
-    expect(s.verbs('tls')).toEqual(['EHLO', 'CLIENT', 'AUTH', 'MAIL', 'RCPT', 'DATA', 'QUIT'])
+    expect(s.verbs('tls')).toEqual(['EHLO', 'CLIENT', 'AUTH', 'MAIL', 'RCPT', 'DATA'])
   })
 
   it('reports only security-tags when nothing is latched yet', async () => {
@@ -71,7 +72,7 @@ describe('CLIENT, -04 form (EHLO lists DEEP after TLS)', () => {
     expect(clientWrite(s)).toBe('CLIENT security-tags=tls11,tls12,tls-cert\r\n')
   })
 
-  it('reports latch-fail and QUITs without AUTH when the pin fails on a PKIX-valid server', async () => {
+  it('sends nothing at all after the handshake when only the SPKI pin fails (no EHLO, no CLIENT)', async () => {
     server = await FakeSmtpServer.start({
       mode: 'implicit-tls',
       leaf: pki.rekeyed,
@@ -86,15 +87,50 @@ describe('CLIENT, -04 form (EHLO lists DEEP after TLS)', () => {
     const refusal = await expectRefusal(g, () => g.mailer.sendMail(MESSAGE))
     await server.settled()
 
-    expect(clientWrite(server)).toBe(
-      'CLIENT name=mua-sts version=0.1.0 latch=tls-cert,tls12 latch-fail=spki-pin security-tags=tls11\r\n',
-    )
+    expect(server.verbs()).toEqual([])
+    expect(server.chunks.filter((c) => c.phase === 'tls')).toEqual([])
+    expect(refusal.report.action).toBe('blocked_before_auth')
+    expect(refusal.report.inBand).toBeNull()
+    expect(await g.current()).toEqual(g.commitment)
+  })
+
+  it('reports exactly the failed latched tag and QUITs without AUTH (tls-dane-tlsa, no validator)', async () => {
+    server = await FakeSmtpServer.start({
+      mode: 'implicit-tls',
+      leaf: pki.good,
+      ehloAfterTls: [DEEP, 'AUTH PLAIN'],
+    })
+    const g = await guardedFor(server, { transport: 'implicit-tls', latches: ['tls12', 'tls-dane-tlsa'] })
+
+    const refusal = await expectRefusal(g, () => g.mailer.sendMail(MESSAGE))
+    await server.settled()
+
+    expect(clientWrite(server)).toBe('CLIENT name=mua-sts version=0.1.0 latch-fail=tls-dane-tlsa\r\n')
     expect(server.verbs()).toEqual(['EHLO', 'CLIENT', 'QUIT'])
     expect(refusal.report.action).toBe('blocked_before_auth_reported_in_band')
-    expect(refusal.report.inBand?.client04).toBe(
-      'CLIENT name=mua-sts version=0.1.0 latch=tls-cert,tls12 latch-fail=spki-pin security-tags=tls11',
+    expect(refusal.report.inBand?.client04).toBe('CLIENT name=mua-sts version=0.1.0 latch-fail=tls-dane-tlsa')
+  })
+
+  it("mode 'spec': an expired certificate after a tls-cert latch sends latch-fail=tls-cert, then QUIT", async () => {
+    server = await FakeSmtpServer.start({
+      mode: 'implicit-tls',
+      leaf: pki.expired,
+      ehloAfterTls: [DEEP, 'AUTH PLAIN'],
+    })
+    const g = await guardedFor(
+      server,
+      { transport: 'implicit-tls', latches: ['tls12', 'tls-cert'] },
+      { inBand: 'spec' },
     )
-    expect(await g.current()).toEqual(g.commitment)
+
+    const refusal = await expectRefusal(g, () => g.mailer.sendMail(MESSAGE))
+    await server.settled()
+
+    expect(clientWrite(server)).toBe('CLIENT name=mua-sts version=0.1.0 latch-fail=tls-cert\r\n')
+    expect(server.verbs()).toEqual(['EHLO', 'CLIENT', 'QUIT'])
+    expect(refusal.report.violations.map((v) => v.code)).toContain('certificate_expired')
+    expect(server.verbs()).not.toContain('AUTH')
+    expect(server.delivered).toEqual([])
   })
 })
 
@@ -103,7 +139,7 @@ describe('CLIENT, -05 form (EHLO lists MSTS after TLS)', () => {
     const { s } = await sendThrough({ ehloAfterTls: [MSTS, 'AUTH PLAIN'] })
 
     expect(clientWrite(s)).toBe(
-      'CLIENT name mua-sts version 0.1.0 directives "tls-version=1.3; tls-cert=pkix"\r\n',
+      'CLIENT name mua-sts version 0.1.0 directives "tls-version=1.2; tls-cert=pkix"\r\n',
     )
   })
 
@@ -114,7 +150,7 @@ describe('CLIENT, -05 form (EHLO lists MSTS after TLS)', () => {
     )
 
     expect(clientWrite(s)).toBe(
-      'CLIENT name mua-sts version 0.1.0 saved "tls-version=1.2; tls-cert=pkix" directives "tls-version=1.3; tls-cert=pkix"\r\n',
+      'CLIENT name mua-sts version 0.1.0 saved "tls-version=1.2; tls-cert=pkix"\r\n',
     )
   })
 
@@ -129,9 +165,7 @@ describe('CLIENT, -05 form (EHLO lists MSTS after TLS)', () => {
     await expectRefusal(g, () => g.mailer.sendMail(MESSAGE))
     await server.settled()
 
-    expect(clientWrite(server)).toBe(
-      'CLIENT name mua-sts version 0.1.0 saved "tls-cert=dane" policy-fail "tls-cert=dane" directives "tls-version=1.3; tls-cert=pkix"\r\n',
-    )
+    expect(clientWrite(server)).toBe('CLIENT name mua-sts version 0.1.0 policy-fail "tls-cert=dane"\r\n')
     expect(server.verbs()).toEqual(['EHLO', 'CLIENT', 'QUIT'])
   })
 })
@@ -143,7 +177,7 @@ describe('when CLIENT is not sent or not accepted', () => {
       clientReply: '501 5.5.4 Syntax error',
     })
 
-    expect(s.verbs('tls')).toEqual(['EHLO', 'CLIENT', 'AUTH', 'MAIL', 'RCPT', 'DATA', 'QUIT'])
+    expect(s.verbs('tls')).toEqual(['EHLO', 'CLIENT', 'AUTH', 'MAIL', 'RCPT', 'DATA'])
     expect(s.delivered).toHaveLength(1)
   })
 

@@ -50,6 +50,8 @@ export function commitmentFor(server: { port: number }, shape: CommitmentShape):
     account: ACCOUNT,
     service: 'submission',
     host: shape.host ?? 'localhost',
+    // The test accounts are user@example.test: the fake servers' status URLs live under that domain (#12).
+    domain: 'example.test',
     port: shape.port ?? server.port,
     transport: shape.transport,
     pins: shape.pins ?? [],

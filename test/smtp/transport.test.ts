@@ -2,7 +2,7 @@
 // semantics, SASL mechanism choice, pooled sending, and options the SDK refuses.
 import type { LookupFunction } from 'node:net'
 import { isSdkError } from '@mua-sts/core'
-import { guardedSmtpTransport } from '@mua-sts/smtp'
+import { type GuardedSmtpTransport, guardedSmtpTransport } from '@mua-sts/smtp'
 import { MemoryCommitmentStore } from '@mua-sts/store'
 import { type FakeSmtpScript, FakeSmtpServer } from '@mua-sts/testing'
 import { createTransport } from 'nodemailer'
@@ -33,9 +33,19 @@ describe('sending over implicit TLS (RFC 8314)', () => {
     expect(info.accepted).toEqual(['bob@example.test'])
     expect(info.envelope).toEqual({ from: USER, to: ['bob@example.test'] })
     expect(s.verbs('plain')).toEqual([])
-    expect(s.verbs('tls')).toEqual(['EHLO', 'AUTH', 'MAIL', 'RCPT', 'DATA', 'QUIT'])
+    // No QUIT after a one-message send: it closes as bare nodemailer does (issue #17, no extra turn).
+    expect(s.verbs('tls')).toEqual(['EHLO', 'AUTH', 'MAIL', 'RCPT', 'DATA'])
     expect(s.logins).toEqual([{ conn: 1, phase: 'tls', user: USER, ok: true }])
     expect(s.connections[0]?.tlsProtocol).toBe('TLSv1.3')
+    // Issue #14: the connection's security record, the same name as IMAP's and POP3's client.security.
+    expect(info.security).toMatchObject({
+      outcome: 'passed',
+      service: 'submission',
+      tls: { version: 'TLSv1.3' },
+      certificate: { spkiSha256: pki.good.spki },
+    })
+    expect(JSON.stringify(info.security)).not.toContain(PASS)
+    expect((g.mailer.transporter as unknown as GuardedSmtpTransport).security).toEqual(info.security)
     expect(s.delivered[0]?.data.toString()).toContain('.leading dot survives transparency')
     expect(g.reports).toEqual([])
   })
@@ -75,7 +85,7 @@ describe('sending over STARTTLS (RFC 3207)', () => {
       'EHLO [127.0.0.1]\r\n',
       'STARTTLS\r\n',
     ])
-    expect(s.verbs('tls')).toEqual(['EHLO', 'AUTH', 'MAIL', 'RCPT', 'DATA', 'QUIT'])
+    expect(s.verbs('tls')).toEqual(['EHLO', 'AUTH', 'MAIL', 'RCPT', 'DATA'])
     expect(s.delivered).toHaveLength(1)
   })
 
@@ -107,7 +117,7 @@ describe('sending over STARTTLS (RFC 3207)', () => {
     await g.mailer.sendMail(MESSAGE)
     await s.settled()
 
-    expect(s.verbs('tls')).toEqual(['EHLO', 'AUTH', 'MAIL', 'RCPT', 'DATA', 'QUIT'])
+    expect(s.verbs('tls')).toEqual(['EHLO', 'AUTH', 'MAIL', 'RCPT', 'DATA'])
   })
 
   it('authenticates when AUTH appears only after TLS', async () => {
@@ -117,7 +127,7 @@ describe('sending over STARTTLS (RFC 3207)', () => {
     await g.mailer.sendMail(MESSAGE)
     await s.settled()
 
-    expect(s.verbs('tls')).toEqual(['EHLO', 'AUTH', '(sasl)', '(sasl)', 'MAIL', 'RCPT', 'DATA', 'QUIT'])
+    expect(s.verbs('tls')).toEqual(['EHLO', 'AUTH', '(sasl)', '(sasl)', 'MAIL', 'RCPT', 'DATA'])
     expect(s.logins).toEqual([{ conn: 1, phase: 'tls', user: USER, ok: true }])
   })
 })

@@ -53,6 +53,8 @@ export async function commitFor<O, C>(
     account: spec.account,
     service: spec.service,
     host: o.host ?? 'localhost',
+    // The test accounts are user@example.test: the fake servers' status URLs live under that domain (#12).
+    domain: 'example.test',
     port,
     transport: o.transport,
     pins: o.pins ?? [],

@@ -18,6 +18,9 @@ export type SignedZone = {
   readonly tamper?: (signed: string) => string
 }
 
+/** A zone served as-is, outside the trust anchor: answers from it are insecure (AD clear, no RRSIG). */
+export type UnsignedZone = Pick<SignedZone, 'origin' | 'records'>
+
 export type UnboundHandle = {
   /** `127.0.0.1:<port>`, the form the `dnssec.server` option takes. */
   readonly server: string
@@ -62,7 +65,33 @@ function signZone(dir: string, zone: SignedZone): { signedFile: string; anchorFi
   return { signedFile, anchorFile: join(dir, `${ksk}.ds`) }
 }
 
-function config(dir: string, port: number, origin: string, signedFile: string, anchorFile: string): string {
+function writeUnsigned(dir: string, zone: UnsignedZone): string {
+  const file = join(dir, `${zone.origin}.unsigned.zone`)
+  const header = [
+    `$ORIGIN ${zone.origin}.`,
+    '$TTL 300',
+    `@ IN SOA ns.${zone.origin}. hostmaster.${zone.origin}. 1 3600 600 86400 300`,
+    `@ IN NS ns.${zone.origin}.`,
+    'ns IN A 127.0.0.1',
+  ]
+  writeFileSync(file, `${[...header, ...zone.records].join('\n')}\n`)
+  return `auth-zone:
+  name: "${zone.origin}"
+  zonefile: "${file}"
+  for-upstream: yes
+  for-downstream: no
+  fallback-enabled: no
+`
+}
+
+function config(
+  dir: string,
+  port: number,
+  origin: string,
+  signedFile: string,
+  anchorFile: string,
+  extra = '',
+): string {
   return `server:
   interface: 127.0.0.1
   port: ${port}
@@ -88,7 +117,7 @@ auth-zone:
   for-upstream: yes
   for-downstream: no
   fallback-enabled: no
-`
+${extra}`
 }
 
 /** Resolves once Unbound logs "start of service"; rejects if it exits first. */
@@ -115,14 +144,21 @@ function stopChild(child: ChildProcess): Promise<void> {
   })
 }
 
-/** Signs `zone` and starts Unbound for it on a free loopback port. Does I/O; retries port races. */
-export async function startUnbound(zone: SignedZone): Promise<UnboundHandle> {
+/**
+ * Signs `zone` and starts Unbound for it on a free loopback port, also serving `unsigned` zones (not
+ * under the trust anchor, so insecure). Does I/O; retries port races.
+ */
+export async function startUnbound(
+  zone: SignedZone,
+  unsigned: readonly UnsignedZone[] = [],
+): Promise<UnboundHandle> {
   const dir = mkdtempSync(join(tmpdir(), 'mua-sts-unbound-'))
   const { signedFile, anchorFile } = signZone(dir, zone)
+  const extra = unsigned.map((z) => writeUnsigned(dir, z)).join('')
   for (let attempt = 1; ; attempt++) {
     const port = await freePort()
     const confFile = join(dir, 'unbound.conf')
-    writeFileSync(confFile, config(dir, port, zone.origin, signedFile, anchorFile))
+    writeFileSync(confFile, config(dir, port, zone.origin, signedFile, anchorFile, extra))
     const child = spawn('unbound', ['-d', '-c', confFile], { stdio: ['ignore', 'pipe', 'pipe'] })
     const killOnExit = (): void => void child.kill('SIGKILL')
     process.once('exit', killOnExit)

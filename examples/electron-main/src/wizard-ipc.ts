@@ -9,7 +9,7 @@ function fromOurPage(event: IpcMainInvokeEvent, pageUrl: string): boolean {
   return event.senderFrame !== null && event.senderFrame.url === pageUrl
 }
 
-/** Registers the five wizard channels. Returns a function that removes them again. */
+/** Registers every wizard channel (WIZARD_CHANNELS). Returns a function that removes them again. */
 export function registerWizardIpc(api: WizardApi, pageUrl: string): () => void {
   for (const channel of WIZARD_CHANNELS) {
     ipcMain.handle(channel, (event, input: unknown) => {

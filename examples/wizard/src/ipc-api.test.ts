@@ -1,11 +1,13 @@
 // The wizard's IPC handlers against the demo domain: bad input is refused at the boundary, and no
 // credential reaches any server before the user confirmed every item, or ever outside TLS.
 import { randomUUID } from 'node:crypto'
+import { createCommitment } from '@mua-sts/core'
 import type { ReportEvent } from '@mua-sts/reports'
 import { callbackSink, ReportDispatcher } from '@mua-sts/reports'
 import { MemoryCommitmentStore } from '@mua-sts/store'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { carriesSecret, wireLogs } from '../test-support/wire-log.js'
+import { memoryAccountDirectory } from './account-directory.js'
 import { createWizardApi, type WizardApi } from './ipc-api.js'
 import type { IpcResult, WizardEvent } from './ipc-schema.js'
 import { type DemoEnvironment, startDemoEnvironment } from './server/demo-environment.js'
@@ -25,7 +27,13 @@ beforeEach(async () => {
   reports = []
   events.length = 0
   const dispatcher = new ReportDispatcher([callbackSink((e) => reports.push(e))])
-  api = createWizardApi({ store, reports: dispatcher, trust: demo.trust, discover: demo.discover })
+  api = createWizardApi({
+    store,
+    reports: dispatcher,
+    trust: demo.trust,
+    discover: demo.discover,
+    accounts: memoryAccountDirectory({ 'alice@example.test': 'acct_alice' }),
+  })
 })
 afterEach(async () => {
   await demo.close()
@@ -79,8 +87,9 @@ describe('createWizardApi', () => {
   it('pins nothing and sends no credential until every confirmation item is acknowledged', async () => {
     const { sessionId, acknowledged } = await proposed()
     expect(acknowledged).toHaveLength(1)
-    const r = await api['wizard:confirm']({ sessionId, password: demo.pass, acknowledged: [] }, emit)
-    expect(r).toMatchObject({ ok: false, error: { code: 'MUASTS_ERR_CONFIRMATION_REQUIRED' } })
+    const r = value(await api['wizard:confirm']({ sessionId, password: demo.pass, acknowledged: [] }, emit))
+    // setup derives the items from the trust labels; the page gets their ids to mark them inline.
+    expect(r).toEqual({ status: 'unacknowledged', items: acknowledged })
     noSecretAnywhere(demo.pass)
     expect(await store.list()).toEqual([])
   })
@@ -116,15 +125,80 @@ describe('createWizardApi', () => {
     const r = value(await api['wizard:confirm']({ sessionId, password: demo.pass, acknowledged }, emit))
     expect(r.status).toBe('pinned')
     const { pins } = value(await api['wizard:pins']({ sessionId }, emit))
-    expect(pins.map((p) => [p.service, p.host, p.transport, p.latches.join(' '), p.statusUrl])).toEqual([
-      ['imap', 'mail.example.test', 'implicit-tls', 'tls-cert tls12', 'https://status.example.test/mail'],
-      [
-        'submission',
-        'smtp.mailhost.test',
-        'implicit-tls',
-        'tls-cert tls12',
-        'https://status.example.test/mail',
+    expect(pins.map((p) => [p.service, p.host, p.transport, p.latches.join(' ')])).toEqual([
+      ['imap', 'mail.example.test', 'implicit-tls', 'tls-cert tls12'],
+      ['submission', 'smtp.mailhost.test', 'implicit-tls', 'tls-cert tls12'],
+    ])
+    // Under the mail domain and the IMAP host's own registrable domain (#12 item 5).
+    expect(pins[0]?.statusUrl).toBe('https://status.example.test/mail')
+  })
+
+  it('adds typed-in servers labelled entered_by_user, and refuses a malformed host before any dial', async () => {
+    const { sessionId } = value(await api['wizard:discover']({ email: demo.unlisted.user }, emit))
+    const { host, imapsPort } = demo.unlisted
+    const bad = await api['wizard:manual'](
+      {
+        sessionId,
+        servers: [{ service: 'imap', host: 'mail unlisted', port: imapsPort, transport: 'implicit-tls' }],
+      },
+      emit,
+    )
+    expect(bad).toMatchObject({ ok: false, error: { code: 'MUASTS_ERR_INVALID_OPTION' } })
+    const server = { service: 'imap', host: host.toUpperCase(), port: imapsPort, transport: 'implicit-tls' }
+    const found = value(await api['wizard:manual']({ sessionId, servers: [server] }, emit))
+    expect(found.candidates.map((c) => [c.host, c.source, c.trust.level, c.trust.found])).toEqual([
+      [host, 'manual', 'needs-confirmation', 'entered by you'],
+    ])
+    // Entering again replaces what was typed before; it does not pile up.
+    const again = value(await api['wizard:manual']({ sessionId, servers: [server] }, emit))
+    expect(again.candidates).toHaveLength(1)
+    value(await api['wizard:probe']({ sessionId }, emit))
+    const proposal = value(await api['wizard:propose']({ sessionId }, emit))
+    expect(proposal.services.map((s) => [s.host, s.trust.reason, s.confirmations.length])).toEqual([
+      [host, 'entered_by_user', 1],
+    ])
+  })
+
+  it('answers a provider move with a conflict, and replaces only after it was shown, with one audit record', async () => {
+    const old = createCommitment({
+      account: 'acct_alice',
+      service: 'imap',
+      host: 'imap.oldhost.test',
+      port: 993,
+      transport: 'implicit-tls',
+      source: 'setup',
+      now: '2025-06-01T00:00:00.000Z',
+    })
+    await store.strengthen(old)
+    const { sessionId, acknowledged } = await proposed()
+    const replace = { reason: 'provider moved' }
+    const early = await api['wizard:confirm']({ sessionId, password: demo.pass, acknowledged, replace }, emit)
+    expect(early).toMatchObject({ ok: false, error: { code: 'MUASTS_ERR_INVALID_OPTION' } })
+
+    const r = value(await api['wizard:confirm']({ sessionId, password: demo.pass, acknowledged }, emit))
+    expect(r).toEqual({
+      status: 'conflict',
+      conflicts: [
+        {
+          service: 'imap',
+          pinned: { host: 'imap.oldhost.test', port: 993, transport: 'implicit-tls' },
+          proposed: { host: 'mail.example.test', port: demo.servers.imaps.port, transport: 'implicit-tls' },
+        },
       ],
+    })
+    noSecretAnywhere(demo.pass)
+    expect(store.audit).toEqual([])
+
+    const done = value(
+      await api['wizard:confirm']({ sessionId, password: demo.pass, acknowledged, replace }, emit),
+    )
+    expect(done).toMatchObject({ status: 'pinned', replaced: true })
+    expect((await store.list('acct_alice')).map((c) => c.endpoint.host)).toEqual([
+      'mail.example.test',
+      'smtp.mailhost.test',
+    ])
+    expect(store.audit.map((a) => [a.kind, a.actor, a.reason])).toEqual([
+      ['replace', 'user', 'provider moved'],
     ])
   })
 })

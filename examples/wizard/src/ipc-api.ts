@@ -1,15 +1,17 @@
-// The wizard's main-process side, as IPC handlers: `wizard:discover` → `wizard:probe` (progress pushed
-// as events) → `wizard:propose` → `wizard:confirm` → `wizard:pins`. Transport-agnostic: Electron wires
-// each handler to ipcMain.handle, the browser demo to an HTTP POST (server/http-bridge.ts).
+// The wizard's main-process side, as IPC handlers: `wizard:discover` (→ `wizard:manual` when the user
+// types servers in) → `wizard:probe` (progress pushed as events) → `wizard:propose` → `wizard:confirm`
+// → `wizard:pins`. Transport-agnostic: Electron wires each handler to ipcMain.handle, the browser demo
+// to an HTTP POST (server/http-bridge.ts).
 //
 // The page only ever holds a session id. Discovery, probe results and the proposal stay here, so a
 // compromised renderer cannot feed confirm() a forged observation or a tampered proposal; all it can
-// send is an address, a password (at confirm time only) and which confirmation items it ticked.
+// send is an address, servers typed in (labelled `entered_by_user`, probed like any candidate), a
+// password (at confirm time only), which confirmation items it ticked, and a reason to replace.
 import { randomBytes, randomUUID } from 'node:crypto'
 import { type CommitmentStore, ErrorCode, parseOptions, SdkError, toSdkError } from '@mua-sts/core'
 import type { ReportDispatcher } from '@mua-sts/reports'
 import {
-  confirm,
+  addManualCandidates,
   type DiscoverOptions,
   type Discovery,
   discover,
@@ -20,10 +22,13 @@ import {
   propose,
 } from '@mua-sts/setup'
 import type { z } from 'zod'
+import { type AccountDirectory, memoryAccountDirectory } from './account-directory.js'
+import { runConfirm } from './confirm-step.js'
 import {
   ConfirmRequestSchema,
   DiscoverRequestSchema,
   type IpcResult,
+  ManualRequestSchema,
   SessionRequestSchema,
   type WizardChannel,
   type WizardEvent,
@@ -42,6 +47,11 @@ export type WizardDeps = {
   readonly probe?: Pick<ProbeOptions, 'timeoutMs' | 'concurrency' | 'earlyStop'>
   /** Receives the reports of refused credential tests (forward them to the UI and an outbox). */
   readonly reports?: ReportDispatcher
+  /**
+   * The app's account list: setting an address up again reuses its account, so a provider move meets
+   * what is pinned. Default: in memory, for this API's lifetime.
+   */
+  readonly accounts?: AccountDirectory
   /** Opaque account reference for a new account; never derived from the address. */
   readonly newAccountRef?: () => string
   readonly now?: () => Date
@@ -59,10 +69,22 @@ type Session = {
   readonly id: string
   readonly email: string
   readonly account: string
-  readonly discovery: Discovery
+  /** What discovery found; typed-in servers are added to a copy, never to this. */
+  readonly discovered: Discovery
+  /** What the probe runs on: `discovered` plus the latest typed-in servers. */
+  discovery: Discovery
   probing: boolean
   results?: ProbeResult[]
   proposal?: Proposal
+  /** The last confirm of `proposal` answered `conflict`: only then may the user ask to replace. */
+  conflictShown: boolean
+}
+
+/** A new probe or proposal invalidates everything decided about the old one. */
+function resetDecisions(s: Session): void {
+  delete s.results
+  delete s.proposal
+  s.conflictShown = false
 }
 
 /** A wizard is one window and one address at a time; a few sessions are plenty and bound memory. */
@@ -85,13 +107,14 @@ async function envelope<T>(work: () => Promise<T>): Promise<IpcResult<T>> {
 }
 
 /**
- * Builds the five handlers. Does no I/O until a handler is called; each handler validates its input
+ * Builds the six handlers. Does no I/O until a handler is called; each handler validates its input
  * with zod (MUASTS_ERR_INVALID_OPTION in the envelope) and never throws.
  */
 export function createWizardApi(deps: WizardDeps): WizardApi {
   const sessions = new Map<string, Session>()
   const now = deps.now ?? (() => new Date())
   const newAccountRef = deps.newAccountRef ?? (() => `acct_${randomBytes(6).toString('hex')}`)
+  const accounts = deps.accounts ?? memoryAccountDirectory()
 
   const session = (input: unknown, channel: WizardChannel): Session => {
     const { sessionId } = parse(SessionRequestSchema, input, channel)
@@ -105,10 +128,23 @@ export function createWizardApi(deps: WizardDeps): WizardApi {
       envelope(async () => {
         const { email } = parse(DiscoverRequestSchema, input, 'wizard:discover')
         const discovery = await discover(email, deps.discover ?? {})
+        const account = (await accounts.find(email)) ?? newAccountRef()
         const id = randomUUID()
         if (sessions.size >= MAX_SESSIONS) sessions.delete(sessions.keys().next().value as string)
-        sessions.set(id, { id, email, account: newAccountRef(), discovery, probing: false })
+        const s = { id, email, account, discovered: discovery, discovery, probing: false }
+        sessions.set(id, { ...s, conflictShown: false })
         return discoveryView(id, discovery)
+      }),
+
+    'wizard:manual': (input) =>
+      envelope(async () => {
+        const { sessionId, servers } = parse(ManualRequestSchema, input, 'wizard:manual')
+        const s = session({ sessionId }, 'wizard:manual')
+        if (s.probing) throw invalid('wizard:manual: wait until the probe has finished')
+        // setup labels each one entered_by_user (needs confirmation) and re-checks the host name.
+        s.discovery = addManualCandidates(s.discovered, servers)
+        resetDecisions(s)
+        return discoveryView(s.id, s.discovery)
       }),
 
     'wizard:probe': (input, emit) =>
@@ -123,8 +159,8 @@ export function createWizardApi(deps: WizardDeps): WizardApi {
             ...(deps.trust?.lookup === undefined ? {} : { lookup: deps.trust.lookup }),
             onProgress: (event) => emit(probeEventView(s.id, event)),
           })
+          resetDecisions(s)
           s.results = results
-          delete s.proposal
           return { rows: results.map(probeRow) }
         } finally {
           s.probing = false
@@ -136,37 +172,32 @@ export function createWizardApi(deps: WizardDeps): WizardApi {
         const s = session(input, 'wizard:propose')
         if (s.results === undefined) throw invalid('wizard:propose: probe first')
         s.proposal = propose(s.discovery, s.results, { account: s.account, now: now() })
+        s.conflictShown = false
         return proposalView(s.proposal)
       }),
 
     'wizard:confirm': (input) =>
       envelope(async () => {
-        const { sessionId, password, acknowledged } = parse(ConfirmRequestSchema, input, 'wizard:confirm')
-        const s = session({ sessionId }, 'wizard:confirm')
+        const request = parse(ConfirmRequestSchema, input, 'wizard:confirm')
+        const s = session({ sessionId: request.sessionId }, 'wizard:confirm')
         if (s.proposal === undefined) throw invalid('wizard:confirm: propose first')
-        const result = await confirm({
-          proposal: s.proposal,
-          store: deps.store,
-          verify: guardedVerifiers({
-            user: s.email,
-            pass: password,
-            reports: deps.reports,
-            trust: deps.trust,
-          }),
-          // This channel is only invoked by the page's Confirm button: the call is the user's consent.
-          confirmed: true,
-          acknowledged,
+        const verify = guardedVerifiers({
+          user: s.email,
+          pass: request.password,
+          reports: deps.reports,
+          trust: deps.trust,
         })
-        if (result.status === 'pinned')
-          return { status: 'pinned' as const, pins: result.commitments.map(pinView) }
-        return {
-          status: 'not-pinned' as const,
-          failures: result.failures.map(({ service, code, message }) => ({
-            service,
-            code,
-            message: message.slice(0, 2000),
-          })),
-        }
+        const result = await runConfirm({
+          store: deps.store,
+          proposal: s.proposal,
+          verify,
+          acknowledged: request.acknowledged,
+          replace: request.replace,
+          conflictShown: s.conflictShown,
+        })
+        s.conflictShown = result.status === 'conflict'
+        if (result.status === 'pinned') await accounts.remember(s.email, s.account)
+        return result
       }),
 
     'wizard:pins': (input) =>

@@ -3,6 +3,8 @@
 
 export const WIZARD_CHANNELS = [
   'wizard:discover',
+  /** Adds servers the user typed in to the session's candidates (then probe and propose as usual). */
+  'wizard:manual',
   'wizard:probe',
   'wizard:propose',
   'wizard:confirm',

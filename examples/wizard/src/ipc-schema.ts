@@ -23,6 +23,20 @@ const text = (max: number) => z.string().max(max)
 // ---- requests (parsed by the main process) ----
 
 export const DiscoverRequestSchema = z.strictObject({ email: text(320) })
+/** One server as typed into the manual-entry form; setup's manualCandidate() checks the host name. */
+export const ManualServerSchema = z.strictObject({
+  service: ServiceSchema,
+  host: text(254),
+  port: z.int().min(1).max(65535),
+  transport: TransportSchema,
+})
+export type ManualServer = z.infer<typeof ManualServerSchema>
+export const ManualRequestSchema = z.strictObject({
+  sessionId: SessionIdSchema,
+  /** Replaces whatever was typed in before for this session. */
+  servers: z.array(ManualServerSchema).min(1).max(3),
+})
+export type ManualRequest = z.infer<typeof ManualRequestSchema>
 /** probe, propose and pins act on the main process's own session state, never on data from the page. */
 export const SessionRequestSchema = z.strictObject({ sessionId: SessionIdSchema })
 export const ConfirmRequestSchema = z.strictObject({
@@ -31,6 +45,11 @@ export const ConfirmRequestSchema = z.strictObject({
   password: z.string().min(1).max(4096),
   /** Ids of the confirmation items the user ticked. */
   acknowledged: z.array(text(400)).max(16),
+  /**
+   * Only after this session's last confirm answered `conflict`: the user chose to replace what is
+   * pinned (a provider move), and why. The main process runs the audited forget + pin in one step.
+   */
+  replace: z.strictObject({ reason: z.string().trim().min(3).max(400) }).optional(),
 })
 export type DiscoverRequest = z.infer<typeof DiscoverRequestSchema>
 export type SessionRequest = z.infer<typeof SessionRequestSchema>
@@ -41,8 +60,10 @@ export type ConfirmRequest = z.infer<typeof ConfirmRequestSchema>
 const TrustViewSchema = z.strictObject({
   level: z.enum(['trusted', 'needs-confirmation']),
   reason: text(64),
-  /** Plain-language label for the UI. */
+  /** Plain-language label for the UI, with the verdict ("Trusted: …"); only for proposed servers. */
   label: text(300),
+  /** Where it was found, without a verdict ("entered by you"); for the probe table. */
+  found: text(300),
 })
 
 export const CandidateViewSchema = z.strictObject({
@@ -93,6 +114,8 @@ export const ProposalViewSchema = z.strictObject({
         transport: TransportSchema,
         tlsVersion: text(32),
         trust: TrustViewSchema,
+        /** The server's key matched DNSSEC-signed TLSA records (RFC 6698) during the probe. */
+        daneValidated: z.boolean(),
         latches: z.array(text(64)).max(64),
         reasons: z.array(text(1000)).max(16),
         confirmations: z.array(ConfirmationViewSchema).max(4),
@@ -131,12 +154,35 @@ export type PinView = z.infer<typeof PinViewSchema>
 export const PinsResponseSchema = z.strictObject({ pins: z.array(PinViewSchema).max(3) })
 export type PinsResponse = z.infer<typeof PinsResponseSchema>
 
+const EndpointViewSchema = z.strictObject({
+  host: text(253),
+  port: z.int().min(1).max(65535),
+  transport: TransportSchema,
+})
+export const ConflictViewSchema = z.strictObject({
+  service: ServiceSchema,
+  /** What this account is pinned to now. */
+  pinned: EndpointViewSchema,
+  /** What setup found and checked this time. */
+  proposed: EndpointViewSchema,
+})
+export type ConflictView = z.infer<typeof ConflictViewSchema>
+
 export const ConfirmResponseSchema = z.discriminatedUnion('status', [
-  z.strictObject({ status: z.literal('pinned'), pins: z.array(PinViewSchema).max(3) }),
+  z.strictObject({
+    status: z.literal('pinned'),
+    pins: z.array(PinViewSchema).max(3),
+    /** True when the pins replaced earlier ones through the audited replace ceremony. */
+    replaced: z.boolean(),
+  }),
   z.strictObject({
     status: z.literal('not-pinned'),
     failures: z.array(z.strictObject({ service: ServiceSchema, code: text(64), message: text(2000) })).max(3),
   }),
+  /** Confirmation items not ticked; nothing was tested or pinned. */
+  z.strictObject({ status: z.literal('unacknowledged'), items: z.array(text(400)).max(16) }),
+  /** The account is pinned elsewhere (MUASTS_ERR_COMMITMENT_CONFLICT); nothing was pinned. */
+  z.strictObject({ status: z.literal('conflict'), conflicts: z.array(ConflictViewSchema).min(1).max(3) }),
 ])
 export type ConfirmResponse = z.infer<typeof ConfirmResponseSchema>
 
@@ -156,6 +202,7 @@ export type IpcResult<T> =
 /** What each channel answers with, for the page's parse step. */
 export const RESPONSE_SCHEMAS = {
   'wizard:discover': DiscoverResponseSchema,
+  'wizard:manual': DiscoverResponseSchema,
   'wizard:probe': ProbeResponseSchema,
   'wizard:propose': ProposalViewSchema,
   'wizard:confirm': ConfirmResponseSchema,

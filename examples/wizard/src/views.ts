@@ -1,7 +1,7 @@
 // What the page is shown: setup's results reduced to plain JSON view models (ipc-schema.ts). Only what
 // the UI needs crosses the IPC boundary; observations, certificates and provenance stay in the main
 // process, together with the proposal that confirm() will pin.
-import type { Commitment } from '@mua-sts/core'
+import { acceptedStatusUrl, type Commitment } from '@mua-sts/core'
 import type { ReportEvent } from '@mua-sts/reports'
 import {
   type Candidate,
@@ -22,21 +22,26 @@ import type {
 } from './ipc-schema.js'
 
 // RFC 8314 §5.1 / RFC 6186 §6: only DNSSEC or an in-domain target (or the domain's own HTTPS
-// autoconfig) may be used without asking; every other label must be shown to the user.
-const TRUST_LABELS: Readonly<Record<Trust['reason'], string>> = {
-  dnssec_validated: 'Trusted: DNSSEC-validated SRV record',
-  srv_target_in_domain: 'Trusted: SRV record pointing inside the mail domain',
-  https_from_mail_domain: "Trusted: the mail domain's own autoconfig over HTTPS",
-  srv_target_outside_domain: 'Needs confirmation: SRV record points outside the mail domain',
-  plain_http_source: 'Needs confirmation: configuration came over plain HTTP',
-  https_redirected_outside_domain: 'Needs confirmation: autoconfig was redirected to another domain',
-  third_party_source: 'Needs confirmation: third-party database',
-  mx_derived: "Needs confirmation: derived from the domain's MX host",
-  guessed: 'Needs confirmation: guessed server name',
+// autoconfig) may be used without asking; every other label must be shown to the user. `found` is the
+// neutral provenance for the probe table, where a candidate may still be refused: the verdict ("Trusted:")
+// is only shown once a server passed the checks, so a refused one never carries a green label.
+const FOUND_VIA: Readonly<Record<Trust['reason'], string>> = {
+  dnssec_validated: 'DNSSEC-validated SRV record',
+  srv_target_in_domain: 'SRV record pointing inside the mail domain',
+  https_from_mail_domain: "the mail domain's own autoconfig over HTTPS",
+  srv_target_outside_domain: 'SRV record pointing outside the mail domain',
+  plain_http_source: 'configuration sent over plain HTTP',
+  https_redirected_outside_domain: 'autoconfig redirected to another domain',
+  third_party_source: 'third-party database',
+  mx_derived: "derived from the domain's MX host",
+  guessed: 'guessed server name',
+  entered_by_user: 'entered by you',
 }
 
 function trustView(trust: Trust): CandidateView['trust'] {
-  return { level: trust.level, reason: trust.reason, label: TRUST_LABELS[trust.reason] }
+  const found = FOUND_VIA[trust.reason]
+  const verdict = trust.level === 'trusted' ? 'Trusted' : 'Needs confirmation'
+  return { level: trust.level, reason: trust.reason, label: `${verdict}: ${found}`, found }
 }
 
 /** One discovered candidate, with its trust label. Pure. */
@@ -99,6 +104,7 @@ export function proposalView(p: Proposal): ProposalView {
       transport: s.candidate.transport,
       tlsVersion: s.tlsVersion,
       trust: trustView(s.candidate.trust),
+      daneValidated: s.daneValidated === true,
       latches: [...s.commitment.latches],
       reasons: [...s.reasons],
       confirmations: s.confirmations.map(({ id, message }) => ({ id, message })),
@@ -130,8 +136,13 @@ export function pinView(c: Commitment): PinView {
     tlsFloor: c.tlsFloor,
     latches: [...c.latches],
     spkiPins: c.pins.spki.length,
-    ...(c.statusUrl === undefined ? {} : { statusUrl: c.statusUrl.url }),
+    ...statusUrlField(acceptedStatusUrl(c)),
   }
+}
+
+// Only a URL that passes core's scope rule reaches the page (DEEP -04 §5.4; issue #12 item 5).
+function statusUrlField(url: string | undefined): { statusUrl?: string } {
+  return url === undefined ? {} : { statusUrl: url }
 }
 
 /** A guard's refusal, for the page: where, and why in plain language (never the report's raw data). */

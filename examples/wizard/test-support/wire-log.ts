@@ -17,7 +17,7 @@ export function carriesSecret(bytes: Buffer, secret: string): boolean {
 
 /** Everything each demo server received so far, per phase ('plain' = before TLS). */
 export function wireLogs(demo: DemoEnvironment): WireLog[] {
-  const { imaps, imap, evilImaps, smtps, submission } = demo.servers
+  const { imaps, imap, evilImaps, smtps, unlistedImaps, unlistedSubmission } = demo.servers
   const imapLog = (server: string, s: typeof imaps): WireLog => {
     const phase = (p: Phase): Buffer =>
       Buffer.concat(s.received.filter((c) => c.phase === p).map((c) => c.bytes))
@@ -33,6 +33,7 @@ export function wireLogs(demo: DemoEnvironment): WireLog[] {
     imapLog('imap+starttls mail.example.test', imap),
     imapLog('imaps evil.example.test', evilImaps),
     smtpLog('smtps smtp.mailhost.test', smtps),
-    smtpLog('submission+starttls mail.example.test', submission),
+    imapLog('imaps mail.unlisted.test', unlistedImaps),
+    smtpLog('submission+starttls mail.unlisted.test', unlistedSubmission),
   ]
 }

@@ -1,5 +1,9 @@
 // DOM builders for the wizard. Server text only ever goes into textContent, never into HTML.
+// One rule for colour: a green "Trusted" badge appears only on a proposed server (one that passed the
+// checks). In the probe table the provenance is neutral text and the outcome is the only badge, so a
+// refused candidate never shows green next to its red "refused".
 import type { CandidateView, PinView, ProbeRow, ProposalView, WizardEvent } from '../src/ipc-schema.js'
+import { latchesSentence } from './plain-language.js'
 
 type Child = Node | string
 /** Creates an element with attributes and children (strings become text nodes). */
@@ -32,15 +36,26 @@ function trustBadge(trust: CandidateView['trust']): HTMLElement {
   return el('span', { class: `badge ${trust.level}`, title: trust.reason }, trust.label)
 }
 
+/** Code-level detail (codes, tags) behind a closed "Details" toggle; plain language stays outside it. */
+export function details(...lines: Child[]): HTMLElement {
+  return el('details', { class: 'details' }, el('summary', {}, 'Details'), ...lines)
+}
+
 /** A probe-table row for a candidate, queued until its first event arrives. */
 export function candidateRow(c: CandidateView): HTMLElement {
   const row = el(
     'tr',
-    { 'data-index': String(c.index), 'data-host': c.host, 'data-status': 'queued', 'data-steps': '' },
+    {
+      'data-index': String(c.index),
+      'data-host': c.host,
+      'data-trust': c.trust.reason,
+      'data-status': 'queued',
+      'data-steps': '',
+    },
     el('td', {}, SERVICE[c.service] ?? c.service),
     el('td', { class: 'mono' }, endpoint(c)),
     el('td', {}, TRANSPORT[c.transport] ?? c.transport),
-    el('td', {}, trustBadge(c.trust)),
+    el('td', { class: 'found', title: c.trust.reason }, c.trust.found),
     el('td', { class: 'result' }, el('span', { class: 'status queued' }, 'queued')),
   )
   return row
@@ -62,25 +77,25 @@ function pick(e: Extract<WizardEvent, { type: 'probe' }>): Omit<ProbeRow, 'index
   }
 }
 
-function setStatus(row: HTMLElement, status: string, tlsVersion?: string, detail?: string): void {
+function setStatus(row: HTMLElement, status: string, tlsVersion?: string, problem?: ProbeRow): void {
   row.setAttribute('data-status', status)
   const cell = row.querySelector('.result') as HTMLElement
   const label = STATUS_TEXT[status] ?? status
   cell.replaceChildren(
     el('span', { class: `status ${status}` }, tlsVersion ? `${label} · ${tlsVersion}` : label),
   )
-  if (detail !== undefined) cell.append(el('div', { class: 'detail' }, detail))
+  if (problem?.message !== undefined) cell.append(el('div', { class: 'detail' }, problem.message))
+  if (problem?.code !== undefined) cell.append(details(el('code', {}, problem.code)))
 }
 
 /** Final state of a row, from the `done` event or the probe call's answer. */
 export function setResult(row: HTMLElement, r: ProbeRow): void {
-  const detail = r.status === 'compliant' ? undefined : r.message
-  setStatus(row, r.status, r.status === 'compliant' ? r.tlsVersion : undefined, detail)
+  if (r.status === 'compliant') setStatus(row, r.status, r.tlsVersion)
+  else setStatus(row, r.status, undefined, r)
 }
 
 /** One proposed service: endpoint, trust label, the requirements it will carry. */
 export function serviceCard(s: ProposalView['services'][number]): HTMLElement {
-  const latches = s.latches.length === 0 ? 'none yet' : s.latches.join(', ')
   return el(
     'article',
     { class: 'service', 'data-service': s.service },
@@ -91,16 +106,51 @@ export function serviceCard(s: ProposalView['services'][number]): HTMLElement {
       el('span', { class: 'mono' }, endpoint(s)),
       ` · ${TRANSPORT[s.transport] ?? s.transport} · ${s.tlsVersion}`,
     ),
-    el('p', {}, trustBadge(s.trust)),
+    el(
+      'p',
+      {},
+      trustBadge(s.trust),
+      ...(s.daneValidated ? [' ', el('span', { class: 'badge dane' }, 'DANE-validated')] : []),
+    ),
     el('ul', { class: 'reasons' }, ...s.reasons.map((r) => el('li', {}, r))),
-    el('p', { class: 'latches' }, `Latched after TLS: ${latches}`),
+    el('p', { class: 'latches' }, `The server asks to always require: ${latchesSentence(s.latches)}`),
+    details(`DEEP latches: ${s.latches.join(' ') || 'none'} · trust label: ${s.trust.reason}`),
   )
 }
 
-/** A checkbox for one confirmation item; its value is the item id confirm() expects. */
-export function acknowledgement(id: string, message: string): HTMLElement {
-  const box = el('input', { type: 'checkbox', name: 'ack', value: id, id: `ack-${id}`, required: '' })
-  return el('label', { class: 'ack', for: `ack-${id}` }, box, ` ${message}`)
+/**
+ * A checkbox for one confirmation item; its value is the item id confirm() expects. The empty
+ * `.field-error` slot right after it is where markUnticked() says why nothing happened.
+ */
+export function acknowledgement(id: string, message: string, n: number): HTMLElement {
+  const errorId = `ack-error-${n}`
+  const box = el('input', {
+    type: 'checkbox',
+    name: 'ack',
+    value: id,
+    id: `ack-${n}`,
+    'aria-required': 'true',
+    'aria-describedby': errorId,
+  })
+  return el(
+    'div',
+    { class: 'ack-item' },
+    el('label', { class: 'ack', for: `ack-${n}` }, box, ` ${message}`),
+    el('p', { class: 'field-error', id: errorId, hidden: '' }),
+  )
+}
+
+/** Shows the inline message next to each unticked item (and clears it on the ticked ones). */
+export function markUnticked(items: readonly HTMLElement[], open: ReadonlySet<string>): void {
+  for (const item of items) {
+    const box = item.querySelector('input[name="ack"]') as HTMLInputElement
+    const error = item.querySelector('.field-error') as HTMLElement
+    const missing = open.has(box.value)
+    item.classList.toggle('missing', missing)
+    box.setAttribute('aria-invalid', String(missing))
+    error.hidden = !missing
+    error.textContent = missing ? 'Please tick this box if you agree. Nothing is sent until you do.' : ''
+  }
 }
 
 /** The candidates refused for security reasons (unreachable ones are not news). */
@@ -120,7 +170,7 @@ export function rejectedList(rejected: ProposalView['rejected']): HTMLElement {
           { 'data-host': r.host },
           el('span', { class: 'mono' }, endpoint(r)),
           ` (${SERVICE[r.service] ?? r.service}, ${TRANSPORT[r.transport] ?? r.transport}): ${r.message} `,
-          el('code', {}, r.code),
+          details(el('code', {}, r.code)),
         ),
       ),
     ),
@@ -135,7 +185,12 @@ export function pinRow(p: PinView): HTMLElement {
     el('td', {}, SERVICE[p.service] ?? p.service),
     el('td', { class: 'mono' }, endpoint(p)),
     el('td', {}, `${TRANSPORT[p.transport] ?? p.transport}, ${p.tlsFloor}+, valid certificate`),
-    el('td', { class: 'latches' }, p.latches.join(' ') || '—'),
+    el(
+      'td',
+      { class: 'latches' },
+      latchesSentence(p.latches),
+      details(el('code', {}, p.latches.join(' ') || 'none')),
+    ),
     el('td', { class: 'mono' }, p.statusUrl ?? '—'),
   )
 }

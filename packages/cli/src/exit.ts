@@ -14,6 +14,8 @@ export const EXIT = {
   store: 3,
   /** Network: nothing could be reached. */
   network: 4,
+  /** `setup`: the server rejected the user name or password (nothing was pinned). */
+  credentials: 5,
   /** A bug in mua-sts (an internal invariant failed). */
   internal: 70,
   /** Interrupted (Ctrl-C) before finishing. */
@@ -30,7 +32,12 @@ const BY_CODE: Partial<Record<ErrorCode, ExitCode>> = {
   [ErrorCode.KeychainUnavailable]: EXIT.store,
   [ErrorCode.ReportDelivery]: EXIT.store,
   [ErrorCode.TooLarge]: EXIT.store,
+  [ErrorCode.StoreInsecure]: EXIT.store,
   [ErrorCode.ConfirmationRequired]: EXIT.refused,
+  [ErrorCode.ProposalTampered]: EXIT.refused,
+  [ErrorCode.CommitmentConflict]: EXIT.refused,
+  [ErrorCode.PinConflict]: EXIT.refused,
+  [ErrorCode.AuthFailed]: EXIT.credentials,
   [ErrorCode.NoCommitment]: EXIT.refused,
   [ErrorCode.CommitmentViolated]: EXIT.refused,
   [ErrorCode.Connection]: EXIT.network,
@@ -51,11 +58,31 @@ export function exitCodeFor(error: unknown): ExitCode {
   return EXIT.internal
 }
 
+// Keychain and I/O failures are only actionable with what the OS said ("keytar could not be loaded"
+// alone does not tell a missing libsecret from a locked keyring), so their cause chain is printed.
+const SHOW_CAUSE: ReadonlySet<string> = new Set([
+  ErrorCode.KeychainUnavailable,
+  ErrorCode.StoreIo,
+  ErrorCode.StoreInsecure,
+  ErrorCode.ReportOutboxIo,
+])
+
+function withCauses(error: Error): string {
+  const parts = [error.message]
+  let cause: unknown = error.cause
+  for (let depth = 0; depth < 4 && cause instanceof Error; depth++) {
+    if (!parts.includes(cause.message)) parts.push(cause.message)
+    cause = cause.cause
+  }
+  return parts.join(': ')
+}
+
 /** The single stderr line for an error: `mua-sts <command>: <message> (<CODE>)`, no stack. */
 export function errorLine(command: string, error: unknown): string {
   const code =
     error instanceof UsageError || isSdkError(error) ? (error as SdkError).code : ErrorCode.Internal
-  const raw = error instanceof Error ? error.message : String(error)
+  const raw =
+    error instanceof Error ? (SHOW_CAUSE.has(code) ? withCauses(error) : error.message) : String(error)
   // One line, whatever the message carried (server text can contain CR/LF).
   const message = raw.replace(/\s*[\r\n]+\s*/g, ' ').trim()
   return `mua-sts${command === '' ? '' : ` ${command}`}: ${message} (${code})`

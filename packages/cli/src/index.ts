@@ -4,3 +4,4 @@ export { EXIT, type ExitCode, errorLine, exitCodeFor, UsageError } from './exit.
 export { type CliIo, processIo } from './io.js'
 export { COMMANDS, main } from './main.js'
 export { TEST_ZONE_ENV } from './test-zone.js'
+export { VERSION } from './version.js'

@@ -7,21 +7,33 @@ import { demoCommand } from './commands/demo-command.js'
 import { pinsCommand } from './commands/pins.js'
 import { probeCommand } from './commands/probe.js'
 import { reportsCommand } from './commands/reports.js'
+import { setupCommand } from './commands/setup.js'
+import { storeCommand } from './commands/store.js'
 import { EXIT, errorLine, exitCodeFor, UsageError } from './exit.js'
 import { type CliIo, processIo } from './io.js'
+import { VERSION } from './version.js'
 
-export const COMMANDS: readonly Command[] = [probeCommand, pinsCommand, reportsCommand, demoCommand]
+export const COMMANDS: readonly Command[] = [
+  setupCommand,
+  probeCommand,
+  pinsCommand,
+  storeCommand,
+  reportsCommand,
+  demoCommand,
+]
 
 function globalHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length))
   return [
     'Usage: mua-sts <command> [options]',
+    '       mua-sts --version',
     '',
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Run mua-sts <command> --help for its options. Exit codes: 0 ok, 1 refused, 2 usage,',
-    '3 store/keychain/outbox, 4 network, 70 internal error, 130 interrupted.',
+    '3 store/keychain/outbox, 4 network, 5 credentials rejected (setup), 70 internal error,',
+    '130 interrupted.',
   ].join('\n')
 }
 
@@ -32,13 +44,19 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     io.out(globalHelp())
     return EXIT.ok
   }
+  if (name === '--version' || name === '-V') {
+    io.out(VERSION)
+    return EXIT.ok
+  }
   if (name === undefined) {
     io.err(errorLine('', new UsageError('missing command; run mua-sts --help')))
+    io.err('Usage: mua-sts <command> [options]')
     return EXIT.usage
   }
   const command = COMMANDS.find((c) => c.name === name)
   if (command === undefined) {
     io.err(errorLine('', new UsageError(`unknown command '${name}'; run mua-sts --help`)))
+    io.err(`Commands: ${COMMANDS.map((c) => c.name).join(', ')}`)
     return EXIT.usage
   }
   if (wantsHelp(rest)) {
@@ -49,6 +67,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     return await command.run(rest, io)
   } catch (error) {
     io.err(errorLine(command.name, error))
-    return exitCodeFor(error)
+    const code = exitCodeFor(error)
+    // A usage error also shows how the command is called (the first line of its help).
+    if (code === EXIT.usage) io.err(command.help.split('\n')[0] ?? '')
+    return code
   }
 }

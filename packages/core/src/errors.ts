@@ -35,6 +35,8 @@ export const ErrorCode = {
   CommitmentConflict: 'MUASTS_ERR_COMMITMENT_CONFLICT',
   PinConflict: 'MUASTS_ERR_PIN_CONFLICT',
   StoreInsecure: 'MUASTS_ERR_STORE_INSECURE',
+  DaneUnavailable: 'MUASTS_ERR_DANE_UNAVAILABLE',
+  StoreContended: 'MUASTS_ERR_STORE_CONTENDED',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 
@@ -73,13 +75,17 @@ export const ErrorMessages: Readonly<Record<ErrorCode, string>> = {
   MUASTS_ERR_ABORTED: 'The operation was aborted.',
   MUASTS_ERR_INTERNAL: 'An internal invariant failed.',
   MUASTS_ERR_PROPOSAL_TAMPERED:
-    'The setup proposal was altered after propose() made it, or was made by another process; run setup again.',
+    'The setup proposal was altered after propose() made it, has expired, was already used, or was made by another process; run setup again.',
   MUASTS_ERR_COMMITMENT_CONFLICT:
     'An existing commitment conflicts with the one being pinned; replace or forget it through the audited ceremony.',
   MUASTS_ERR_PIN_CONFLICT:
     'The key pins have no key in common; adding a key is a weakening and needs the audited pin rotation ceremony.',
   MUASTS_ERR_STORE_INSECURE:
     'The commitment store directory can be written by other users and is not owned by this user.',
+  MUASTS_ERR_DANE_UNAVAILABLE:
+    'A DANE requirement needs a DNSSEC-validating resolver, and none is configured; it was not written.',
+  MUASTS_ERR_STORE_CONTENDED:
+    'Other writers kept changing the commitment while this write was retried; nothing was written.',
 }
 
 const BRAND = Symbol.for('@mua-sts/error')

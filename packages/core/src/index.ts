@@ -4,6 +4,7 @@
 export { ErrorCode, ErrorMessages, isSdkError, SdkError, toSdkError } from './errors.js'
 export { evaluate } from './evaluate/evaluate.js'
 export { MIN_CIPHER_BITS } from './evaluate/rules/cipher.js'
+export { daneOnly, requiresDane } from './evaluate/rules/dane.js'
 export { requiredTlsVersion } from './evaluate/rules/tls-version.js'
 export {
   RESULT_TYPE_BY_CODE,
@@ -22,7 +23,8 @@ export {
   type PresentedIdentities,
   parseSubjectAltName,
 } from './identity/rfc7817.js'
-export { isAtLeast, merge, securityKey } from './lattice/merge.js'
+export { isAtLeast, joinOnto, merge, securityKey } from './lattice/merge.js'
+export { acceptableKeys, isPinned, joinPins, type Pins, pinsAccept } from './lattice/pins.js'
 export { adoptImplicitTls, type StrengthenResult, strengthen } from './lattice/strengthen.js'
 export {
   COMMITMENT_FORMAT,
@@ -75,6 +77,16 @@ export {
   TransportSchema,
   tlsRank,
 } from './model/primitives.js'
+export { isAtOrUnder, isIpv4Literal, registrableDomain } from './model/registrable-domain.js'
+export {
+  acceptedStatusUrl,
+  acceptStatusUrl,
+  MAX_STATUS_URL,
+  type ParsedStatusUrl,
+  parseStatusUrl,
+  type StatusUrlScope,
+  statusUrlHostInScope,
+} from './model/status-url.js'
 export {
   isKnownTag,
   joinTlsCert,
@@ -90,18 +102,50 @@ export {
 } from './model/tags.js'
 export { parseOptions } from './options.js'
 export {
+  CONNECT_PHASES,
+  CONNECTION_FAILURE_CODES,
+  type ConnectionFailure,
+  ConnectionFailureSchema,
+  type ConnectPhase,
+  ConnectPhaseSchema,
+  explainConnectionFailure,
+} from './report/connection-failure.js'
+export {
+  EVIDENCE_KINDS,
+  type Evidence,
+  type EvidenceKind,
+  EvidenceKindSchema,
+  EvidenceSchema,
+  evidenceKindOf,
+  MAX_EVIDENCE,
+} from './report/evidence.js'
+export { failedDirectives, failedLatches } from './report/failed-properties.js'
+export {
+  buildFailureInBand,
   buildInBand,
   type ClientIdentity,
-  failedTags,
+  carriesFailure,
+  DEFAULT_IN_BAND_MODE,
+  FAILURE_FIELDS,
+  ID_FIELDS_04,
+  ID_FIELDS_05,
+  IN_BAND_MODES,
   type InBand,
   type InBandInput,
+  type InBandMode,
+  InBandModeSchema,
+  idFieldsFor,
   inBandAllowed,
-  SUPPORTED_DIRECTIVES,
+  offeredDirectives,
 } from './report/in-band.js'
 export { explainViolation, VIOLATION_MESSAGES } from './report/messages.js'
 export {
+  type BuildConnectionErrorInput,
   type BuildReportInput,
+  buildConnectionErrorReport,
   buildReport,
+  type ConnectionErrorReport,
+  ConnectionErrorReportSchema,
   dedupKey,
   REPORT_ACTIONS,
   REPORT_SCHEMA_VERSION,
@@ -109,8 +153,43 @@ export {
   type ReportAction,
   ReportSchema,
   reportJsonSchema,
+  VIOLATION_ACTIONS,
+  type ViolationAction,
+  type ViolationReport,
+  ViolationReportSchema,
 } from './report/report.js'
+export {
+  CAPABILITY_ATOM_RE,
+  capabilityAtoms,
+  MAX_PRE_TLS_ATOMS,
+  SAFE_TOKEN_RE,
+  safeText,
+  safeToken,
+} from './report/sanitize.js'
+export {
+  type BuildSecurityRecordInput,
+  buildSecurityRecord,
+  RECORD_DANE_STATUSES,
+  SECURITY_RECORD_FORMAT,
+  SECURITY_RECORD_VERSION,
+  type SecurityRecord,
+  SecurityRecordSchema,
+  type SocketFacts,
+} from './report/security-record.js'
 export { CommitmentViolationError } from './report/violation-error.js'
+export {
+  addedByCeremony,
+  type CeremonyChange,
+  servicesOfCeremony,
+  withPins,
+} from './store/ceremony-change.js'
+export {
+  type CeremonyScope,
+  checkForgetRequest,
+  checkPinRotation,
+  checkPinSet,
+  checkReplacement,
+} from './store/ceremony-checks.js'
 export {
   type AuditKind,
   type AuditRecord,
@@ -119,6 +198,7 @@ export {
   type ForgetRequest,
   type PinSet,
 } from './store/commitment-store.js'
+export { storeCorrupt, storeRollback } from './store/store-errors.js'
 export { hasCapability, parseDeepCapability, parseStsCapability } from './wire/capabilities.js'
 export {
   MAX_DEEP_STATUS,

@@ -1,7 +1,8 @@
 // core must stay pure (house style H3): no I/O modules, no mail libraries, no clock, no randomness.
 // This test reads the sources as text so that it fails the moment such an import or call appears.
 import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
 const SRC = import.meta.dirname
@@ -18,11 +19,15 @@ function sources(dir: string): string[] {
 const IMPORT_RE =
   /(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)/g
 
+// zod guards the boundaries; tldts is the Public Suffix List compiled into code (registrable domains for
+// status URLs, #12): no fetch, no file, no clock, and no dependency but its own tldts-core.
+const ALLOWED: ReadonlySet<string> = new Set(['zod', 'tldts'])
+
 export function forbiddenImports(text: string): string[] {
   const out: string[] = []
   for (const m of text.matchAll(IMPORT_RE)) {
     const spec = m[1] ?? m[2] ?? m[3] ?? ''
-    if (spec.startsWith('.') || spec === 'zod') continue
+    if (spec.startsWith('.') || ALLOWED.has(spec)) continue
     out.push(spec)
   }
   return out
@@ -38,6 +43,19 @@ const IMPURE_CALLS = [
   /\bcrypto\./,
 ]
 
+function impureCalls(paths: readonly string[]): string[] {
+  return paths.flatMap((f) => {
+    const text = readFileSync(f, 'utf8')
+    return IMPURE_CALLS.filter((re) => re.test(text)).map((re) => `${f}: ${re}`)
+  })
+}
+
+function scripts(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((name) => name.endsWith('.js'))
+    .map((name) => join(dir, name))
+}
+
 describe('@mua-sts/core purity', () => {
   const files = sources(SRC)
 
@@ -45,17 +63,30 @@ describe('@mua-sts/core purity', () => {
     expect(files.length).toBeGreaterThan(20)
   })
 
-  it('imports nothing but zod and its own files', () => {
+  it('imports nothing but zod, tldts and its own files', () => {
     const offenders = files.flatMap((f) => forbiddenImports(readFileSync(f, 'utf8')).map((s) => `${f}: ${s}`))
     expect(offenders).toEqual([])
   })
 
   it('reads no clock, randomness or process state', () => {
-    const offenders = files.flatMap((f) => {
-      const text = readFileSync(f, 'utf8')
-      return IMPURE_CALLS.filter((re) => re.test(text)).map((re) => `${f}: ${re}`)
-    })
-    expect(offenders).toEqual([])
+    expect(impureCalls(files)).toEqual([])
+  })
+
+  // The allowlist above is only sound while tldts stays what it is today: compiled data and string code.
+  it('allows only a PSL library that is itself free of I/O, clock and randomness', () => {
+    const tldtsPkg = createRequire(join(SRC, '..', 'package.json')).resolve('tldts/package.json')
+    const corePkg = createRequire(tldtsPkg).resolve('tldts-core/package.json')
+    const shipped = [tldtsPkg, corePkg].flatMap((pkg) =>
+      ['es6', 'cjs'].flatMap((f) => scripts(join(dirname(pkg), 'dist', f))),
+    )
+    expect(shipped.length).toBeGreaterThan(5)
+    const imports = shipped.flatMap((f) =>
+      forbiddenImports(readFileSync(f, 'utf8'))
+        .filter((spec) => spec !== 'tldts-core')
+        .map((spec) => `${f}: ${spec}`),
+    )
+    expect(imports).toEqual([])
+    expect(impureCalls(shipped)).toEqual([])
   })
 
   it('detects the imports it forbids', () => {
@@ -64,5 +95,7 @@ describe('@mua-sts/core purity', () => {
     expect(forbiddenImports("const k = await import('keytar')")).toEqual(['keytar'])
     expect(forbiddenImports("export { x } from 'nodemailer'")).toEqual(['nodemailer'])
     expect(forbiddenImports("import * as z from 'zod'")).toEqual([])
+    expect(forbiddenImports("import { getDomain } from 'tldts'")).toEqual([])
+    expect(forbiddenImports("import { parse } from 'tldts-experimental'")).toEqual(['tldts-experimental'])
   })
 })

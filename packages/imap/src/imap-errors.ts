@@ -1,7 +1,7 @@
 // Normalises what imapflow rejects with into SDK error codes (house style H11 `toSdkError`). Before
 // the guard passed a TLS socket, any server text in imapflow's message (a BYE reason, say) came over
 // cleartext and may be the attacker's: it is kept only as `cause`, never as the message.
-import { ErrorCode, isSdkError, SdkError } from '@mua-sts/core'
+import { ErrorCode, isSdkError, SdkError, safeText, safeToken } from '@mua-sts/core'
 
 const TOO_LARGE = new Set(['LineTooLarge', 'LiteralTooLarge', 'ResponseTooLarge', 'TooManyTokens'])
 
@@ -26,11 +26,12 @@ export function toImapError(error: unknown, afterTls: boolean): SdkError {
   let sdkCode: ErrorCode = ErrorCode.Connection
   if (e.authenticationFailed === true) {
     sdkCode = ErrorCode.AuthFailed
+    // Server words: kept only when they are a plain response-code token (RFC 9051 §7.1), never markup.
     if (typeof e.serverResponseCode === 'string')
-      details['serverResponseCode'] = e.serverResponseCode.slice(0, 64)
+      details['serverResponseCode'] = safeToken(e.serverResponseCode.slice(0, 64), 'unrecognised')
   } else if (/TIMEOUT/i.test(code)) sdkCode = ErrorCode.Timeout
   else if (TOO_LARGE.has(code)) sdkCode = ErrorCode.TooLarge
-  const text = afterTls && typeof e.message === 'string' ? `: ${e.message.slice(0, 300)}` : ''
+  const text = afterTls && typeof e.message === 'string' ? `: ${safeText(e.message, 300)}` : ''
   const where = afterTls ? '' : ' before TLS was established'
   return new SdkError(sdkCode, `IMAP connection failed${where}${text}`, { cause: error, details })
 }

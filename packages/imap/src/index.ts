@@ -1,4 +1,5 @@
 // @mua-sts/imap: imapflow sessions checked against the account's commitment before any credential.
+export type { ImapAlert } from './client-events.js'
 export { connectImap } from './connect.js'
 export type { GuardedImap } from './guarded-client.js'
 export {

@@ -1,9 +1,12 @@
 // connectImap options (house style H14/H15): the shared Guard options, the credentials, and an
 // allow-list of imapflow options that cannot change where or how the connection is secured. Everything
 // that decides the transport comes from the commitment and is refused here, by name.
+
+import type { SdkError } from '@mua-sts/core'
 import { GuardOptionsSchema, parseOptions, refuseOwnedOptions } from '@mua-sts/transport'
 import type { ExpungeEvent, ImapFlowOptions, Logger } from 'imapflow'
 import * as z from 'zod'
+import type { ImapAlert } from './client-events.js'
 
 const WHAT = '@mua-sts/imap'
 
@@ -63,6 +66,22 @@ const AuthSchema = z.union([
  */
 export const ImapConnectOptionsSchema = GuardOptionsSchema.extend({
   auth: AuthSchema,
+  /**
+   * Called with each post-TLS `[ALERT]` (RFC 9051 §7.1: show it to the user), from the first response
+   * after the check passed — during connect and login too — for the client's whole life. Text is
+   * sanitized (no control bytes, no markup). Pre-TLS alerts are never delivered.
+   */
+  onAlert: z
+    .custom<(alert: ImapAlert) => void>((v) => typeof v === 'function', 'expected a function')
+    .optional(),
+  /**
+   * Called with the coded error when the connection fails after connectImap resolved (a reset, the idle
+   * timeout). The SDK keeps its own 'error' listener, so without one nothing crashes; the next command
+   * rejects with the same error.
+   */
+  onError: z
+    .custom<(error: SdkError) => void>((v) => typeof v === 'function', 'expected a function')
+    .optional(),
   /** Default false: imapflow's default logger writes to stdout; pass a logger to see its logs. */
   logger: LoggerShape.optional(),
   emitLogs: z.boolean().optional(),
@@ -107,7 +126,7 @@ export function parseImapOptions(input: unknown): ParsedImapOptions {
   return parseOptions(ImapConnectOptionsSchema, input, WHAT)
 }
 
-/** Splits parsed options into the Guard's own and the imapflow pass-through (minus `auth`). */
+/** Splits parsed options into the Guard's own and the imapflow pass-through (minus `auth` and the SDK's callbacks). */
 export function splitOptions(o: ParsedImapOptions): {
   guard: Record<string, unknown>
   imapflow: Partial<ImapFlowOptions>
@@ -115,7 +134,7 @@ export function splitOptions(o: ParsedImapOptions): {
   const guard: Record<string, unknown> = {}
   const imapflow: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(o)) {
-    if (v === undefined || k === 'auth') continue
+    if (v === undefined || k === 'auth' || k === 'onAlert' || k === 'onError') continue
     if ((GUARD_KEYS as readonly string[]).includes(k)) guard[k] = v
     else imapflow[k] = v
   }

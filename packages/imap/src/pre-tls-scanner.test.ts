@@ -3,11 +3,11 @@ import { MAX_PRE_TLS_LINE, PreTlsScanner } from './pre-tls-scanner.js'
 
 const b = (s: string) => Buffer.from(s, 'latin1')
 
-/** Feeds a transcript: `S:` lines are pushed, `C: STARTTLS` marks the upgrade request. */
+/** Feeds a transcript: `C: ` lines are what the client wrote, every other line is the server's. */
 function run(lines: readonly string[], scanner = new PreTlsScanner()) {
   const anomalies: string[] = []
   for (const line of lines) {
-    if (line === 'C: STARTTLS') scanner.expectStarttlsReply()
+    if (line.startsWith('C: ')) scanner.clientWrote(`${line.slice(3)}\r\n`)
     else anomalies.push(...scanner.push(b(`${line}\r\n`)).anomalies)
   }
   return { scanner, anomalies }
@@ -18,7 +18,7 @@ const DOVECOT_GREETING =
 
 describe('PreTlsScanner', () => {
   it('accepts a Dovecot-style greeting with capabilities followed by OK to STARTTLS', () => {
-    const { scanner, anomalies } = run([DOVECOT_GREETING, 'C: STARTTLS', '1 OK Begin TLS negotiation now.'])
+    const { scanner, anomalies } = run([DOVECOT_GREETING, 'C: 1 STARTTLS', '1 OK Begin TLS negotiation now.'])
     expect(anomalies).toEqual([])
     expect(scanner.readyForHandshake()).toBe(true)
     expect(scanner.capsBeforeTls).toContain('STARTTLS')
@@ -26,8 +26,10 @@ describe('PreTlsScanner', () => {
 
   it('accepts a bare greeting, a CAPABILITY exchange, then OK to STARTTLS (LF-only endings too)', () => {
     const scanner = new PreTlsScanner()
-    expect(scanner.push(b('* OK ready\n* CAPABILITY IMAP4rev1 STARTTLS\n1 OK done\n')).anomalies).toEqual([])
-    scanner.expectStarttlsReply()
+    expect(scanner.push(b('* OK ready\n')).anomalies).toEqual([])
+    scanner.clientWrote('1 CAPABILITY\r\n')
+    expect(scanner.push(b('* CAPABILITY IMAP4rev1 STARTTLS\n1 OK done\n')).anomalies).toEqual([])
+    scanner.clientWrote('2 STARTTLS\r\n')
     expect(scanner.push(b('2 OK go\n')).anomalies).toEqual([])
     expect(scanner.readyForHandshake()).toBe(true)
   })
@@ -44,7 +46,9 @@ describe('PreTlsScanner', () => {
 
   it('flags [ALERT] text anywhere before TLS', () => {
     expect(run(['* OK [ALERT] enter your password at evil']).anomalies).toEqual(['untagged_before_tls'])
-    expect(run([DOVECOT_GREETING, '1 OK [ALERT] hi']).anomalies).toEqual(['untagged_before_tls'])
+    expect(run([DOVECOT_GREETING, 'C: 1 STARTTLS', '1 OK [ALERT] hi']).anomalies).toEqual([
+      'untagged_before_tls',
+    ])
   })
 
   it.each([
@@ -60,7 +64,9 @@ describe('PreTlsScanner', () => {
 
   it('flags a capability list without STARTTLS as soon as it arrives', () => {
     expect(run(['* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] hi']).anomalies).toEqual(['starttls_not_offered'])
-    expect(run(['* OK hi', '* CAPABILITY IMAP4rev1']).anomalies).toEqual(['starttls_not_offered'])
+    expect(run(['* OK hi', 'C: 1 CAPABILITY', '* CAPABILITY IMAP4rev1']).anomalies).toEqual([
+      'starttls_not_offered',
+    ])
   })
 
   it('does not call a connection that dropped right after the greeting an attack', () => {
@@ -68,14 +74,14 @@ describe('PreTlsScanner', () => {
   })
 
   it('flags a session that ends without capabilities and without STARTTLS at finish()', () => {
-    const { scanner, anomalies } = run(['* OK hi', '1 NO CAPABILITY failed'])
+    const { scanner, anomalies } = run(['* OK hi', 'C: 1 CAPABILITY', '1 NO CAPABILITY failed'])
     expect(anomalies).toEqual([])
     expect(scanner.finish()).toEqual(['starttls_not_offered'])
     expect(scanner.finish()).toEqual([])
   })
 
   it.each(['NO', 'BAD'])('flags a tagged %s to STARTTLS', (status) => {
-    const { scanner, anomalies } = run([DOVECOT_GREETING, 'C: STARTTLS', `1 ${status} not now`])
+    const { scanner, anomalies } = run([DOVECOT_GREETING, 'C: 1 STARTTLS', `1 ${status} not now`])
     expect(anomalies).toEqual(['starttls_refused'])
     expect(scanner.readyForHandshake()).toBe(false)
   })
@@ -83,13 +89,13 @@ describe('PreTlsScanner', () => {
   it('flags bytes after the STARTTLS OK in the same chunk and in a later chunk', () => {
     const same = new PreTlsScanner()
     same.push(b(`${DOVECOT_GREETING}\r\n`))
-    same.expectStarttlsReply()
+    same.clientWrote('1 STARTTLS\r\n')
     expect(same.push(b('1 OK go\r\n* CAPABILITY IMAP4rev1\r\n')).anomalies).toEqual(['bytes_after_starttls'])
     expect(same.readyForHandshake()).toBe(false)
 
     const later = new PreTlsScanner()
     later.push(b(`${DOVECOT_GREETING}\r\n`))
-    later.expectStarttlsReply()
+    later.clientWrote('1 STARTTLS\r\n')
     expect(later.push(b('1 OK go\r\n')).anomalies).toEqual([])
     expect(later.push(b('x')).anomalies).toEqual(['bytes_after_starttls'])
     expect(later.push(b('y')).anomalies).toEqual([])
@@ -107,5 +113,50 @@ describe('PreTlsScanner', () => {
     const { scanner, anomalies } = run([DOVECOT_GREETING, '* 1 EXISTS', '* 2 EXISTS'])
     expect(anomalies).toEqual(['untagged_before_tls'])
     expect(scanner.anomalies).toEqual(['untagged_before_tls'])
+  })
+
+  it('never lets an unsolicited CAPABILITY replace the greeting (issue #13, both variants)', () => {
+    // After the greeting, before any command.
+    const a = run([DOVECOT_GREETING, '* CAPABILITY IDLE'])
+    expect(a.anomalies).toEqual(['untagged_before_tls'])
+    expect(a.scanner.capsBeforeTls).toContain('STARTTLS')
+    expect(a.scanner.evidence.map((e) => e.kind)).toEqual(['CAPABILITY'])
+    // In front of the STARTTLS reply, in one segment.
+    const s = new PreTlsScanner()
+    s.push(b(`${DOVECOT_GREETING}\r\n`))
+    s.clientWrote('1 STARTTLS\r\n')
+    expect(s.push(b('* CAPABILITY IDLE\r\n1 OK go\r\n')).anomalies).toEqual(['untagged_before_tls'])
+    expect(s.capsBeforeTls).toContain('STARTTLS')
+    expect(s.readyForHandshake()).toBe(false)
+  })
+
+  it('refuses a tagged reply to a command the client has not sent (reorder)', () => {
+    const { scanner, anomalies } = run([DOVECOT_GREETING, '1 OK Begin TLS'])
+    expect(anomalies).toEqual(['untagged_before_tls'])
+    expect(scanner.evidence.map((e) => e.kind)).toEqual(['tagged'])
+    scanner.clientWrote('1 STARTTLS\r\n')
+    expect(scanner.readyForHandshake()).toBe(false)
+  })
+
+  it('keeps the raw bytes of each offending line as evidence, and a kind from the closed list only', () => {
+    const { scanner } = run([DOVECOT_GREETING, '* XPWNED <img/src=x>', '* OK [ALERT] call us'])
+    expect(scanner.evidence).toEqual([
+      { kind: 'line', raw: '* XPWNED <img/src=x>\r\n' },
+      { kind: 'ALERT', raw: '* OK [ALERT] call us\r\n' },
+    ])
+  })
+
+  it('caps lines and bytes before TLS: an endless solicited stream ends as untagged_before_tls', () => {
+    const s = new PreTlsScanner()
+    s.push(b('* OK hi\r\n'))
+    s.clientWrote('1 CAPABILITY\r\n')
+    let anomalies: readonly string[] = []
+    for (let i = 0; i < 100 && anomalies.length === 0; i++)
+      anomalies = s.push(b('* CAPABILITY IMAP4rev1 STARTTLS\r\n')).anomalies
+    expect(anomalies).toEqual(['untagged_before_tls'])
+    expect(s.evidence.at(-1)?.kind).toBe('overflow')
+    const big = new PreTlsScanner()
+    big.push(b('* OK hi\r\n'))
+    expect(big.push(Buffer.alloc(20_000, 0x41)).anomalies).toEqual(['untagged_before_tls'])
   })
 })

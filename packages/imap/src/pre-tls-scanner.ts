@@ -1,15 +1,19 @@
-// Watches every byte an IMAP server sends before TLS on a STARTTLS connection and classifies the
-// NO STARTTLS attack classes (spec digest §2a-I) as core anomalies, independently of imapflow's own
-// checks. Everything read here is attacker-controlled: it is only ever reported, never learned
-// (DEEP -04 §5.1, RFC 9051 §6.2.1) and never shown to the user as server text.
-import type { Anomaly } from '@mua-sts/core'
+// Watches every byte an IMAP server sends before TLS on a STARTTLS connection, and every command the
+// client writes, and classifies the NO STARTTLS attack classes (spec digest §2a-I) as core anomalies,
+// independently of imapflow's own checks. Everything the server sends here is attacker-controlled: it
+// is only ever reported, never learned (DEEP -04 §5.1, RFC 9051 §6.2.1), and a report keeps it only as
+// evidence (kind, size, hash) or, for the greeting's capabilities, a few grammar-checked atoms.
+import type { Anomaly, EvidenceKind } from '@mua-sts/core'
+import { evidenceKindOf } from '@mua-sts/core'
+import { PRE_TLS_LIMITS } from '@mua-sts/transport'
 
 /** A pre-TLS line longer than this is not an IMAP greeting, CAPABILITY or tagged reply. */
-export const MAX_PRE_TLS_LINE = 8192
-/** Capability atoms kept for the report (core caps them again). */
-const MAX_CAPS = 256
+export const MAX_PRE_TLS_LINE = PRE_TLS_LIMITS.maxLineBytes
 
 export type StarttlsReply = 'OK' | 'NO' | 'BAD'
+
+/** Raw bytes (latin1, one char per byte) that are themselves a violation; hashed by the session. */
+export type RawEvidence = { readonly kind: EvidenceKind; readonly raw: string }
 
 /** What one chunk of server bytes revealed. */
 export type ScanResult = {
@@ -24,37 +28,44 @@ const TAGGED_RE = /^([^\s*+(){%"\\]+) (OK|NO|BAD)(?: |$)/i
 const CAPABILITY_LINE_RE = /^\* CAPABILITY(?: (.*))?$/i
 const CAPABILITY_CODE_RE = /\[CAPABILITY(?: ([^\]]*))?\]/i
 // RFC 9051 §7.1: ALERT text must be shown to the user, which is exactly why it must not be trusted
-// before TLS (DEF CON "NO STARTTLS" slides): we refuse instead of surfacing it.
+// before TLS (DEF CON "NO STARTTLS" slides): it is dropped, counted as evidence, and refused.
 const ALERT_RE = /\[ALERT\]/i
 const BYE_RE = /^\* BYE(?: |$)/i
 const LITERAL_RE = /\{\d+\+?\}$/
+const UNTAGGED_WORD_RE = /^\* (?:\d+ )?([A-Za-z]+)/
+const CLIENT_COMMAND_RE = /^([^\s*+(){%"\\]+) ([A-Za-z]+)/
 
 function atoms(list: string | undefined): string[] {
-  return (list ?? '')
-    .split(' ')
-    .filter((a) => a !== '')
-    .slice(0, MAX_CAPS)
+  return (list ?? '').split(' ').filter((a) => a !== '')
 }
 
 /**
  * Incremental scanner for the cleartext part of a STARTTLS session (RFC 9051 §6.2.1, RFC 2595 §3.1).
- * Allowed before TLS: one greeting (`* OK`, optionally with a CAPABILITY code), `* CAPABILITY`
- * responses, tagged replies to CAPABILITY, the single tagged reply to STARTTLS, and `* BYE`.
- * Anything else is an anomaly. Pure state machine: no I/O, never throws.
+ * Allowed before TLS: one greeting (`* OK`, optionally with a CAPABILITY code), `* CAPABILITY` while a
+ * CAPABILITY command is outstanding, the tagged reply to each command the client actually sent, and
+ * `* BYE`. Anything else is an anomaly: an unsolicited CAPABILITY never replaces the greeting's, and a
+ * tagged reply to a command not yet sent is an injection, refused at once. Caps on lines and bytes
+ * (PRE_TLS_LIMITS) turn an endless stream into `untagged_before_tls`. Pure state machine: no I/O, never throws.
  */
 export class PreTlsScanner {
   #buffer = ''
+  #clientBuffer = ''
   #greeting: 'OK' | 'PREAUTH' | 'BYE' | undefined
   #caps: string[] | undefined
-  #expectingStarttlsReply = false
+  /** Outstanding client commands: tag → upper-cased command name. */
+  readonly #pending = new Map<string, string>()
+  #starttlsSent = false
   #starttlsReply: StarttlsReply | undefined
   #bytesAfterReply = 0
+  #bytesSeen = 0
+  #lines = 0
   #closedByServer = false
   #answeredBeforeStarttls = false
   #failed = false
   readonly #seen = new Set<Anomaly>()
+  readonly #evidence: RawEvidence[] = []
 
-  /** The latest capability list seen before TLS (raw atoms, for the report only). */
+  /** The capabilities of the greeting or of the solicited CAPABILITY reply (raw atoms; core sanitizes). */
   get capsBeforeTls(): readonly string[] {
     return this.#caps ?? []
   }
@@ -67,9 +78,24 @@ export class PreTlsScanner {
     return this.#starttlsReply
   }
 
+  /** True once the client wrote STARTTLS. */
+  get starttlsSent(): boolean {
+    return this.#starttlsSent
+  }
+
+  /** Bytes the server sent before TLS (0: it never said anything). */
+  get bytesSeen(): number {
+    return this.#bytesSeen
+  }
+
   /** Every anomaly detected so far, in detection order. */
   get anomalies(): readonly Anomaly[] {
     return [...this.#seen]
+  }
+
+  /** The raw bytes behind the anomalies, for hashing (never for a report as they are). */
+  get evidence(): readonly RawEvidence[] {
+    return this.#evidence
   }
 
   /**
@@ -82,9 +108,26 @@ export class PreTlsScanner {
     )
   }
 
-  /** imapflow is about to send STARTTLS: the next tagged reply answers it (imapflow never pipelines). */
+  /** imapflow announced the upgrade (transport.prepareUpgrade); the STARTTLS write itself is seen by clientWrote(). */
   expectStarttlsReply(): void {
-    this.#expectingStarttlsReply = true
+    // Kept as a hook for the phase only: which reply answers STARTTLS is decided by its tag.
+  }
+
+  /** Feeds what the client wrote before TLS, so replies can be matched to commands that were sent. */
+  clientWrote(chunk: Buffer | string): void {
+    this.#clientBuffer += typeof chunk === 'string' ? chunk : chunk.toString('latin1')
+    for (;;) {
+      const end = this.#clientBuffer.indexOf('\n')
+      if (end === -1) break
+      const line = this.#clientBuffer.slice(0, end)
+      this.#clientBuffer = this.#clientBuffer.slice(end + 1)
+      const m = CLIENT_COMMAND_RE.exec(line)
+      if (m === null) continue
+      const name = (m[2] ?? '').toUpperCase()
+      this.#pending.set(m[1] ?? '', name)
+      if (name === 'STARTTLS') this.#starttlsSent = true
+    }
+    if (this.#clientBuffer.length > MAX_PRE_TLS_LINE) this.#clientBuffer = ''
   }
 
   /**
@@ -97,7 +140,7 @@ export class PreTlsScanner {
     const strippedBeforeStarttls =
       this.#greeting === 'OK' &&
       this.#answeredBeforeStarttls &&
-      !this.#expectingStarttlsReply &&
+      !this.#starttlsSent &&
       !this.#closedByServer &&
       !this.#failed &&
       !this.#hasStarttls()
@@ -105,27 +148,34 @@ export class PreTlsScanner {
     return out
   }
 
-  /** Feeds bytes in arrival order. */
+  /** Feeds server bytes in arrival order. */
   push(chunk: Buffer): ScanResult {
     const found: Anomaly[] = []
     if (this.#failed || this.#closedByServer) return { anomalies: found }
+    this.#bytesSeen += chunk.length
     if (this.#starttlsReply === 'OK') {
       // RFC 9051 §6.2.1 / CVE-2011-0411 class: anything after the OK was not sent over TLS.
       this.#bytesAfterReply += chunk.length
-      if (chunk.length > 0) this.#add('bytes_after_starttls', found)
+      if (chunk.length > 0) this.#flag('bytes_after_starttls', 'bytes', chunk.toString('latin1'), found)
       return { anomalies: found }
+    }
+    if (this.#bytesSeen > PRE_TLS_LIMITS.maxBytes) {
+      return this.#overflow(chunk, found)
     }
     // latin1 keeps one character per byte, so lengths below are byte counts.
     this.#buffer += chunk.toString('latin1')
     for (;;) {
       const end = this.#buffer.indexOf('\n')
       if (end === -1) break
-      const line = this.#buffer.slice(0, end).replace(/\r$/, '')
+      const raw = this.#buffer.slice(0, end + 1)
       this.#buffer = this.#buffer.slice(end + 1)
-      this.#line(line, found)
+      if (++this.#lines > PRE_TLS_LIMITS.maxLines) {
+        return this.#overflow(Buffer.from(raw, 'latin1'), found)
+      }
+      this.#line(raw.replace(/\r?\n$/, ''), raw, found)
       if (this.#upgradeAgreed()) {
         this.#bytesAfterReply = this.#buffer.length
-        if (this.#buffer.length > 0) this.#add('bytes_after_starttls', found)
+        if (this.#buffer.length > 0) this.#flag('bytes_after_starttls', 'bytes', this.#buffer, found)
         this.#buffer = ''
         return { anomalies: found }
       }
@@ -144,14 +194,31 @@ export class PreTlsScanner {
     return this.#starttlsReply === 'OK'
   }
 
+  #overflow(chunk: Buffer, found: Anomaly[]): ScanResult {
+    this.#failed = true
+    this.#buffer = ''
+    this.#flag('untagged_before_tls', 'overflow', chunk.toString('latin1'), found)
+    return { anomalies: found }
+  }
+
   #add(a: Anomaly, out: Anomaly[]): void {
     if (this.#seen.has(a)) return
     this.#seen.add(a)
     out.push(a)
   }
 
+  #flag(a: Anomaly, kind: EvidenceKind, raw: string, out: Anomaly[]): void {
+    this.#evidence.push({ kind, raw })
+    this.#add(a, out)
+  }
+
   #hasStarttls(): boolean {
     return (this.#caps ?? []).some((c) => c.toUpperCase() === 'STARTTLS')
+  }
+
+  #capabilityPending(): boolean {
+    for (const name of this.#pending.values()) if (name === 'CAPABILITY') return true
+    return false
   }
 
   #setCaps(list: string | undefined, out: Anomaly[]): void {
@@ -161,16 +228,22 @@ export class PreTlsScanner {
     if (!this.#hasStarttls()) this.#add('starttls_not_offered', out)
   }
 
-  #line(line: string, out: Anomaly[]): void {
+  #line(line: string, raw: string, out: Anomaly[]): void {
     if (line.length > MAX_PRE_TLS_LINE) {
-      this.#add('untagged_before_tls', out)
+      this.#flag('untagged_before_tls', 'line', raw, out)
       return
     }
-    if (ALERT_RE.test(line)) this.#add('untagged_before_tls', out)
+    if (ALERT_RE.test(line)) {
+      this.#flag('untagged_before_tls', 'ALERT', raw, out)
+      return
+    }
     // No literal is legitimate before TLS; after one, the following bytes cannot be framed as lines.
-    if (LITERAL_RE.test(line)) this.#add('untagged_before_tls', out)
+    if (LITERAL_RE.test(line)) {
+      this.#flag('untagged_before_tls', 'literal', raw, out)
+      return
+    }
     if (this.#greeting === undefined) {
-      this.#greetingLine(line, out)
+      this.#greetingLine(line, raw, out)
       return
     }
     if (BYE_RE.test(line)) {
@@ -179,32 +252,44 @@ export class PreTlsScanner {
     }
     const cap = CAPABILITY_LINE_RE.exec(line)
     if (cap !== null) {
-      this.#setCaps(cap[1], out)
+      // Only a reply to a CAPABILITY command the client sent counts; an unsolicited one (after the
+      // greeting, or in front of the STARTTLS reply) is an injection and never replaces the greeting's.
+      if (this.#capabilityPending()) this.#setCaps(cap[1], out)
+      else this.#flag('untagged_before_tls', 'CAPABILITY', raw, out)
       return
     }
     const tagged = TAGGED_RE.exec(line)
     if (tagged === null) {
-      // Unsolicited untagged data (`* ID …`, `* OK [ALERT] …`, `* 1 EXISTS`), continuation requests
-      // or garbage: nothing else is legitimate before TLS.
-      this.#add('untagged_before_tls', out)
+      // Unsolicited untagged data (`* ID …`, `* 1 EXISTS`), continuation requests or garbage: nothing
+      // else is legitimate before TLS. The kind is the response name if it is a known one, else `line`.
+      const word = line.startsWith('+') ? 'continuation' : (UNTAGGED_WORD_RE.exec(line)?.[1] ?? 'line')
+      this.#flag('untagged_before_tls', evidenceKindOf(word), raw, out)
       return
     }
+    const tag = tagged[1] ?? ''
+    const command = this.#pending.get(tag)
+    // A tagged reply to a command the client has not sent (yet): the reorder/injection class.
+    if (command === undefined) {
+      this.#flag('untagged_before_tls', 'tagged', raw, out)
+      return
+    }
+    this.#pending.delete(tag)
     const status = (tagged[2] ?? '').toUpperCase() as StarttlsReply
-    if (this.#expectingStarttlsReply) {
+    if (command === 'STARTTLS') {
       this.#starttlsReply = status
       if (status !== 'OK') this.#add('starttls_refused', out)
       return
     }
     this.#answeredBeforeStarttls = true
     const code = CAPABILITY_CODE_RE.exec(line)
-    if (code !== null) this.#setCaps(code[1], out)
+    if (code !== null && command === 'CAPABILITY') this.#setCaps(code[1], out)
   }
 
-  #greetingLine(line: string, out: Anomaly[]): void {
+  #greetingLine(line: string, raw: string, out: Anomaly[]): void {
     const m = GREETING_RE.exec(line)
     if (m === null) {
       this.#greeting = 'OK'
-      this.#add('untagged_before_tls', out)
+      this.#flag('untagged_before_tls', 'line', raw, out)
       return
     }
     this.#greeting = (m[1] ?? 'OK').toUpperCase() as 'OK' | 'PREAUTH' | 'BYE'

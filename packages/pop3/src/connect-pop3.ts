@@ -3,7 +3,7 @@
 // over TLS → post-TLS CAPA → check again (the gate) → tripwire → USER/PASS or AUTH → learn from the
 // post-TLS CAPA. Nothing before the gate can send a credential; nothing before TLS is ever learned.
 import { toSdkError } from '@mua-sts/core'
-import { Guard } from '@mua-sts/transport'
+import { connectDeadline, DEFAULT_IDLE_TIMEOUT_MS, Guard } from '@mua-sts/transport'
 import { authenticate } from './auth.js'
 import { establishSession, type Session } from './connect.js'
 import { GuardCheckpoints } from './guard-checkpoints.js'
@@ -21,33 +21,55 @@ const PACKAGE = '@mua-sts/pop3'
  * synchronously before the promise rejects, and nothing more is sent to the server (POP3 has no
  * in-band reporting, DEEP -04 §7.2).
  *
+ * `options.timeoutMs` is one hard deadline from TCP connect to the end of login (issue #13); after
+ * login the session closes itself after `options.idleTimeoutMs` without traffic.
+ *
  * Refusals (`MUASTS_ERR_COMMITMENT_VIOLATED`, with a report): STLS not offered or refused, bytes after
- * the STLS reply, a failed TLS handshake (certificate, name, version), and any violation of the
- * completed handshake (pins, TLS version, cipher). Not refusals (coded Pop3Error, no report): a timeout,
- * a refused or closed TCP connection, broken POP3 framing, wrong credentials.
+ * the STLS reply, unsolicited data before TLS, a failed TLS handshake (certificate, name, version, a
+ * server that does not speak TLS), and any violation of the completed handshake (pins, TLS version,
+ * cipher). Reported but not a refusal of the server's security: a stall before TLS after the server
+ * spoke (`MUASTS_ERR_TIMEOUT`, `stalled_before_tls`), and a refused, reset or silent connection
+ * (`MUASTS_ERR_CONNECTION` / `MUASTS_ERR_TIMEOUT`, a `connection_error` report). Not reported (coded
+ * Pop3Error): failures after TLS, broken POP3 framing, wrong credentials.
  *
  * @throws SdkError `MUASTS_ERR_INVALID_OPTION` (bad or SDK-owned option; no I/O), `MUASTS_ERR_NO_COMMITMENT`,
  *   store errors (`MUASTS_ERR_STORE_*`, reported), `MUASTS_ERR_COMMITMENT_VIOLATED`
- *   (`CommitmentViolationError` with `.report`), `MUASTS_ERR_GUARD_BYPASSED` (tripwire),
- *   Pop3Error `MUASTS_ERR_POP3_*` (TIMEOUT, CLOSED, PROTOCOL, COMMAND_FAILED for wrong credentials,
- *   TOO_LARGE), `MUASTS_ERR_INTERNAL`.
+ *   (`CommitmentViolationError` with `.report`), `MUASTS_ERR_TIMEOUT` / `MUASTS_ERR_CONNECTION`
+ *   (`details.phase`; `.report` before TLS), `MUASTS_ERR_GUARD_BYPASSED` (tripwire), Pop3Error
+ *   `MUASTS_ERR_POP3_*` (TIMEOUT, CLOSED, PROTOCOL, COMMAND_FAILED for wrong credentials, TOO_LARGE),
+ *   `MUASTS_ERR_INTERNAL`.
  */
 export async function connectPop3(options: ConnectPop3Options): Promise<GuardedPop3> {
   const o = parseConnectPop3Options(options)
   const guard = new Guard(guardOptionsOf(o), 'pop3', PACKAGE)
   const checkpoints = new GuardCheckpoints(guard, await guard.commitment())
-  let session: Session
+  // One hard deadline from TCP connect to the end of login (issue #13): per-step timers cannot bound a
+  // server that trickles bytes, this one destroys every socket it was given when it fires.
+  const deadline = connectDeadline(o.timeoutMs, { what: 'POP3' })
   try {
-    session = await establishSession(checkpoints.config(o))
-  } catch (error) {
-    throw checkpoints.refusalFor(error)
-  }
-  try {
-    await authenticate(session, o.auth) // tripwire inside: the exact socket the Guard passed
-    // A latch the store could not persist would silently not protect the next connection: fail.
-    return new GuardedPop3Client(session, await checkpoints.learn())
-  } catch (error) {
-    session.wire.end() // close_notify + FIN; no QUIT, so nothing of this session is committed
-    throw toSdkError(error)
+    let session: Session
+    try {
+      session = await establishSession(checkpoints.config(o), undefined, deadline)
+    } catch (error) {
+      throw checkpoints.refusalFor(error)
+    }
+    try {
+      deadline.enter('login')
+      await deadline.race(authenticate(session, o.auth)) // tripwire inside: the exact socket the Guard passed
+      deadline.clear()
+      // A latch the store could not persist would silently not protect the next connection: fail.
+      const commitment = await checkpoints.learn()
+      return new GuardedPop3Client(
+        session,
+        commitment,
+        checkpoints.record,
+        o.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+      )
+    } catch (error) {
+      session.wire.end() // close_notify + FIN; no QUIT, so nothing of this session is committed
+      throw deadline.error ?? toSdkError(error)
+    }
+  } finally {
+    deadline.clear()
   }
 }

@@ -2,7 +2,8 @@
 // No credentials here.
 import type { Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
-import { markPassed } from '@mua-sts/transport'
+import { ErrorCode, isSdkError } from '@mua-sts/core'
+import { type ConnectDeadline, connectDeadline, evidenceOf, markPassed } from '@mua-sts/transport'
 import type { Pop3PreTlsAnomaly } from './anomaly.js'
 import { deepStatusOf } from './capa.js'
 import { Pop3Error, Pop3ErrorCode } from './errors.js'
@@ -10,10 +11,10 @@ import { commandFailed, readStatus, requestCapa } from './exchange.js'
 import { assertGatePassed, type Pop3GateContext } from './gate.js'
 import type { GuardRemoval } from './guard-removal.js'
 import type { SessionConfig } from './session-config.js'
-import { negotiateStls, type PreTlsRecord, StlsRefusal } from './stls.js'
+import { enterStep, negotiateStls, type PreTlsRecord, StlsRefusal } from './stls.js'
 import { openTcp } from './tcp.js'
 import { upgradeToTls } from './tls-upgrade.js'
-import { Wire } from './wire.js'
+import { UnsolicitedData, Wire } from './wire.js'
 
 /** A connected, gated POP3 session in the AUTHORIZATION state (RFC 1939 §4). */
 export type Session = {
@@ -26,34 +27,87 @@ export type Session = {
 }
 
 /**
- * Runs the whole connect sequence (does I/O). Resolves only after the gate resolved and the socket is
- * recorded as passed in the SDK-wide tripwire set.
- * @throws Pop3Error with `anomaly` set for any failure before TLS was established; Pop3Error without
- *   `anomaly` for failures after TLS (post-TLS greeting or CAPA); whatever `onSecure` or the gate threw
- *   if they refused; SdkError GUARD_BYPASSED if the gate resolved without recording the socket.
+ * The whole connect sequence under one hard deadline: the caller's (connectPop3, which keeps it running
+ * through login), or for the raw client one as long as all its step timeouts together, so that a
+ * server trickling bytes within every per-step timer still cannot hold the connect forever.
  */
-export async function establishSession(o: SessionConfig, removal?: GuardRemoval): Promise<Session> {
-  const record: PreTlsRecord = { step: 'connect', capsBeforeTls: [], greetingBeforeTls: undefined }
+function deadlineFor(o: SessionConfig, given: ConnectDeadline | undefined): ConnectDeadline {
+  if (given !== undefined) return given
+  const t = o.timeouts
+  return connectDeadline(t.connectMs + t.greetingMs + t.handshakeMs + 2 * t.commandMs + t.gateMs, {
+    what: 'POP3',
+  })
+}
+
+/**
+ * Runs the whole connect sequence (does I/O). Resolves only after the gate resolved and the socket is
+ * recorded as passed in the SDK-wide tripwire set. Every socket is attached to `deadline`.
+ * @throws Pop3Error with `anomaly` set for any failure before TLS was established (a deadline that fired
+ *   there is anomaly `timeout` with the deadline's MUASTS_ERR_TIMEOUT as `cause`); the deadline's own
+ *   error when it fired after TLS; Pop3Error without `anomaly` for other failures after TLS; whatever
+ *   `onSecure` or the gate threw if they refused; SdkError GUARD_BYPASSED if the gate resolved without
+ *   recording the socket.
+ */
+export async function establishSession(
+  o: SessionConfig,
+  removal?: GuardRemoval,
+  given?: ConnectDeadline,
+): Promise<Session> {
+  const deadline = deadlineFor(o, given)
+  // Expiry destroys every attached socket, so the sequence fails at once with what it had seen (the
+  // blame needs that record). The backstop only bounds a step that would not notice.
+  let backstop: NodeJS.Timeout | undefined
+  let finished = false
+  const late = new Promise<never>((_, reject) => {
+    deadline.onExpire((error) => {
+      if (!finished) backstop = setTimeout(() => reject(error), BACKSTOP_MS)
+    })
+  })
+  try {
+    return await Promise.race([connectSequence(o, removal, deadline), late])
+  } finally {
+    finished = true
+    clearTimeout(backstop)
+    if (given === undefined) deadline.clear()
+  }
+}
+
+const BACKSTOP_MS = 1_000
+
+async function connectSequence(
+  o: SessionConfig,
+  removal: GuardRemoval | undefined,
+  deadline: ConnectDeadline,
+): Promise<Session> {
+  const record: PreTlsRecord = {
+    step: 'connect',
+    capsBeforeTls: [],
+    greetingBeforeTls: undefined,
+  }
   let raw: Socket | undefined
   let socket: TLSSocket
   let leftover: Buffer = Buffer.alloc(0)
   try {
-    raw = await openTcp(o.dial.host, o.dial.port, o.timeouts.connectMs, o.dial.lookup)
+    enterStep(record, deadline, 'connect')
+    const connectMs = Math.max(1, Math.min(o.timeouts.connectMs, deadline.remainingMs()))
+    raw = deadline.attach(await openTcp(o.dial.host, o.dial.port, connectMs, o.dial.lookup))
     if (o.transport === 'implicit-tls') {
-      record.step = 'handshake'
+      enterStep(record, deadline, 'handshake')
       // RFC 8314 §3.3 / DEEP -04 §4.1: TLS before any POP3 byte
       socket = await upgradeToTls(raw, o.tls, o.timeouts.handshakeMs)
     } else {
-      const outcome = await negotiateStls(raw, o, record, removal)
+      const outcome = await negotiateStls(raw, o, record, deadline, removal)
       if (outcome.kind === 'cleartext') {
         return { socket: raw, wire: outcome.wire, options: o, capsAfterTls: record.capsBeforeTls, removal }
       }
       socket = outcome.socket
       leftover = outcome.leftover
     }
+    deadline.attach(socket)
   } catch (err) {
     raw?.destroy() // already destroyed on every coded failure; this covers an unexpected exception
-    throw preTlsFailure(err, o.transport, record)
+    const timeout = deadline.error
+    throw preTlsFailure(timeout ?? err, o.transport, record, raw?.bytesRead ?? 0)
   }
 
   // TLS is up. RFC 2595 §4: the client MUST discard cached capabilities and SHOULD re-issue CAPA;
@@ -63,18 +117,23 @@ export async function establishSession(o: SessionConfig, removal?: GuardRemoval)
   try {
     // Synchronous, and reached from `secureConnect` through promise continuations only, so no I/O
     // callback has run since the handshake: nothing has been read or sent over TLS yet.
+    deadline.enter('check')
     o.onSecure?.(socket, record.capsBeforeTls)
     if (o.transport === 'implicit-tls') {
+      deadline.enter('greeting')
       const greeting = await readStatus(wire, 'greeting', o.timeouts.greetingMs)
       wire.endResponse()
       if (!greeting.ok) throw commandFailed('greeting', greeting)
     }
+    deadline.enter('identify')
     const capsAfterTls = (await requestCapa(wire, o.timeouts.commandMs)) ?? []
+    deadline.enter('check')
     await passGate(o, socket, wire, record, capsAfterTls, removal)
     return { socket, wire, options: o, capsAfterTls, removal }
   } catch (err) {
     wire.destroy()
-    throw err
+    // After TLS a stall is only a timeout: the handshake was already judged (onSecure).
+    throw deadline.error ?? err
   }
 }
 
@@ -122,19 +181,49 @@ async function passGate(
   assertGatePassed(socket, 'POP3 connect')
 }
 
-function preTlsFailure(err: unknown, transport: SessionConfig['transport'], record: PreTlsRecord): unknown {
-  const anomaly = (code: Pop3PreTlsAnomaly['code'], tlsErrorCode?: string): Pop3PreTlsAnomaly => ({
+// What a peer that hangs up or resets looks like to Node during a TLS handshake.
+const HANG_UP_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED'])
+
+function preTlsFailure(
+  err: unknown,
+  transport: SessionConfig['transport'],
+  record: PreTlsRecord,
+  serverOctets: number,
+): unknown {
+  const anomaly = (
+    code: Pop3PreTlsAnomaly['code'],
+    tlsErrorCode?: string,
+    evidence: Pop3PreTlsAnomaly['evidence'] = [],
+  ): Pop3PreTlsAnomaly => ({
     code,
     transport,
     step: record.step,
     capsBeforeTls: Object.freeze([...record.capsBeforeTls]),
     greetingBeforeTls: record.greetingBeforeTls,
     tlsErrorCode,
+    serverOctets,
+    evidence: Object.freeze([...evidence]),
   })
   if (err instanceof StlsRefusal) {
     return new Pop3Error(Pop3ErrorCode.TlsUnavailable, err.message, {
       step: err.step,
-      anomaly: anomaly(err.anomaly),
+      anomaly: anomaly(err.anomaly, undefined, err.evidence),
+    })
+  }
+  if (isSdkError(err, ErrorCode.Timeout)) {
+    // The connect deadline fired before TLS: kept as the cause, so the guard can name the phase.
+    return new Pop3Error(Pop3ErrorCode.Timeout, err.message, {
+      cause: err,
+      step: record.step,
+      anomaly: anomaly('timeout'),
+    })
+  }
+  if (err instanceof UnsolicitedData) {
+    // RFC 1939 §3 has one reply per command: bytes nobody asked for before TLS are an injection.
+    return new Pop3Error(err.code, err.message, {
+      cause: err,
+      step: err.step ?? record.step,
+      anomaly: anomaly('untagged_before_tls', undefined, [evidenceOf('line', err.bytes)]),
     })
   }
   if (!(err instanceof Pop3Error)) return err
@@ -142,6 +231,14 @@ function preTlsFailure(err: unknown, transport: SessionConfig['transport'], reco
   switch (err.code) {
     case Pop3ErrorCode.TlsUnavailable: {
       const tlsCode = (err.cause as NodeJS.ErrnoException | undefined)?.code
+      // A socket-level hang-up or reset is an outage as far as anyone can tell, not a TLS failure (the
+      // same rule on all three protocols); TLS-layer errors (ERR_SSL_*, CERT_*, …) are judged.
+      if (tlsCode !== undefined && HANG_UP_CODES.has(tlsCode)) {
+        return new Pop3Error(Pop3ErrorCode.Closed, err.message, {
+          ...details,
+          anomaly: anomaly('connection_closed', tlsCode),
+        })
+      }
       return new Pop3Error(err.code, err.message, {
         ...details,
         anomaly: anomaly('tls_handshake_failed', tlsCode),

@@ -1,5 +1,6 @@
-// Checkpoint 3 as a table: which connect failures are violations (reported, CommitmentViolationError)
-// and which are plain coded errors (no report). End-to-end versions live in test/pop3/.
+// Checkpoint 3 as a table: which connect failures are violations (reported, CommitmentViolationError),
+// which are connection errors or stalls (their own report), and which are plain coded errors (no
+// report). End-to-end versions live in test/pop3/.
 import { type Commitment, createCommitment, isSdkError, type Report } from '@mua-sts/core'
 import { Guard } from '@mua-sts/transport'
 import { describe, expect, it } from 'vitest'
@@ -27,14 +28,21 @@ function setup(transport: 'implicit-tls' | 'starttls') {
   return { checkpoints: new GuardCheckpoints(guard, commitment), reports }
 }
 
-function preTls(code: Pop3PreTlsAnomalyCode, cause?: unknown): Pop3Error {
+function preTls(
+  code: Pop3PreTlsAnomalyCode,
+  cause?: unknown,
+  step: Pop3PreTlsAnomaly['step'] = 'STLS',
+  serverOctets = 40,
+): Pop3Error {
   const anomaly: Pop3PreTlsAnomaly = {
     code,
     transport: 'starttls',
-    step: 'STLS',
+    step,
     capsBeforeTls: ['USER'],
     greetingBeforeTls: 'attacker text',
     tlsErrorCode: undefined,
+    serverOctets,
+    evidence: [],
   }
   return new Pop3Error(Pop3ErrorCode.TlsUnavailable, 'refused', { anomaly, cause })
 }
@@ -57,9 +65,11 @@ describe('GuardCheckpoints.refusalFor', () => {
       'tls_handshake_failed',
       'starttls',
       tlsError('ERR_SSL_WRONG_VERSION_NUMBER'),
-      ['bytes_after_starttls', 'tls_handshake_failed'],
+      // Plaintext where the ServerHello belongs: the server did not speak TLS, not an injection.
+      ['tls_handshake_failed'],
       'starttls',
     ],
+    ['untagged_before_tls', 'starttls', undefined, ['untagged_before_tls'], 'plaintext'],
   ] as const)(
     'reports %s on a %s commitment as a violation',
     (code, transport, cause, violations, observed) => {
@@ -74,15 +84,34 @@ describe('GuardCheckpoints.refusalFor', () => {
     },
   )
 
-  it.each(['timeout', 'connection_closed', 'connection_failed', 'protocol_error'] as const)(
-    'passes a %s failure through unchanged, without a report',
-    (code) => {
-      const { checkpoints, reports } = setup('starttls')
-      const original = preTls(code)
-      expect(checkpoints.refusalFor(original)).toBe(original)
-      expect(reports).toEqual([])
-    },
-  )
+  it('passes a protocol_error failure through unchanged, without a report', () => {
+    const { checkpoints, reports } = setup('starttls')
+    const original = preTls('protocol_error')
+    expect(checkpoints.refusalFor(original)).toBe(original)
+    expect(reports).toEqual([])
+  })
+
+  it.each([
+    ['connection_closed', 'STLS'],
+    ['connection_failed', 'connect'],
+    ['timeout', 'connect'],
+    ['timeout', 'greeting'], // with 0 octets: the server never sent a byte
+  ] as const)('reports a %s failure (step %s) as a connection error, not a violation', (code, step) => {
+    const { checkpoints, reports } = setup('starttls')
+    const error = checkpoints.refusalFor(preTls(code, undefined, step, step === 'greeting' ? 0 : 40))
+    expect(isSdkError(error, 'MUASTS_ERR_COMMITMENT_VIOLATED')).toBe(false)
+    expect(reports).toEqual([expect.objectContaining({ outcome: 'connection_error', violations: [] })])
+    expect((error as { report?: unknown }).report).toEqual(reports[0])
+    expect(JSON.stringify(reports[0])).not.toContain('attacker text')
+  })
+
+  it('reports a timeout before TLS after the server sent a byte as stalled_before_tls', () => {
+    const { checkpoints, reports } = setup('starttls')
+    const error = checkpoints.refusalFor(preTls('timeout'))
+    expect(isSdkError(error, 'MUASTS_ERR_TIMEOUT')).toBe(true)
+    expect((error as { details?: unknown }).details).toMatchObject({ phase: 'starttls' })
+    expect(reports.map((r) => r.violations.map((v) => v.code))).toEqual([['stalled_before_tls']])
+  })
 
   it('passes post-TLS Pop3Errors and SDK errors through, and wraps anything else as INTERNAL', () => {
     const { checkpoints, reports } = setup('implicit-tls')

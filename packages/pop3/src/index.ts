@@ -10,8 +10,10 @@
  * ```
  *
  * `connectPop3` rejects with `MUASTS_ERR_COMMITMENT_VIOLATED` (report attached and already dispatched)
- * when the connection falls below the commitment; with a coded `Pop3Error` for network and protocol
- * failures. `Pop3Client.connect` is the same client with a caller-supplied gate instead of the Guard.
+ * when the connection falls below the commitment (a stall before TLS included: `stalled_before_tls`); with
+ * `MUASTS_ERR_CONNECTION` / `MUASTS_ERR_TIMEOUT` and a connection-error report when the connection was
+ * refused, reset or went silent before TLS; with a coded `Pop3Error` for failures after TLS and for
+ * broken framing. `Pop3Client.connect` is the same client with a caller-supplied gate instead of the Guard.
  * Match on `err.code`.
  * @packageDocumentation
  */

@@ -225,9 +225,15 @@ describe('state learned before TLS is discarded (RFC 2595 §4)', () => {
   })
 
   it('keeps pre-TLS greeting text out of error messages but records it sanitized in the anomaly', async () => {
-    const server = await serve({ greeting: '+OK \u001b[31mevil\u202e banner', capaBeforeTls: ['USER'] })
+    const server = await serve({
+      greeting: '+OK \u001b[31mevil\u202e <img src=x onerror=alert(1)> banner',
+      capaBeforeTls: ['USER'],
+    })
     const { error } = await refusedConnect(server)
     expect((error as Error).message).not.toContain('evil')
-    expect(error).toMatchObject({ anomaly: { greetingBeforeTls: '\ufffd[31mevil\ufffd banner' } })
+    // Control bytes, bidi overrides and markup delimiters are gone (core's safeText).
+    expect(error).toMatchObject({
+      anomaly: { greetingBeforeTls: '[31mevil img src=x onerror=alert(1) banner' },
+    })
   })
 })

@@ -3,12 +3,13 @@
 // greeting positive, is STLS listed, did STLS get +OK) and otherwise only kept as report data.
 import type { Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
+import { type ConnectPhase, type Evidence, safeText } from '@mua-sts/core'
+import { type ConnectDeadline, evidenceOf, PRE_TLS_LIMITS } from '@mua-sts/transport'
 import type { Pop3PreTlsAnomalyCode } from './anomaly.js'
 import { hasCapability } from './capa.js'
 import { Pop3Error, Pop3ErrorCode, type Pop3Step } from './errors.js'
 import { readStatus, requestCapa } from './exchange.js'
 import type { GuardRemoval } from './guard-removal.js'
-import { sanitizeServerText } from './server-text.js'
 import type { SessionConfig } from './session-config.js'
 import { upgradeToTls } from './tls-upgrade.js'
 import { Wire } from './wire.js'
@@ -18,7 +19,23 @@ export type PreTlsRecord = {
   step: 'connect' | 'greeting' | 'CAPA' | 'STLS' | 'handshake'
   /** Validated by parseCapaLines, so printable ASCII only. */
   capsBeforeTls: readonly string[]
+  /** Greeting text without controls or markup (attacker-controlled: never used for a decision). */
   greetingBeforeTls: string | undefined
+}
+
+/** The connect phase (core's names) of each pre-TLS step. */
+export const PHASE_OF: Readonly<Record<PreTlsRecord['step'], ConnectPhase>> = {
+  connect: 'tcp',
+  greeting: 'greeting',
+  CAPA: 'capabilities',
+  STLS: 'starttls',
+  handshake: 'handshake',
+}
+
+/** Moves the record and the connect deadline to `step` together. */
+export function enterStep(record: PreTlsRecord, deadline: ConnectDeadline, step: PreTlsRecord['step']): void {
+  record.step = step
+  deadline.enter(PHASE_OF[step])
 }
 
 export type StlsOutcome =
@@ -32,6 +49,7 @@ export class StlsRefusal extends Error {
     readonly anomaly: Pop3PreTlsAnomalyCode,
     readonly step: Pop3Step,
     message: string,
+    readonly evidence: readonly Evidence[] = [],
   ) {
     super(message)
   }
@@ -46,20 +64,32 @@ export async function negotiateStls(
   socket: Socket,
   o: SessionConfig,
   record: PreTlsRecord,
+  deadline: ConnectDeadline,
   removal: GuardRemoval | undefined,
 ): Promise<StlsOutcome> {
   const wire = new Wire(socket, true)
-  record.step = 'greeting'
+  enterStep(record, deadline, 'greeting')
   const greeting = await readStatus(wire, 'greeting', o.timeouts.greetingMs)
   wire.endResponse()
-  record.greetingBeforeTls = sanitizeServerText(greeting.text)
+  record.greetingBeforeTls = safeText(greeting.text.toString('utf8'))
   if (!greeting.ok) {
     wire.destroy()
     throw new Pop3Error(Pop3ErrorCode.Protocol, 'POP3 server greeting was negative', { step: 'greeting' })
   }
 
-  record.step = 'CAPA'
-  record.capsBeforeTls = (await requestCapa(wire, o.timeouts.commandMs)) ?? []
+  enterStep(record, deadline, 'CAPA')
+  const capa = (await requestCapa(wire, o.timeouts.commandMs)) ?? []
+  if (capa.length > PRE_TLS_LIMITS.maxLines) {
+    // More capability lines than any real server lists: a flood, never read on (the shared pre-TLS cap).
+    wire.destroy()
+    throw new StlsRefusal(
+      'untagged_before_tls',
+      'CAPA',
+      'POP3 server listed more capabilities before TLS than the pre-TLS limit allows',
+      [evidenceOf('overflow', capa.join('\r\n'))],
+    )
+  }
+  record.capsBeforeTls = capa
   // RFC 2595 §4: a server that supports STLS lists it in CAPA. Its absence is stripping or a server
   // without TLS; both end the session (DEEP -04 §3.1, RFC 8314 §5.2). The cleartext branch is test-only.
   if (!hasCapability(record.capsBeforeTls, 'STLS')) {
@@ -72,7 +102,7 @@ export async function negotiateStls(
     )
   }
 
-  record.step = 'STLS'
+  enterStep(record, deadline, 'STLS')
   wire.send('STLS')
   const reply = await readStatus(wire, 'STLS', o.timeouts.commandMs)
   if (!reply.ok) {
@@ -98,8 +128,9 @@ export async function negotiateStls(
       'bytes_after_starttls',
       'STLS',
       `POP3 server sent ${leftover.length} octet(s) after the STLS reply before the TLS handshake; possible injection`,
+      [evidenceOf('bytes', leftover)],
     )
   }
-  record.step = 'handshake'
+  enterStep(record, deadline, 'handshake')
   return { kind: 'tls', socket: await upgradeToTls(socket, o.tls, o.timeouts.handshakeMs), leftover }
 }

@@ -11,6 +11,18 @@ import { MultilineDecoder } from './multiline.js'
 const EMPTY = Buffer.alloc(0)
 const noop = (): void => {}
 
+/**
+ * The server sent bytes no command asked for: while nothing was pending, or trailing a complete reply.
+ * A MUASTS_ERR_POP3_PROTOCOL whose `bytes` (never shown, only hashed as evidence) are the offending data.
+ */
+export class UnsolicitedData extends Pop3Error {
+  readonly bytes: Buffer
+  constructor(message: string, bytes: Buffer) {
+    super(Pop3ErrorCode.Protocol, message)
+    this.bytes = bytes
+  }
+}
+
 /** Receives decoded body bytes; returning false asks the wire to pause the socket (backpressure). */
 export type BodySink = (chunk: Buffer) => boolean
 
@@ -54,7 +66,7 @@ export class Wire {
   #onData = (chunk: Buffer): void => {
     if (this.#failure !== undefined) return
     if (!this.#expecting) {
-      this.fail(new Pop3Error(Pop3ErrorCode.Protocol, 'POP3 server sent data while no command was pending'))
+      this.fail(new UnsolicitedData('POP3 server sent data while no command was pending', chunk))
       return
     }
     this.#buf = this.#buf.length === 0 ? chunk : Buffer.concat([this.#buf, chunk])
@@ -193,7 +205,7 @@ export class Wire {
   endResponse(): void {
     this.#expecting = false
     if (this.#buf.length > 0) {
-      this.fail(new Pop3Error(Pop3ErrorCode.Protocol, 'POP3 server sent data beyond the end of a reply'))
+      this.fail(new UnsolicitedData('POP3 server sent data beyond the end of a reply', this.#buf))
       throw this.#failure
     }
   }

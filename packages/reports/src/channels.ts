@@ -5,6 +5,12 @@ import diagnostics_channel from 'node:diagnostics_channel'
 
 /** Every report, published synchronously at the moment of failure. */
 export const REPORT_CHANNEL = 'mua-sts:report'
+/**
+ * The security record of every guarded connection, pass or fail (`SecurityRecord` from @mua-sts/core),
+ * published synchronously by the guard when the check ran (issue #14). Success records go nowhere else
+ * unless the app opts in with a record sink ({@link ReportDispatcher} `recordSinks`).
+ */
+export const SECURITY_RECORD_CHANNEL = 'mua-sts:security-record'
 /** A sink that threw or rejected: `{ sink, reportId, error }`. */
 export const SINK_ERROR_CHANNEL = 'mua-sts:sink-error'
 /** Outbox housekeeping that a human may need to know about: {@link OutboxEvent}. */

@@ -3,18 +3,63 @@
 // `mua-sts:sink-error` diagnostics channel and never reaches the guard; a promise that never settles is
 // simply never awaited. Only a sink that blocks synchronously could delay the caller, which is why the
 // only synchronous work a sink may do is the bounded outbox append (see JsonlOutbox).
-import type { Report } from '@mua-sts/core'
+import type { Report, SecurityRecord } from '@mua-sts/core'
 import { publishSinkError, reportChannel } from './channels.js'
 import type { ReportSink } from './sink.js'
 
 /**
+ * Receives the security record of every guarded connection, passed or refused (issue #14). Opt-in:
+ * records reach only sinks added with `recordSinks` or {@link ReportDispatcher.addRecordSink}. A record
+ * holds no credential, user name or mail address. Same rules as a ReportSink: never awaited, isolated.
+ */
+export interface SecurityRecordSink {
+  readonly name: string
+  writeRecord(record: SecurityRecord): void | Promise<void>
+}
+
+/** Options of {@link ReportDispatcher}. */
+export type ReportDispatcherOptions = {
+  /** Sinks for security records (success records included); none by default. */
+  readonly recordSinks?: readonly SecurityRecordSink[]
+}
+
+/**
  * Synchronous fan-out of reports to sinks and to the `mua-sts:report` diagnostics channel.
- * Pass one to a guard as `reports`; the guard calls {@link ReportDispatcher.dispatch} before it rejects.
+ * Pass one to a guard as `reports`; the guard calls {@link ReportDispatcher.dispatch} before it rejects,
+ * and {@link ReportDispatcher.dispatchRecord} once per checked connection.
  */
 export class ReportDispatcher {
   readonly #sinks: ReportSink[]
-  constructor(sinks: readonly ReportSink[] = []) {
+  readonly #recordSinks: SecurityRecordSink[]
+  constructor(sinks: readonly ReportSink[] = [], options: ReportDispatcherOptions = {}) {
     this.#sinks = [...sinks]
+    this.#recordSinks = [...(options.recordSinks ?? [])]
+  }
+
+  /** Adds a security-record sink (opt-in); returns a function that removes it again. Does no I/O. */
+  addRecordSink(sink: SecurityRecordSink): () => void {
+    this.#recordSinks.push(sink)
+    return () => {
+      const i = this.#recordSinks.indexOf(sink)
+      if (i !== -1) this.#recordSinks.splice(i, 1)
+    }
+  }
+
+  /**
+   * Delivers a security record to the record sinks (none unless the app added one). Never throws,
+   * never awaits. The guard publishes the record on `mua-sts:security-record` itself.
+   */
+  dispatchRecord(record: SecurityRecord): void {
+    for (const sink of [...this.#recordSinks]) {
+      try {
+        const pending = sink.writeRecord(record)
+        if (pending !== undefined && typeof pending.then === 'function') {
+          pending.then(undefined, (error: unknown) => sinkFailed(sink, record.recordId, error))
+        }
+      } catch (error) {
+        sinkFailed(sink, record.recordId, error)
+      }
+    }
   }
 
   /** Adds a sink; returns a function that removes it again. Does no I/O. */
@@ -36,28 +81,28 @@ export class ReportDispatcher {
       try {
         const pending = sink.write(report)
         if (pending !== undefined && typeof pending.then === 'function') {
-          pending.then(undefined, (error: unknown) => sinkFailed(sink, report, error))
+          pending.then(undefined, (error: unknown) => sinkFailed(sink, report.reportId, error))
         }
       } catch (error) {
-        sinkFailed(sink, report, error)
+        sinkFailed(sink, report.reportId, error)
       }
     }
     if (reportChannel.hasSubscribers) {
       try {
         reportChannel.publish(report)
       } catch (error) {
-        sinkFailed({ name: 'diagnostics_channel' }, report, error)
+        sinkFailed({ name: 'diagnostics_channel' }, report.reportId, error)
       }
     }
   }
 }
 
-function sinkFailed(sink: Pick<ReportSink, 'name'>, report: Report, error: unknown): void {
+function sinkFailed(sink: Pick<ReportSink, 'name'>, reportId: string, error: unknown): void {
   let name = 'unnamed'
   try {
     name = String(sink.name)
   } catch {
     // A hostile `name` getter must not escape either.
   }
-  publishSinkError({ sink: name, reportId: report.reportId, error })
+  publishSinkError({ sink: name, reportId, error })
 }

@@ -7,6 +7,7 @@ export {
   OUTBOX_CHANNEL,
   type OutboxEvent,
   REPORT_CHANNEL,
+  SECURITY_RECORD_CHANNEL,
   SINK_ERROR_CHANNEL,
   type SinkErrorEvent,
 } from './channels.js'
@@ -26,7 +27,11 @@ export {
 } from './delivery/delivery-options.js'
 export { type FlushResult, HttpsDelivery } from './delivery/https-delivery.js'
 export { spkiPinOf } from './delivery/https-post.js'
-export { ReportDispatcher } from './dispatcher.js'
+export {
+  ReportDispatcher,
+  type ReportDispatcherOptions,
+  type SecurityRecordSink,
+} from './dispatcher.js'
 export { callbackSink, type ReportEvent, toReportEvent } from './event-sink.js'
 export {
   decodeFrame,
@@ -48,6 +53,15 @@ export {
   type OutboxReadResult,
 } from './outbox/jsonl-outbox.js'
 export { type DecodedBytes, decodeOutboxBytes, type ScannedRecord } from './outbox/read-lines.js'
+export {
+  DEFAULT_RECORD_LOG_BYTES,
+  JsonlRecordLog,
+  type JsonlRecordLogOptions,
+  JsonlRecordLogOptionsSchema,
+  RECORD_LOG_FILE,
+  RECORD_LOG_PREVIOUS,
+  type RecordLogReadResult,
+} from './records/record-log.js'
 export type { ReportSink } from './sink.js'
 export {
   buildTlsrptReport,

@@ -2,7 +2,7 @@
 // never opens, upgrades or chooses anything: `connection` + `secured` hand it the finished session
 // (integration notes §2.2), and `ignoreTLS` keeps it from ever sending STARTTLS inside TLS.
 import type { TLSSocket } from 'node:tls'
-import { ErrorCode, isSdkError, SdkError } from '@mua-sts/core'
+import { ErrorCode, isSdkError, SdkError, safeText } from '@mua-sts/core'
 import type { ExternalLogger } from 'nodemailer/lib/shared'
 import SMTPConnection, { type SMTPConnectionCustomAuthHandler } from 'nodemailer/lib/smtp-connection'
 
@@ -24,6 +24,8 @@ export type ConnectionSettings = {
   readonly logger: ExternalLogger | boolean
   readonly debug: boolean
   readonly timeoutMs: number
+  /** Inactivity limit of the socket; the connect itself is bounded by the connect deadline. */
+  readonly idleTimeoutMs: number
   readonly guardStep: SMTPConnectionCustomAuthHandler
 }
 
@@ -45,7 +47,9 @@ export function createConnection(socket: TLSSocket, s: ConnectionSettings): SMTP
     opportunisticTLS: false,
     connectionTimeout: s.timeoutMs,
     greetingTimeout: s.timeoutMs,
-    socketTimeout: s.timeoutMs,
+    // nodemailer's socket timeout is an inactivity timer: it cannot bound a server that drips bytes
+    // (the connect deadline does), so it serves as the idle timeout after login.
+    socketTimeout: s.idleTimeoutMs,
     customAuth: { [GUARD_STEP]: s.guardStep },
   })
   // Every operation listens for 'error' itself (see call()); this one keeps an error that arrives
@@ -76,7 +80,9 @@ export function call<T>(
     const onEnd = (): void => finish(new SdkError(ErrorCode.Connection, 'SMTP connection closed'))
     conn.once('error', onError)
     conn.once('end', onEnd)
-    start(finish)
+    // A connection that already ended emits neither event again: fail now instead of waiting forever.
+    if ((conn as { _destroyed?: boolean })._destroyed === true || conn.destroyed) onEnd()
+    else start(finish)
   })
 }
 
@@ -91,9 +97,8 @@ export function fromNodemailer(error: unknown, step: string): SdkError {
   if (isSdkError(error)) return error
   const e = error as { code?: unknown; message?: unknown }
   const code = CODE_OF[String(e.code)] ?? ErrorCode.Connection
-  const message = String(e.message ?? error)
-    .replace(/[^\x20-\x7e]/g, '?')
-    .slice(0, 200)
+  // nodemailer quotes the server's reply in its messages: prose, markup and escapes are removed.
+  const message = safeText(String(e.message ?? error))
   return new SdkError(code, `SMTP ${step} failed: ${message}`, { cause: error })
 }
 

@@ -11,8 +11,12 @@ import type { SmtpAuth } from './options.js'
 import { authenticate, type Mechanism, type SendCommand } from './sasl.js'
 
 export type StepPlan =
-  /** The guard refused an authenticated server: send CLIENT … latch-fail=… and stop (no AUTH). */
-  | { readonly kind: 'report'; readonly clientLine: string }
+  /**
+   * The guard refused and the in-band mode lets it say why: send CLIENT … latch-fail=… (or the -05
+   * policy-fail form) and stop (no AUTH). `onSent` runs once the line was handed to the socket, so the
+   * report claims only what was written (issue #14).
+   */
+  | { readonly kind: 'report'; readonly clientLine: string; readonly onSent?: () => void }
   /** The guard passed `socket`: send CLIENT if the server speaks DEEP/MSTS, then authenticate. */
   | {
       readonly kind: 'authenticate'
@@ -20,6 +24,8 @@ export type StepPlan =
       readonly socket: object
       readonly mechanism: Mechanism
       readonly auth: SmtpAuth
+      /** Called right before the first credential byte (the connect deadline's `login` phase). */
+      readonly onLogin?: () => void
     }
 
 /** Ends the step after a latch-fail report; the caller then rejects with the guard's own error. */
@@ -73,7 +79,7 @@ export class GuardStep {
     }
     if (plan.kind === 'report') {
       // A refused session whose server IS authenticated: the in-band latch-fail report, then QUIT.
-      if (plan.clientLine !== undefined) await this.#client(send, plan.clientLine)
+      await this.#client(send, plan.clientLine, plan.onSent)
       throw new ReportedInBand()
     }
     // Tripwires before the first byte of a normal session's CLIENT or AUTH.
@@ -85,12 +91,16 @@ export class GuardStep {
     }
     assertPassed(plan.socket, '@mua-sts/smtp CLIENT/AUTH')
     if (plan.clientLine !== undefined) await this.#client(send, plan.clientLine)
+    plan.onLogin?.()
     await authenticate(send, plan.mechanism, plan.auth)
   }
 
   /** DEEP -04 §7.3: the server answers 250 or 501; neither, nor anything else, ends the session. */
-  async #client(send: SendCommand, line: string): Promise<void> {
-    const r = await send(line)
+  async #client(send: SendCommand, line: string, onSent?: () => void): Promise<void> {
+    // send() writes the line synchronously (nodemailer's sendCommand) before it waits for the reply.
+    const reply = send(line)
+    onSent?.()
+    const r = await reply
     const log = this.#log()
     if (clientAccepted(r.status)) log.debug({ tnx: 'mua-sts' }, 'CLIENT accepted (%s)', r.status)
     else

@@ -2,14 +2,19 @@
 // and the SASL exchange succeeded (session.ts is the sole constructor caller), so every message it
 // sends goes over a connection that met the commitment.
 import type { TLSSocket } from 'node:tls'
-import { ErrorCode, SdkError } from '@mua-sts/core'
+import { ErrorCode, SdkError, type SecurityRecord } from '@mua-sts/core'
 import type { MailMessage, SentMessageInfo } from 'nodemailer'
 import type SMTPConnection from 'nodemailer/lib/smtp-connection'
 import type { SMTPConnectionSendInfo, SMTPEnvelope } from 'nodemailer/lib/smtp-connection'
 import { call } from './connection.js'
 
-/** What `sendMail()` resolves with: nodemailer's SMTP result plus the envelope and Message-ID. */
-export type GuardedSentMessageInfo = SentMessageInfo & SMTPConnectionSendInfo
+/**
+ * What `sendMail()` resolves with: nodemailer's SMTP result plus the envelope and Message-ID, and the
+ * security record of the connection that carried the message (issue #14; the same name as IMAP's and
+ * POP3's `client.security`).
+ */
+export type GuardedSentMessageInfo = SentMessageInfo &
+  SMTPConnectionSendInfo & { readonly security: SecurityRecord }
 
 export class GuardedSession {
   readonly #conn: SMTPConnection
@@ -17,14 +22,17 @@ export class GuardedSession {
   readonly socket: TLSSocket
   /** Settles once what this session advertised after TLS has been learned (never rejects). */
   readonly learned: Promise<void>
+  /** The security record of this connection (TLS version, cipher, group, key, checks), from the guard. */
+  readonly security: SecurityRecord
   #messages = 0
   #retired = false
 
-  constructor(conn: SMTPConnection, socket: TLSSocket, learned: Promise<void>) {
+  constructor(conn: SMTPConnection, socket: TLSSocket, learned: Promise<void>, security: SecurityRecord) {
     if (!conn.authenticated) throw new SdkError(ErrorCode.Internal, 'a guarded session must be authenticated')
     this.#conn = conn
     this.socket = socket
     this.learned = learned
+    this.security = security
   }
 
   get messages(): number {
@@ -51,7 +59,12 @@ export class GuardedSession {
     const info = await call<SMTPConnectionSendInfo>(this.#conn, (done) =>
       this.#conn.send(smtpEnvelope, mail.message.createReadStream(), done),
     )
-    return { ...info, envelope: { from: envelope.from, to: envelope.to }, messageId }
+    return {
+      ...info,
+      envelope: { from: envelope.from, to: envelope.to },
+      messageId,
+      security: this.security,
+    }
   }
 
   /** The pool will not hand this session out again. */
@@ -63,5 +76,16 @@ export class GuardedSession {
   quit(): void {
     this.#retired = true
     if (!this.#conn.destroyed) this.#conn.quit()
+  }
+
+  /**
+   * Ends the connection without QUIT, as bare nodemailer ends a non-pooled send (issue #17): the
+   * message was accepted with the 250 reply to DATA, so responsibility for it has passed to the
+   * server (RFC 5321 §6.1) and a QUIT would only cost one more round trip. RFC 5321 §4.1.1.10 asks
+   * for QUIT before closing; sessions that outlive one message (pool, verify) still send it.
+   */
+  close(): void {
+    this.#retired = true
+    if (!this.#conn.destroyed) this.#conn.close()
   }
 }

@@ -3,6 +3,8 @@
 // defaults send AUTH in cleartext, opportunisticTLS and forceAuth make it worse), so those keys are
 // refused with MUASTS_ERR_INVALID_OPTION instead of being silently ignored.
 import {
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_TIMEOUT_MS,
   type GuardOptions,
   GuardOptionsSchema,
   parseOptions,
@@ -109,12 +111,16 @@ export type ParsedSmtpOptions = {
   readonly maxMessages: number
   readonly logger: ExternalLogger | boolean
   readonly debug: boolean
+  /** Hard deadline of one connect: TCP connect to the completed AUTH (issue #13). */
   readonly timeoutMs: number
+  /** Inactivity timeout of an authenticated session. */
+  readonly idleTimeoutMs: number
 }
 
 /** The EHLO argument when `name` is not set: an address literal that says nothing about the machine. */
 export const DEFAULT_EHLO_NAME = '[127.0.0.1]'
-export const DEFAULT_TIMEOUT_MS = 30_000
+export { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_TIMEOUT_MS }
+
 const DEFAULT_MAX_CONNECTIONS = 5
 const DEFAULT_MAX_MESSAGES = 100
 
@@ -141,5 +147,6 @@ export function parseSmtpOptions(input: unknown): ParsedSmtpOptions {
     logger: logger ?? false,
     debug: debug ?? false,
     timeoutMs: guard.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    idleTimeoutMs: guard.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
   }
 }

@@ -4,10 +4,21 @@
 // nothing is consumed from the socket the TLS handshake takes over.
 import type { Socket } from 'node:net'
 import { ErrorCode, SdkError } from '@mua-sts/core'
+import { PRE_TLS_LIMITS } from '@mua-sts/transport'
 import { type Reply, takeReply } from './reply.js'
 
-/** Cleartext replies (greeting, EHLO, STARTTLS) are small; 64 KiB is generous and bounds memory. */
-const MAX_PENDING_BYTES = 64 * 1024
+/**
+ * The server sent more before TLS than any real greeting, EHLO and STARTTLS reply need (the pre-TLS
+ * caps shared by all three protocols): a flood or an endless trickle of lines, refused as
+ * `untagged_before_tls` instead of being read on. `received` is everything read, for evidence only.
+ */
+export class PreTlsOverflow extends SdkError {
+  readonly received: Buffer
+  constructor(received: Buffer) {
+    super(ErrorCode.Protocol, 'SMTP server sent more before TLS than the pre-TLS limits allow')
+    this.received = received
+  }
+}
 
 type Waiter = { resolve: (r: Reply) => void; reject: (e: Error) => void }
 
@@ -16,15 +27,17 @@ export class ReplyReader {
   #buf: Buffer = Buffer.alloc(0)
   #waiter: Waiter | undefined
   #failure: Error | undefined
+  /** Every byte received, kept only up to the cap (it is the overflow's evidence). */
+  readonly #received: Buffer[] = []
+  #receivedBytes = 0
+  #lines = 0
   readonly #onData = (chunk: Buffer): void => {
     this.#buf = this.#buf.length === 0 ? chunk : Buffer.concat([this.#buf, chunk])
-    if (this.#buf.length > MAX_PENDING_BYTES) {
-      this.#fail(
-        new SdkError(
-          ErrorCode.Protocol,
-          `SMTP server sent more than ${MAX_PENDING_BYTES} bytes without a complete reply`,
-        ),
-      )
+    this.#received.push(chunk)
+    this.#receivedBytes += chunk.length
+    for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) this.#lines++
+    if (this.#receivedBytes > PRE_TLS_LIMITS.maxBytes || this.#lines > PRE_TLS_LIMITS.maxLines) {
+      this.#fail(new PreTlsOverflow(Buffer.concat(this.#received)))
       return
     }
     // A reply can only complete with a line end: parsing only then keeps a reply trickled in tiny
@@ -69,6 +82,11 @@ export class ReplyReader {
   /** Octets received but not part of any reply handed out so far. */
   pendingOctets(): number {
     return this.#buf.length
+  }
+
+  /** Those octets themselves (for evidence: hashed, never parsed). */
+  pending(): Buffer {
+    return this.#buf
   }
 
   /** Stops reading: removes our listeners and pauses the socket, leaving unread bytes in the kernel. */

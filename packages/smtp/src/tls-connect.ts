@@ -6,23 +6,35 @@ import type { LookupFunction } from 'node:net'
 import { connect as connectTcp, type Socket } from 'node:net'
 import { connect as connectTls, type TLSSocket } from 'node:tls'
 import { ErrorCode, SdkError } from '@mua-sts/core'
-import type { TlsParams } from '@mua-sts/transport'
+import type { ConnectDeadline, TlsParams } from '@mua-sts/transport'
 
 const ignore = (): void => {}
+// Per-step timers are only a backstop: the connect deadline fires first and destroys the socket.
+const BACKSTOP_MS = 1_000
 
 /** How to resolve the committed host: the app's `trust.lookup` if any, else the transport's cache. */
 export type Resolver = { readonly lookup: LookupFunction; forget(host: string): void }
 
-/** TCP connection to the committed endpoint. Does I/O. @throws SdkError _CONNECTION / _TIMEOUT */
-export function openTcp(host: string, port: number, timeoutMs: number, dns: Resolver): Promise<Socket> {
+/**
+ * TCP connection to the committed endpoint, attached to the connect deadline (which destroys it when it
+ * fires). Does I/O. @throws SdkError _CONNECTION / _TIMEOUT
+ */
+export function openTcp(
+  host: string,
+  port: number,
+  deadline: ConnectDeadline,
+  dns: Resolver,
+): Promise<Socket> {
   return new Promise((resolve, reject) => {
+    deadline.enter('tcp')
     // noDelay: every SMTP command is one small write that waits for a reply; Nagle would only delay it.
-    const socket = connectTcp({ host, port, lookup: dns.lookup, noDelay: true })
+    const socket = deadline.attach(connectTcp({ host, port, lookup: dns.lookup, noDelay: true }))
+    const timeoutMs = deadline.remainingMs()
     const timer = setTimeout(() => {
       dns.forget(host)
       socket.destroy()
       reject(new SdkError(ErrorCode.Timeout, `connecting to ${host}:${port} timed out after ${timeoutMs} ms`))
-    }, timeoutMs)
+    }, timeoutMs + BACKSTOP_MS)
     socket.once('connect', () => {
       clearTimeout(timer)
       socket.off('error', onError)
@@ -51,13 +63,20 @@ export type HandshakeOutcome =
 /**
  * TLS client handshake over an open TCP socket, with exactly the guard's options (`params.options`:
  * minVersion, CA, rejectUnauthorized, RFC 7817 checkServerIdentity; never a `session`). Does I/O.
- * On failure both sockets are destroyed. @throws SdkError MUASTS_ERR_TIMEOUT
+ * The TLS socket is attached to the connect deadline. On failure both sockets are destroyed.
+ * @throws SdkError MUASTS_ERR_TIMEOUT
  */
-export function handshake(plain: Socket, params: TlsParams, timeoutMs: number): Promise<HandshakeOutcome> {
+export function handshake(
+  plain: Socket,
+  params: TlsParams,
+  deadline: ConnectDeadline,
+): Promise<HandshakeOutcome> {
   return new Promise((resolve, reject) => {
+    deadline.enter('handshake')
+    const timeoutMs = deadline.remainingMs()
     // Errors of the wrapped socket surface on the TLS socket; this keeps a stray one from crashing.
     plain.on('error', ignore)
-    const socket = connectTls({ ...params.options, socket: plain })
+    const socket = deadline.attach(connectTls({ ...params.options, socket: plain }))
     const settle = (outcome: HandshakeOutcome | SdkError): void => {
       clearTimeout(timer)
       socket.off('secureConnect', onSecure)
@@ -78,7 +97,7 @@ export function handshake(plain: Socket, params: TlsParams, timeoutMs: number): 
     const onError = (error: unknown): void => settle({ ok: false, error })
     const timer = setTimeout(
       () => settle(new SdkError(ErrorCode.Timeout, `TLS handshake did not finish within ${timeoutMs} ms`)),
-      timeoutMs,
+      timeoutMs + BACKSTOP_MS,
     )
     socket.once('secureConnect', onSecure)
     socket.once('error', onError)

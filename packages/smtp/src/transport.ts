@@ -1,7 +1,7 @@
 // The nodemailer custom transport (integration notes §2.2): apps keep calling
 // `nodemailer.createTransport(guardedSmtpTransport(options)).sendMail()` / `.verify()`, and every
 // connection behind those calls is opened, checked and authenticated by openSession().
-import { ErrorCode, SdkError } from '@mua-sts/core'
+import { ErrorCode, SdkError, type SecurityRecord } from '@mua-sts/core'
 import { Guard, SDK_VERSION } from '@mua-sts/transport'
 import type { MailMessage, Transport } from 'nodemailer'
 import { DnsCache } from './dns-cache.js'
@@ -29,6 +29,7 @@ export class GuardedSmtpTransport implements Transport<GuardedSentMessageInfo> {
   readonly #env: SessionEnv
   readonly #pool: SessionPool | undefined
   #socketOverride = false
+  #security: SecurityRecord | undefined
 
   constructor(options: GuardedSmtpOptions) {
     this.#options = parseSmtpOptions(options)
@@ -90,8 +91,19 @@ export class GuardedSmtpTransport implements Transport<GuardedSentMessageInfo> {
     return this.#pool?.isIdle() ?? true
   }
 
-  #open(): Promise<GuardedSession> {
-    return openSession(this.#env)
+  /**
+   * The security record of the most recent connection this transport opened and the guard passed
+   * (issue #14: TLS version, cipher suite, key-exchange group, leaf key, what was checked); undefined
+   * before the first one. Each `sendMail()` result also carries its own connection's record.
+   */
+  get security(): SecurityRecord | undefined {
+    return this.#security
+  }
+
+  async #open(): Promise<GuardedSession> {
+    const session = await openSession(this.#env)
+    this.#security = session.security
+    return session
   }
 
   #refuseOverrides<T>(mail?: MailMessage<T>): void {
@@ -124,7 +136,8 @@ export class GuardedSmtpTransport implements Transport<GuardedSentMessageInfo> {
       await session.learned
       return info
     } finally {
-      if (pool === undefined) session.quit()
+      // One message per connection: close the way bare nodemailer does, with no extra QUIT turn.
+      if (pool === undefined) session.close()
       else pool.release(session, reusable)
     }
   }

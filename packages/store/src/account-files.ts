@@ -3,7 +3,7 @@
 // beyond what it is handed (the marks to check against, the commit hook).
 import { link, mkdir, readdir, rename } from 'node:fs/promises'
 import { join } from 'node:path'
-import { ErrorCode, SdkError } from '@mua-sts/core'
+import { ErrorCode, isSdkError, SdkError } from '@mua-sts/core'
 import {
   type AccountBody,
   decodeAccountFile,
@@ -13,7 +13,9 @@ import {
 } from './format/store-file.js'
 import { type FileIdentity, identityOf, readCapped, writeAtomic } from './fs/safe-file.js'
 import { contentHash, type StoreKeys } from './integrity/keys.js'
-import { checkMark, type Marks, markedPrefixes, markOf } from './integrity/marks.js'
+import { BUCKET_MISSING } from './integrity/mark-buckets.js'
+import type { Marks } from './integrity/mark-snapshot.js'
+import { checkMark, markKey } from './integrity/marks.js'
 import { errnoOf, io, rollback } from './store-errors.js'
 
 export const QUARANTINE_DIR = 'quarantine'
@@ -35,6 +37,13 @@ function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value)) deepFreeze(v)
   }
   return value
+}
+
+function isBucketMissing(error: unknown): boolean {
+  return (
+    isSdkError(error, ErrorCode.StoreRollback) &&
+    (error.details as { reason?: unknown } | undefined)?.reason === BUCKET_MISSING
+  )
 }
 
 function nameOf(fileId: string): string {
@@ -63,7 +72,16 @@ export class AccountFiles {
     // Marks are fetched before the file is read. A writer renames the file before it records the mark,
     // so the file read afterwards is never older than those marks; the other order would let a lock-free
     // reader pair an old file with a newer mark and report a rollback that did not happen.
-    return this.#cached(fileId) ?? this.#load(fileId, await marks())
+    const cached = this.#cached(fileId)
+    if (cached !== undefined) return cached
+    try {
+      return this.#load(fileId, await marks())
+    } catch (error) {
+      // A writer in another process may have superseded the anchor just read twice over, and pruned the
+      // bucket it named; a fresh anchor tells that race from a deleted bucket (which fails again).
+      if (!isBucketMissing(error)) throw error
+      return this.#load(fileId, await marks())
+    }
   }
 
   /** Like `read` but always from disk (used under the lock before a write). */
@@ -84,13 +102,13 @@ export class AccountFiles {
     if (file === undefined) {
       this.#cache.delete(fileId)
       // A mark for a file that is gone means the file was deleted: the oldest rollback of all.
-      if (marks !== null && markOf(marks, fileId) !== undefined) {
+      if (marks !== null && marks.mark(fileId) !== undefined) {
         throw rollback('an account file with a high-water mark is missing', { fileId })
       }
       return undefined
     }
     const body = deepFreeze(decodeAccountFile(file.bytes, fileId, this.#keys))
-    if (marks !== null) checkMark(marks, fileId, body.seq, contentHash(file.bytes))
+    if (marks !== null) checkMark(marks.mark(fileId), fileId, body.seq, contentHash(file.bytes))
     if (Date.now() - file.identity.changedAtMs > RACY_MS)
       this.#cache.set(fileId, { identity: file.identity, body })
     else this.#cache.delete(fileId)
@@ -111,8 +129,8 @@ export class AccountFiles {
     }
     const fileIds = names.flatMap((n) => FILE_NAME_RE.exec(n)?.[1] ?? [])
     if (marks !== null) {
-      const present = new Set(fileIds.map((id) => id.slice(0, 32)))
-      const missing = markedPrefixes(marks).filter((p) => !present.has(p))
+      const present = new Set(fileIds.map(markKey))
+      const missing = marks.markedPrefixes().filter((p) => !present.has(p))
       if (missing.length > 0) {
         throw rollback('account files with a high-water mark are missing', { missing: missing.length })
       }
@@ -128,10 +146,10 @@ export class AccountFiles {
   }
 
   /**
-   * Writes `body` atomically (see writeAtomic); `beforeCommit` runs just before the rename. Returns
-   * the content hash for the high-water mark. Call under the store lock. Throws MUASTS_ERR_STORE_IO.
+   * Encodes `body` and checks that it reads back. Pure (no I/O). Returns the bytes and the content hash
+   * for the high-water mark. Throws MUASTS_ERR_INTERNAL for a file this store could not decode.
    */
-  async write(body: AccountBody, beforeCommit: () => Promise<void>): Promise<string> {
+  encode(body: AccountBody): { bytes: Buffer; hash: string } {
     const fileId = fileIdOf(body.account)
     const bytes = encodeAccountFile(body, this.#keys)
     // Read-back check before anything touches the disk: a file this store cannot decode would lock the
@@ -143,9 +161,17 @@ export class AccountFiles {
         cause: error,
       })
     }
+    return { bytes, hash: contentHash(bytes) }
+  }
+
+  /**
+   * Writes an encoded account file atomically (see writeAtomic); `beforeCommit` runs just before the
+   * rename. Call under the store lock. Throws MUASTS_ERR_STORE_IO.
+   */
+  async write(account: string, bytes: Buffer, beforeCommit: () => Promise<void>): Promise<void> {
+    const fileId = fileIdOf(account)
     this.#cache.delete(fileId)
     await writeAtomic(this.#dir, nameOf(fileId), bytes, beforeCommit)
-    return contentHash(bytes)
   }
 
   /**

@@ -3,93 +3,61 @@
 // Layout of a store directory (all files 0600, directory 0700):
 //   <sha256(account)>.json   one file per account, canonical JSON, MACed (format/store-file.ts)
 //   store.json               marker: integrity mode, key fingerprint (integrity/store-marker.ts)
-//   audit.jsonl              forget audit trail (audit/audit-log.ts)
+//   audit.jsonl              audit trail of the ceremonies (audit/audit-log.ts)
 //   .lock                    cross-process write lock (fs/dir-lock.ts)
-//   quarantine/              files that failed verification and were then forgotten by the user
+//   quarantine/              files that failed verification and were then forgotten or reset by the user
 // Keychain (SecretStore): the integrity key, its probe and the high-water marks (integrity/open-keys.ts).
 //
 // Reads take no lock (rename is atomic) and always verify. Writes take the lock, re-read and verify the
-// current file, join with core `merge`, write atomically, then record the high-water mark; so concurrent
+// current file, join with core `joinOnto` (the merge, never displacing a saved status URL), write atomically, then record the high-water mark; so concurrent
 // strengtheners never lose a latch, and nothing older than the mark is ever accepted again.
 import { randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
-import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   type AccountRef,
-  AccountRefSchema,
+  type CeremonyChange,
   type Commitment,
   CommitmentSchema,
   type CommitmentStore,
+  checkForgetRequest,
+  checkPinRotation,
+  checkReplacement,
   ErrorCode,
   type ForgetRequest,
-  isSdkError,
-  merge,
+  joinOnto,
+  type PinSet,
   SdkError,
   type Service,
-  ServiceSchema,
 } from '@mua-sts/core'
 import { AccountFiles } from './account-files.js'
+import { checkAccount, checkService, invalid } from './arguments.js'
 import { AuditLog, type StoreAuditRecord } from './audit/audit-log.js'
+import { type FileStoreEvents, integrityFailureOf } from './file-store-events.js'
 import { type FileStoreOptions, type ResolvedOptions, resolveOptions } from './file-store-options.js'
 import {
-  forgetUnderLock,
+  ceremonyUnderLock,
   nextSeq,
   type PendingForget,
   resettable,
   selectServices,
 } from './forget-ceremony.js'
-import { checkForgetRequest } from './forget-request.js'
 import { canonicalJson } from './format/canonical-json.js'
 import { type AccountBody, fileIdOf, type ServiceCommitments } from './format/store-file.js'
 import { acquireLock, type HeldLock } from './fs/dir-lock.js'
+import { ensureStoreDir } from './fs/store-dir.js'
 import type { StoreKeys } from './integrity/keys.js'
 import { MarkKeeper } from './integrity/mark-keeper.js'
-import type { Marks } from './integrity/marks.js'
+import type { Marks } from './integrity/mark-snapshot.js'
 import { openKeys, type SecretNames, secretNames } from './integrity/open-keys.js'
-import { newMarker, readMarker, writeMarker } from './integrity/store-marker.js'
-import { errnoOf, io } from './store-errors.js'
+import { openUnprotected } from './integrity/open-unprotected.js'
+import { readMarker } from './integrity/store-marker.js'
+import type { ResetConfirmation, ResetRequest } from './reset/reset-request.js'
+import { StoreReset } from './reset/store-reset.js'
+import { corrupt } from './store-errors.js'
 
 const LOCK_FILE = '.lock'
-const INTEGRITY_CODES: ReadonlySet<string> = new Set([
-  ErrorCode.StoreCorrupt,
-  ErrorCode.StoreRollback,
-  ErrorCode.KeychainUnavailable,
-])
-
-/** Payload of the 'integrity-failure' event: the store refused data (or the keychain) and threw `error`. */
-export type IntegrityFailure = {
-  readonly code: ErrorCode
-  readonly reason: string
-  /** The account whose data failed, when the failure concerns one account. */
-  readonly account?: AccountRef
-  readonly error: SdkError
-}
-
-/** Events of a FileStore. Informational only (house style H19): a throwing listener is contained. */
-export type FileStoreEvents = {
-  strengthened: [commitment: Commitment]
-  forgotten: [record: StoreAuditRecord]
-  'integrity-failure': [failure: IntegrityFailure]
-}
-
 type Opened = { readonly keys: StoreKeys | null; readonly files: AccountFiles; readonly audit: AuditLog }
-
-function invalid(what: string, cause: unknown): SdkError {
-  return new SdkError(ErrorCode.InvalidOption, `FileStore: ${what}`, { cause })
-}
-
-function checkAccount(account: unknown): AccountRef {
-  const r = AccountRefSchema.safeParse(account)
-  if (!r.success) throw invalid('not a valid account reference', r.error)
-  return r.data
-}
-
-function checkService(service: unknown): Service {
-  const r = ServiceSchema.safeParse(service)
-  if (!r.success) throw invalid('not a valid service', r.error)
-  return r.data
-}
 
 /**
  * The default CommitmentStore: one MACed file per account in a directory, key and anti-rollback marks in
@@ -104,6 +72,7 @@ export class FileStore extends EventEmitter<FileStoreEvents> implements Commitme
   readonly #names: SecretNames | null
   readonly #marks: MarkKeeper | null
   readonly #pending = new Map<string, PendingForget>()
+  readonly #reset: StoreReset | null
   #opened: Promise<Opened> | undefined
   #queue: Promise<unknown> = Promise.resolve()
 
@@ -115,7 +84,17 @@ export class FileStore extends EventEmitter<FileStoreEvents> implements Commitme
     this.storeId = this.#o.storeId
     this.#names = this.#o.secrets === null ? null : secretNames(this.#o.storeId)
     this.#marks =
-      this.#o.secrets === null || this.#names === null ? null : new MarkKeeper(this.#o.secrets, this.#names)
+      this.#o.secrets === null || this.#names === null
+        ? null
+        : new MarkKeeper(this.#o.secrets, this.#names, this.#o.dir)
+    const { secrets } = this.#o
+    this.#reset =
+      secrets === null || this.#names === null || this.#marks === null
+        ? null
+        : new StoreReset({
+            ...{ dir: this.dir, storeId: this.storeId, secrets, names: this.#names, marks: this.#marks },
+            ...{ now: this.#o.now, exclusive: (work) => this.#exclusive(work) },
+          })
   }
 
   /** Constructs a store and opens it (key, marker); rejects with the same codes as `ready()`. */
@@ -150,12 +129,13 @@ export class FileStore extends EventEmitter<FileStoreEvents> implements Commitme
     if (!parsed.success) throw invalid('strengthen() needs a valid commitment', parsed.error)
     const c = parsed.data
     return this.#reported(c.account, async () => {
-      const { files } = await this.#ready()
-      const result = await this.#exclusive(async (lock) => {
+      const opened = await this.#ready()
+      const { files } = opened
+      const result = await this.#write(opened, async (lock) => {
         const marks = await this.#freshMarks()
         const current = files.readFresh(c.account, marks)
         const before = current?.commitments[c.service]
-        const merged = before === undefined ? c : merge(before, c)
+        const merged = joinOnto(before, c)
         // The join can outgrow the schema's bounds (e.g. a 65th latch); never write what cannot be read back.
         const bounded = CommitmentSchema.safeParse(merged)
         if (!bounded.success) throw invalid('the joined commitment exceeds the stored limits', bounded.error)
@@ -187,7 +167,8 @@ export class FileStore extends EventEmitter<FileStoreEvents> implements Commitme
    * Step 1 of the forget ceremony: a one-time confirmation token and what would be removed. For an
    * account whose file fails verification (corrupt or rolled back) the token is still issued, with
    * `integrity` set and no commitments, so the user can knowingly reset it; that works only for the whole
-   * account (`service` omitted). Throws MUASTS_ERR_NO_COMMITMENT if there is nothing to forget.
+   * account (`service` omitted). Store-wide failures (key, marks, audit log) throw their code: those
+   * need `requestReset`. Throws MUASTS_ERR_NO_COMMITMENT if there is nothing to forget.
    */
   async requestForget(
     account: AccountRef,
@@ -195,11 +176,20 @@ export class FileStore extends EventEmitter<FileStoreEvents> implements Commitme
   ): Promise<{ confirmation: string; commitments: Commitment[]; integrity?: ErrorCode }> {
     const ref = checkAccount(account)
     const svc = service === undefined ? undefined : checkService(service)
-    const { files } = await this.#reported(ref, () => this.#ready())
+    // Store-wide failures (marks, audit log) are not the account's: they need the store reset ceremony,
+    // and a token issued now could never be used.
+    const { files, marks } = await this.#reported(undefined, async () => {
+      const { files, audit } = await this.#ready()
+      const marks = await this.#freshMarks()
+      await audit.read(marks)
+      // The account's marks bucket is store-wide data too: a damaged one needs the reset.
+      marks?.mark(fileIdOf(ref))
+      return { files, marks }
+    })
     let commitments: Commitment[] = []
     let integrity: ErrorCode | undefined
     try {
-      commitments = selectServices(await files.read(ref, () => this.#freshMarks()), svc)
+      commitments = selectServices(await files.read(ref, async () => marks), svc)
     } catch (error) {
       this.#failed(ref, error)
       if (!resettable(error) || svc !== undefined) throw error
@@ -217,24 +207,54 @@ export class FileStore extends EventEmitter<FileStoreEvents> implements Commitme
    * MUASTS_ERR_CONFIRMATION_REQUIRED for a missing, used or mismatched token, a short reason or no actor.
    */
   async forget(request: ForgetRequest): Promise<StoreAuditRecord> {
-    checkForgetRequest(request, this.#pending)
-    const pending = this.#pending.get(request.confirmation) as PendingForget
-    this.#pending.delete(request.confirmation)
-    const account = pending.account
-    return this.#reported(account, async () => {
-      const { files, audit } = await this.#ready()
-      const record = await this.#exclusive(async (lock) => {
-        const marks = await this.#freshMarks()
-        const plan = await forgetUnderLock({ files, audit, marks, pending, request, now: this.#o.now() })
-        await this.#commit(files, lock, marks, plan.body, plan.auditHead)
-        return plan.record
-      })
-      this.#notify('forgotten', record)
-      return record
-    })
+    return this.#ceremony(request, () => ({ kind: 'forget' }))
   }
 
-  /** The verified audit trail of forget ceremonies, oldest first. Does I/O. */
+  /**
+   * Step 2, alternative: removes what the token covers and writes `next` exactly as given (no join), in
+   * one locked step with one `replace` audit record; emits 'replaced'. Throws like `forget`, and
+   * MUASTS_ERR_CONFIRMATION_REQUIRED for a commitment outside the token's account (or service),
+   * MUASTS_ERR_INVALID_OPTION for malformed commitments. A refused call does not use up the token.
+   */
+  async replace(request: ForgetRequest, next: readonly Commitment[]): Promise<StoreAuditRecord> {
+    return this.#ceremony(request, (p) => ({ kind: 'replace', next: checkReplacement(p, next) }))
+  }
+
+  /**
+   * Step 2, alternative: replaces the SPKI pin set of the token's service (the token must name one)
+   * with `pins`, keeping every other property; one `rotate-pins` audit record; emits 'replaced'. This is
+   * the only way a key outside the current pin set becomes accepted. A non-empty set needs a backup pin
+   * (see the README). Throws like `forget`, and MUASTS_ERR_INVALID_OPTION for a bad pin set.
+   */
+  async rotatePins(request: ForgetRequest, pins: PinSet): Promise<StoreAuditRecord> {
+    return this.#ceremony(request, (p) => ({ kind: 'rotate-pins', pins: checkPinRotation(p, pins) }))
+  }
+
+  /**
+   * Step 1 of the store reset ceremony, for a store that can no longer verify itself (integrity key
+   * deleted or swapped, marks deleted or damaged, keyring recreated, audit log damaged). Works when
+   * `ready()` fails. Does I/O (writes one canary keychain item). Throws MUASTS_ERR_INVALID_OPTION for a
+   * store that verifies (nothing to reset; per-account damage goes through `requestForget`) or has no
+   * key, MUASTS_ERR_KEYCHAIN_UNAVAILABLE when the keychain is locked or unreachable (unlock it instead).
+   */
+  async requestReset(): Promise<ResetRequest> {
+    return this.#resetCeremony().request()
+  }
+
+  /**
+   * Step 2: quarantines the files `requestReset` listed, re-keys the store (scope 'store') and writes the
+   * `reset` record first in a new audit log; emits 'reset'. Every quarantined account has no commitment
+   * afterwards. Throws MUASTS_ERR_CONFIRMATION_REQUIRED for a bad token, reason or actor, or when the
+   * store changed since step 1 (request again), and the codes of `requestReset`.
+   */
+  async reset(request: ResetConfirmation): Promise<StoreAuditRecord> {
+    const record = await this.#resetCeremony().confirm(request)
+    this.#opened = undefined // reopen with the new key
+    this.#notify('reset', record)
+    return record
+  }
+
+  /** The verified audit trail of the ceremonies (forget, replace, rotate-pins, reset), oldest first. Does I/O. */
   async audit(): Promise<StoreAuditRecord[]> {
     return this.#reported(undefined, async () => {
       const { audit } = await this.#ready()
@@ -251,15 +271,14 @@ export class FileStore extends EventEmitter<FileStoreEvents> implements Commitme
   }
 
   async #open(): Promise<Opened> {
-    try {
-      await mkdir(this.dir, { recursive: true, mode: 0o700 })
-    } catch (error) {
-      if (errnoOf(error) !== 'EEXIST') throw io('create directory', error)
-    }
+    await ensureStoreDir(this.dir)
     const { secrets } = this.#o
     const keys =
       secrets === null || this.#names === null
-        ? await this.#openUnprotected()
+        ? await openUnprotected({
+            ...{ dir: this.dir, storeId: this.storeId, now: this.#o.now },
+            exclusive: (work) => this.#exclusive(() => work()),
+          })
         : await openKeys({
             dir: this.dir,
             storeId: this.storeId,
@@ -275,22 +294,53 @@ export class FileStore extends EventEmitter<FileStoreEvents> implements Commitme
     }
   }
 
-  async #openUnprotected(): Promise<null> {
-    const marker = await readMarker(this.dir)
-    if (marker?.integrity === 'keychain') {
+  /** Step 2 of the forget ceremony and its variants. `change` validates before the token is used up. */
+  async #ceremony(
+    request: ForgetRequest,
+    change: (pending: PendingForget) => CeremonyChange,
+  ): Promise<StoreAuditRecord> {
+    checkForgetRequest(request, this.#pending)
+    const pending = this.#pending.get(request.confirmation) as PendingForget
+    const what = change(pending)
+    this.#pending.delete(request.confirmation)
+    return this.#reported(pending.account, async () => {
+      const opened = await this.#ready()
+      const { files, audit } = opened
+      const record = await this.#write(opened, async (lock) => {
+        const marks = await this.#freshMarks()
+        const now = this.#o.now()
+        const plan = await ceremonyUnderLock({ files, audit, marks, pending, request, change: what, now })
+        await this.#commit(files, lock, marks, plan.body, plan.auditHead)
+        return plan.record
+      })
+      this.#notify(what.kind === 'forget' ? 'forgotten' : 'replaced', record)
+      return record
+    })
+  }
+
+  /**
+   * Runs a write under the lock, after checking that the store still has the key this instance opened
+   * it with: another process may have reset (re-keyed) it since, and a file MACed with the old key would
+   * be unreadable for everyone else.
+   */
+  #write<T>(opened: Opened, work: (lock: HeldLock) => Promise<T>): Promise<T> {
+    return this.#exclusive(async (lock) => {
+      if (opened.keys !== null && (await readMarker(this.dir))?.keyId !== opened.keys.keyId) {
+        this.#opened = undefined
+        throw corrupt('the store was re-keyed by another process since it was opened; retry')
+      }
+      return work(lock)
+    })
+  }
+
+  #resetCeremony(): StoreReset {
+    if (this.#reset === null) {
       throw new SdkError(
         ErrorCode.InvalidOption,
-        "FileStore options.integrity: this store is keychain-protected and cannot be opened with 'none-explicit-opt-in'",
+        "FileStore: an unprotected store ('none-explicit-opt-in') has no key to reset.",
       )
     }
-    if (marker !== undefined) return null
-    return this.#exclusive(async () => {
-      if ((await readMarker(this.dir)) === undefined) {
-        const m = { integrity: 'none-explicit-opt-in', backend: null, keyId: null } as const
-        await writeMarker(this.dir, newMarker({ ...m, storeId: this.storeId, now: this.#o.now() }))
-      }
-      return null
-    })
+    return this.#reset
   }
 
   /** Serialises this instance's writers, then takes the cross-process lock. */
@@ -320,10 +370,19 @@ export class FileStore extends EventEmitter<FileStoreEvents> implements Commitme
     body: AccountBody,
     auditHead?: { records: number; head: string },
   ): Promise<void> {
-    const hash = await files.write(body, () => lock.assertHeld())
-    if (marks === null || this.#marks === null) return
+    const { bytes, hash } = files.encode(body)
+    const held = () => lock.assertHeld()
+    if (marks === null || this.#marks === null) return files.write(body.account, bytes, held)
+    // The account file and its marks bucket are independent files, so both are made durable at once
+    // (one fsync wait, not two); the anchor that names the bucket is written only after both.
+    const staged = this.#marks.stage(
+      marks,
+      { fileId: fileIdOf(body.account), seq: body.seq, hash },
+      auditHead,
+    )
+    await Promise.all([files.write(body.account, bytes, held), this.#marks.writeBuckets(staged, held)])
     await lock.assertHeld()
-    await this.#marks.record(marks, { fileId: fileIdOf(body.account), seq: body.seq, hash }, auditHead)
+    await this.#marks.commit(staged)
   }
 
   async #reported<T>(account: AccountRef | undefined, work: () => Promise<T>): Promise<T> {
@@ -336,15 +395,11 @@ export class FileStore extends EventEmitter<FileStoreEvents> implements Commitme
   }
 
   #failed(account: AccountRef | undefined, error: unknown): void {
-    if (!isSdkError(error) || !INTEGRITY_CODES.has(error.code)) return
-    const detail = (error.details ?? {}) as { reason?: unknown }
-    const reason = typeof detail.reason === 'string' ? detail.reason : error.message
-    this.#notify('integrity-failure', {
-      code: error.code,
-      reason,
-      ...(account === undefined ? {} : { account }),
-      error,
-    })
+    const failure = integrityFailureOf(account, error)
+    if (failure === undefined) return
+    // Re-read key and marker next time: the store may have been reset by another process meanwhile.
+    this.#opened = undefined
+    this.#notify('integrity-failure', failure)
   }
 
   #notify<K extends keyof FileStoreEvents>(event: K, ...args: FileStoreEvents[K]): void {

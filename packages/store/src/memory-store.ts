@@ -4,23 +4,32 @@ import { EventEmitter } from 'node:events'
 import {
   type AccountRef,
   type AuditRecord,
+  type CeremonyChange,
   type Commitment,
   type CommitmentStore,
+  checkForgetRequest,
+  checkPinRotation,
+  checkReplacement,
   ErrorCode,
   type ForgetRequest,
-  merge,
+  joinOnto,
+  type PinSet,
   SdkError,
   type Service,
+  servicesOfCeremony as servicesOf,
 } from '@mua-sts/core'
-import { checkForgetRequest } from './forget-request.js'
+import { addedBy } from './forget-ceremony.js'
+
+type Pending = { account: AccountRef; service: Service | undefined }
 
 /**
- * A CommitmentStore in memory, for tests (the SDK's and users'): same merge and forget semantics as
- * FileStore, no durability, no integrity checks. `audit` holds the forget records.
+ * A CommitmentStore in memory, for tests (the SDK's and users'): same merge, forget, replace and
+ * rotatePins semantics as FileStore (including their coded errors), no durability, no integrity checks.
+ * `audit` holds the ceremonies' records. Emits 'strengthened', 'forgotten' and 'replaced' like FileStore.
  */
 export class MemoryCommitmentStore extends EventEmitter implements CommitmentStore {
   readonly #data = new Map<string, Commitment>()
-  readonly #pending = new Map<string, { account: AccountRef; service: Service | undefined }>()
+  readonly #pending = new Map<string, Pending>()
   readonly audit: AuditRecord[] = []
   readonly #now: () => Date
 
@@ -33,10 +42,11 @@ export class MemoryCommitmentStore extends EventEmitter implements CommitmentSto
     return this.#data.get(`${account}/${service}`)
   }
 
+  /** Joins with core `joinOnto` (a saved status URL is kept); like FileStore, a refused join (e.g. disjoint pins) writes nothing. */
   async strengthen(next: Commitment): Promise<Commitment> {
     const key = `${next.account}/${next.service}`
     const current = this.#data.get(key)
-    const merged = current === undefined ? next : merge(current, next)
+    const merged = joinOnto(current, next)
     this.#data.set(key, merged)
     this.emit('strengthened', merged)
     return merged
@@ -50,9 +60,7 @@ export class MemoryCommitmentStore extends EventEmitter implements CommitmentSto
     account: AccountRef,
     service?: Service,
   ): Promise<{ confirmation: string; commitments: Commitment[] }> {
-    const commitments = (await this.list(account)).filter(
-      (c) => service === undefined || c.service === service,
-    )
+    const commitments = this.#covered({ account, service })
     if (commitments.length === 0) throw new SdkError(ErrorCode.NoCommitment)
     const confirmation = randomUUID()
     this.#pending.set(confirmation, { account, service })
@@ -60,23 +68,46 @@ export class MemoryCommitmentStore extends EventEmitter implements CommitmentSto
   }
 
   async forget(request: ForgetRequest): Promise<AuditRecord> {
-    checkForgetRequest(request, this.#pending)
-    this.#pending.delete(request.confirmation)
-    const removed = (await this.list(request.account)).filter(
-      (c) => request.service === undefined || c.service === request.service,
+    return this.#ceremony(request, () => ({ kind: 'forget' }))
+  }
+
+  async replace(request: ForgetRequest, next: readonly Commitment[]): Promise<AuditRecord> {
+    return this.#ceremony(request, (p) => ({ kind: 'replace', next: checkReplacement(p, next) }))
+  }
+
+  async rotatePins(request: ForgetRequest, pins: PinSet): Promise<AuditRecord> {
+    return this.#ceremony(request, (p) => ({ kind: 'rotate-pins', pins: checkPinRotation(p, pins) }))
+  }
+
+  #covered(p: Pending): Commitment[] {
+    return [...this.#data.values()].filter(
+      (c) => c.account === p.account && (p.service === undefined || c.service === p.service),
     )
+  }
+
+  async #ceremony(request: ForgetRequest, change: (p: Pending) => CeremonyChange): Promise<AuditRecord> {
+    checkForgetRequest(request, this.#pending)
+    const pending = this.#pending.get(request.confirmation) as Pending
+    const what = change(pending)
+    this.#pending.delete(request.confirmation)
+    const removed = this.#covered(pending)
+    if (removed.length === 0) throw new SdkError(ErrorCode.NoCommitment)
+    const now = this.#now()
+    const added = addedBy(what, removed, now)
     for (const c of removed) this.#data.delete(`${c.account}/${c.service}`)
+    for (const c of added) this.#data.set(`${c.account}/${c.service}`, c)
     const record: AuditRecord = {
-      kind: 'forget',
-      at: this.#now().toISOString(),
-      account: request.account,
-      services: removed.map((c) => c.service),
+      kind: what.kind,
+      at: now.toISOString(),
+      account: pending.account,
+      services: servicesOf(removed, added),
       actor: request.actor,
       reason: request.reason,
       removed,
+      ...(what.kind === 'forget' ? {} : { added }),
     }
     this.audit.push(record)
-    this.emit('forgotten', record)
+    this.emit(what.kind === 'forget' ? 'forgotten' : 'replaced', record)
     return record
   }
 }

@@ -4,20 +4,9 @@ import { ErrorCode, isSdkError, SdkError } from '@mua-sts/core'
 
 type Details = Record<string, unknown>
 
-/** The data failed verification (MAC, schema, canonical form, size, file type). Fail closed. */
-export function corrupt(reason: string, details: Details = {}, cause?: unknown): SdkError {
-  return new SdkError(ErrorCode.StoreCorrupt, `Commitment store corrupt: ${reason}.`, {
-    cause,
-    details: { reason, ...details },
-  })
-}
-
-/** The data is authentic but older than the high-water mark in the keychain. Fail closed. */
-export function rollback(reason: string, details: Details = {}): SdkError {
-  return new SdkError(ErrorCode.StoreRollback, `Commitment store rolled back: ${reason}.`, {
-    details: { reason, ...details },
-  })
-}
+// The data failed verification (MAC, schema, canonical form, size, file type), or is authentic but older
+// than the high-water mark in the keychain: fail closed, with the codes and messages every store shares.
+export { storeCorrupt as corrupt, storeRollback as rollback } from '@mua-sts/core'
 
 /** The keychain is locked, missing or refused an operation; never a reason to run unprotected. */
 export function keychainUnavailable(reason: string, details: Details = {}, cause?: unknown): SdkError {

@@ -1,7 +1,8 @@
 // Options every guarded client shares, validated eagerly (house style H15).
 
 import type { LookupFunction } from 'node:net'
-import { AccountRefSchema, CommitmentStoreSchema } from '@mua-sts/core'
+import { AccountRefSchema, CommitmentStoreSchema, InBandModeSchema } from '@mua-sts/core'
+import { ValidatingResolverSchema } from '@mua-sts/dane'
 import type { ReportDispatcher } from '@mua-sts/reports'
 import * as z from 'zod'
 
@@ -21,6 +22,12 @@ export const GuardOptionsSchema = z.strictObject({
     .strictObject({ name: z.string().min(1).max(64), version: z.string().min(1).max(32) })
     .nullable()
     .optional(),
+  /**
+   * When a refused connection tells the server why (DEEP -04 §7.1 `latch-fail`, -05 §9.1 `policy-fail`):
+   * `'authenticated-only'` (default) only to a server whose certificate (or DANE) authenticated it;
+   * `'spec'` whenever a TLS session is up, as the drafts do; `'never'`. Trade-offs: docs/security-model.md.
+   */
+  inBand: InBandModeSchema.optional(),
   /** Extra trust anchors (PEM), e.g. an enterprise root or the tests' CA. */
   trust: z
     .strictObject({
@@ -31,10 +38,21 @@ export const GuardOptionsSchema = z.strictObject({
         .optional(),
     })
     .optional(),
+  /**
+   * A DNSSEC-validating resolver on this machine (@mua-sts/dane): `{ address: '127.0.0.1:53' }`. With
+   * it, every connection looks up TLSA records and its observation carries the DANE outcome; without
+   * it, no DANE check runs and a commitment that requires DANE is refused. Loopback only.
+   */
+  dane: ValidatingResolverSchema.optional(),
   /** Clock and id seams for tests (house style H20). */
   now: z.custom<() => Date>((v) => typeof v === 'function').optional(),
   newReportId: z.custom<() => string>((v) => typeof v === 'function').optional(),
-  /** Per-step network timeout in milliseconds. */
+  /**
+   * Hard deadline in milliseconds for the whole connect, from TCP connect to the first authenticated
+   * command (greeting, capabilities, STARTTLS, handshake, check, ID/CLIENT, login). Default 30 000.
+   */
   timeoutMs: z.number().int().min(100).max(600_000).optional(),
+  /** Idle timeout in milliseconds after login (no server data for this long closes the session). Default 300 000. */
+  idleTimeoutMs: z.number().int().min(1000).max(86_400_000).optional(),
 })
 export type GuardOptions = z.infer<typeof GuardOptionsSchema>

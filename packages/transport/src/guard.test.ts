@@ -44,7 +44,10 @@ describe('Guard', () => {
     const { guard, store, c, seen } = setup()
     await store.strengthen(c)
     const socket = {}
-    expect(guard.check(await guard.commitment(), goodObservation(), socket)).toEqual({ ok: true })
+    expect(guard.check(await guard.commitment(), goodObservation(), socket)).toMatchObject({
+      ok: true,
+      record: { outcome: 'passed', tls: { version: 'TLSv1.3' }, checked: { latches: ['tls12', 'tls-cert'] } },
+    })
     expect(hasPassed(socket)).toBe(true)
     expect(() => assertPassed({}, 'test')).toThrow(expect.objectContaining({ code: ErrorCode.GuardBypassed }))
     expect(seen).toEqual([])
@@ -67,18 +70,50 @@ describe('Guard', () => {
     expect(hasPassed(socket)).toBe(false)
   })
 
-  it('offers in-band latch-fail only when the server is authenticated', () => {
+  it('offers in-band latch-fail only when the server is authenticated (default mode), never for a pin', () => {
     const { guard } = setup()
     const pinned = sampleCommitment({ pins: { spki: [OTHER_SPKI], backup: [] } })
-    const r = guard.check(pinned, goodObservation(), {})
-    expect(!r.ok && r.inBand?.idFields['latch-fail']).toBe('spki-pin')
-    expect(!r.ok && r.report.action).toBe('blocked_before_auth_reported_in_band')
+    const pinOnly = guard.check(pinned, goodObservation(), {})
+    expect(!pinOnly.ok && pinOnly.inBand).toBeNull()
+    expect(!pinOnly.ok && pinOnly.report.action).toBe('blocked_before_auth')
+    const tls11 = goodObservation({ tls: { version: 'TLSv1.1', cipher: 'AES128-SHA', cipherBits: 128 } })
+    const r = guard.check(pinned, tls11, {})
+    expect(!r.ok && r.inBand?.idFields).toEqual({ name: 'mua-sts', version: '0.1.0', 'latch-fail': 'tls12' })
     const untrusted = guard.check(
       pinned,
-      goodObservation({ certificate: { chainTrusted: false, expired: false, nameMatch: null } }),
+      goodObservation({ certificate: { chainTrusted: false, expired: true, nameMatch: null } }),
       {},
     )
     expect(!untrusted.ok && untrusted.inBand).toBeNull()
+  })
+
+  it("in mode 'spec' reports a certificate failure over the session, and completes the handshake for it", () => {
+    const store = new MemoryCommitmentStore()
+    const c = sampleCommitment()
+    const spec = new Guard({ account: c.account, store, inBand: 'spec' }, 'imap', 'x')
+    const expired = goodObservation({ certificate: { chainTrusted: false, expired: true, nameMatch: null } })
+    const r = spec.check(c, expired, {})
+    expect(!r.ok && r.inBand?.idFields['latch-fail']).toBe('tls-cert')
+    expect(spec.tlsParams(c).options.rejectUnauthorized).toBe(false)
+    expect(setup().guard.tlsParams(c).options.rejectUnauthorized).toBe(true)
+  })
+
+  it('checkDeferred() dispatches nothing until complete(), which claims only what was sent', () => {
+    const { guard, seen } = setup()
+    const tls11 = goodObservation({ tls: { version: 'TLSv1.1', cipher: 'AES128-SHA', cipherBits: 128 } })
+    const r = guard.checkDeferred(sampleCommitment(), tls11, {})
+    if (r.ok) throw new Error('expected a refusal')
+    expect(seen).toEqual([])
+    expect(r.record).toMatchObject({ outcome: 'refused', reportId: 'rep_test_1' })
+    const error = r.complete(null)
+    expect(seen).toHaveLength(1)
+    expect(error.report).toMatchObject({
+      reportId: 'rep_test_1',
+      action: 'blocked_before_auth',
+      inBand: null,
+    })
+    expect(r.complete(r.inBand)).toBe(error)
+    expect(seen).toHaveLength(1)
   })
 
   it('claims no in-band report when the adapter says the session has no in-band channel', () => {
@@ -139,10 +174,46 @@ describe('Guard', () => {
 
   it('sends name/version in band by default and nothing identifying when client is null', () => {
     const { guard, c } = setup()
-    expect(guard.inBandFor(c).idFields).toMatchObject({ name: 'mua-sts', latch: 'tls-cert tls12' })
+    expect(guard.inBandFor(c).idFields).toMatchObject({ name: 'mua-sts', latch: 'tls12 tls-cert' })
     const store = new MemoryCommitmentStore()
     const quiet = new Guard({ account: c.account, store, client: null }, 'imap', 'x')
     expect(quiet.inBandFor(c).idFields).not.toHaveProperty('name')
-    expect(quiet.inBandFor(c).client04).toBe('CLIENT latch=tls-cert,tls12 security-tags=tls11')
+    expect(quiet.inBandFor(c).client04).toBe('CLIENT latch=tls12,tls-cert security-tags=tls11')
+  })
+
+  it('reports a connection error as its own kind, with the phase and no violation', () => {
+    const { guard, c, seen } = setup()
+    const refused = Object.assign(new Error('connect ECONNREFUSED <b>x</b>'), { code: 'ECONNREFUSED' })
+    const err = guard.connectionFailed({ phase: 'tcp', error: refused, commitment: c })
+    expect(err).toMatchObject({
+      code: ErrorCode.Connection,
+      details: { phase: 'tcp', reportId: 'rep_test_1', cause: 'ECONNREFUSED' },
+    })
+    expect(err.message).not.toMatch(/<b>|attack/)
+    expect(seen).toEqual([err.report])
+    expect(err.report).toMatchObject({
+      outcome: 'connection_error',
+      violations: [],
+      failure: { phase: 'tcp', code: 'MUASTS_ERR_CONNECTION', cause: 'ECONNREFUSED' },
+    })
+    expect(Object.keys(err)).not.toContain('report')
+    const timeout = new SdkError(ErrorCode.Timeout, 'slow', { details: { phase: 'tcp' } })
+    const t = guard.connectionFailed({ phase: 'tcp', error: timeout, commitment: c })
+    expect(t).toBe(timeout)
+    expect(t.report.failure.code).toBe('MUASTS_ERR_TIMEOUT')
+  })
+
+  it('reports a stall before TLS as stalled_before_tls and returns the timeout error', () => {
+    const { guard, c, seen } = setup()
+    const timeout = new SdkError(ErrorCode.Timeout, 'slow', { details: { phase: 'capabilities' } })
+    const err = guard.stalledBeforeTls(
+      c,
+      { service: 'imap', endpoint: c.endpoint, transport: 'plaintext', capsBeforeTls: ['IMAP4rev1'] },
+      timeout,
+    )
+    expect(err).toBe(timeout)
+    expect(seen).toEqual([err.report])
+    expect(err.report.violations.map((v) => v.code)).toEqual(['stalled_before_tls'])
+    expect(err.report.action).toBe('blocked_before_auth')
   })
 })

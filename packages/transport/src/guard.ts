@@ -3,42 +3,79 @@
 // wire; this file owns the decision and the bookkeeping around it.
 import { randomUUID } from 'node:crypto'
 import {
+  buildConnectionErrorReport,
+  buildFailureInBand,
   buildInBand,
   buildReport,
+  buildSecurityRecord,
   type ClientIdentity,
   type Commitment,
   CommitmentViolationError,
+  type ConnectionErrorReport,
+  type ConnectPhase,
+  DEFAULT_IN_BAND_MODE,
   ErrorCode,
   evaluate,
   type InBand,
-  inBandAllowed,
+  type InBandMode,
   isSdkError,
   type Observation,
   parseOptions,
   type Report,
+  requiresDane,
   SdkError,
+  type SecurityRecord,
   type Service,
+  safeToken,
   strengthen,
   type Violation,
+  type ViolationAction,
   type ViolationCode,
 } from '@mua-sts/core'
+import { validatingResolver } from '@mua-sts/dane'
 import { type GuardOptions, GuardOptionsSchema } from './guard-options.js'
-import { createTlsParams, type TlsParams } from './tls-params.js'
+import { observePreTls, type SessionFacts } from './observe.js'
+import { emitSecurityRecord, socketFacts } from './security-record.js'
+import { createTlsParams, type DaneConfig, type TlsParams } from './tls-params.js'
 import { markPassed } from './tripwire.js'
 import { SDK_VERSION } from './version.js'
 
+/**
+ * A passed check, with the connection's security record (issue #14). Guard always sets `record`; it is
+ * optional only so that test doubles of check() need not build one.
+ */
+export type CheckPassed = { readonly ok: true; readonly record?: SecurityRecord | undefined }
+
 export type CheckResult =
-  | { readonly ok: true }
+  | CheckPassed
   | {
       readonly ok: false
       readonly report: Report
       readonly error: CommitmentViolationError
-      /** What may be sent in-band before disconnecting; null when the server is not authenticated. */
+      /**
+       * The failure message that may be sent in band before disconnecting (see buildFailureInBand), or
+       * null when nothing may be: the mode forbids it, or nothing reportable failed (an SPKI pin only).
+       */
       readonly inBand: InBand | null
+      readonly record: SecurityRecord
     }
+
+/**
+ * A refused check whose report waits until the adapter knows what it wrote ({@link Guard.checkDeferred}).
+ * `complete(sent)` builds and dispatches the report (its action claims an in-band message only when
+ * `sent` is one) and returns the error to throw; later calls return the same error, ignoring `sent`.
+ */
+export type DeferredRefusal = {
+  readonly ok: false
+  readonly inBand: InBand | null
+  readonly record: SecurityRecord
+  complete(sent: InBand | null): CommitmentViolationError
+}
 
 // DEEP -04 §7: IMAP reports in ID and SMTP in CLIENT; POP3 has no client-to-server reporting (§7.2).
 const IN_BAND_SERVICES: ReadonlySet<Service> = new Set(['imap', 'submission'])
+// Adapters whose refusal path reports a certificate failure over the session in mode 'spec'.
+const SPEC_COMPLETES_HANDSHAKE: ReadonlySet<Service> = new Set(['imap', 'submission'])
 
 const STORE_VIOLATIONS: Partial<Record<string, ViolationCode>> = {
   [ErrorCode.StoreCorrupt]: 'store_corrupt',
@@ -51,10 +88,25 @@ export class Guard {
   readonly service: Service
   readonly #pkg: string
 
+  readonly #dane: DaneConfig | undefined
+
   constructor(options: unknown, service: Service, pkg: string) {
     this.options = parseOptions(GuardOptionsSchema, options, pkg)
     this.service = service
     this.#pkg = pkg
+    const dane = this.options.dane
+    this.#dane =
+      dane === undefined ? undefined : { resolver: validatingResolver(dane), now: () => this.#now() }
+  }
+
+  /** When a refused connection may tell the server why (GuardOptions `inBand`). */
+  get inBandMode(): InBandMode {
+    return this.options.inBand ?? DEFAULT_IN_BAND_MODE
+  }
+
+  /** Whether this guard can check DANE (a validating resolver is configured). */
+  get daneCapable(): boolean {
+    return this.#dane !== undefined
   }
 
   #now(): Date {
@@ -83,8 +135,21 @@ export class Guard {
     return c
   }
 
+  /**
+   * TLS options for one connection. With a validating resolver configured this also starts the TLSA
+   * lookup (DNS I/O), which the returned `options.lookup` waits for beside the address lookup.
+   */
   tlsParams(c: Commitment): TlsParams {
-    return createTlsParams(c, this.options.trust ?? {})
+    const params = createTlsParams(c, this.options.trust ?? {}, this.#dane)
+    // --- issue #14: in-band mode 'spec' ---
+    // DEEP -04 §7.1 Example 2 reports a certificate failure over the TLS session itself, so that session
+    // must come up: certificate errors are then judged by check() (chainTrusted/nameMatch from the live
+    // socket) instead of aborting the handshake. The refusal is the same; only adapters that report in
+    // band ask for it (IMAP and SMTP submission; POP3 has no in-band channel).
+    if (this.inBandMode === 'spec' && SPEC_COMPLETES_HANDSHAKE.has(this.service))
+      params.options.rejectUnauthorized = false
+    // --- end issue #14 ---
+    return params
   }
 
   /**
@@ -97,35 +162,184 @@ export class Guard {
     c: Commitment,
     observation: Observation,
     socket: object | undefined,
-    channel: { readonly inBand?: boolean } = {},
+    channel: { readonly inBand?: boolean; readonly interim?: boolean } = {},
   ): CheckResult {
     const verdict = evaluate(c, observation)
-    if (verdict.outcome === 'ok') {
-      if (socket !== undefined) markPassed(socket)
-      return { ok: true }
-    }
-    const canSend = IN_BAND_SERVICES.has(this.service) && channel.inBand !== false
-    const inBandPossible = canSend && inBandAllowed(observation.serverAuthenticated, verdict.violations)
-    const report = this.#emit(
-      verdict.violations,
-      inBandPossible ? 'blocked_before_auth_reported_in_band' : 'blocked_before_auth',
-      c,
-      observation,
-      canSend,
-    )
-    return { ok: false, report, error: new CommitmentViolationError(report), inBand: report.inBand }
+    // `interim`: an early checkpoint that a full check follows (POP3 checks right after the handshake and
+    // again after CAPA); its pass emits no record, so each connection has exactly one.
+    if (verdict.outcome === 'ok') return this.#passed(c, observation, socket, channel.interim !== true)
+    const reportId = this.#reportId()
+    const record = this.#record(c, observation, socket, 'refused', reportId)
+    const inBand = this.#failureInBand(c, observation, channel)
+    const report = this.#emit(verdict.violations, 'blocked_before_auth', c, observation, inBand, reportId)
+    return { ok: false, report, error: new CommitmentViolationError(report), inBand, record }
   }
 
-  /** Learns from a compliant, authenticated session and persists only if something new was learned. */
+  /**
+   * check() for adapters that send the in-band failure themselves: on refusal nothing is dispatched
+   * until `complete(sent)` says what was actually written to the socket, so the report never claims an
+   * in-band message that was not sent (issue #14). The adapter must call `complete` before it rejects.
+   */
+  checkDeferred(
+    c: Commitment,
+    observation: Observation,
+    socket: object | undefined,
+    channel: { readonly inBand?: boolean } = {},
+  ): CheckPassed | DeferredRefusal {
+    const verdict = evaluate(c, observation)
+    if (verdict.outcome === 'ok') return this.#passed(c, observation, socket)
+    const reportId = this.#reportId()
+    const record = this.#record(c, observation, socket, 'refused', reportId)
+    const inBand = this.#failureInBand(c, observation, channel)
+    let error: CommitmentViolationError | undefined
+    return {
+      ok: false,
+      inBand,
+      record,
+      complete: (sent) => {
+        if (error === undefined) {
+          const report = this.#emit(verdict.violations, 'blocked_before_auth', c, observation, sent, reportId)
+          error = new CommitmentViolationError(report)
+        }
+        return error
+      },
+    }
+  }
+
+  /**
+   * The failure message a refused session with this observation may send (see buildFailureInBand), or
+   * null. Pure apart from reading the options: lets an adapter decide, before any post-TLS byte, whether
+   * anything at all may cross a failing session (an SPKI pin alone: nothing).
+   */
+  failureInBandFor(c: Commitment, observation: Observation): InBand | null {
+    return this.#failureInBand(c, observation, {})
+  }
+
+  #passed(c: Commitment, observation: Observation, socket: object | undefined, record = true): CheckPassed {
+    if (socket !== undefined) markPassed(socket)
+    return record ? { ok: true, record: this.#record(c, observation, socket, 'passed') } : { ok: true }
+  }
+
+  #failureInBand(c: Commitment, o: Observation, channel: { readonly inBand?: boolean }): InBand | null {
+    if (!IN_BAND_SERVICES.has(this.service) || channel.inBand === false) return null
+    return buildFailureInBand(
+      this.inBandMode,
+      { commitment: c, client: this.#client(), daneSupported: this.daneCapable },
+      o,
+    )
+  }
+
+  // The security record of a checked connection: published on `mua-sts:security-record` and handed to
+  // the dispatcher's opt-in record sinks. A record that cannot be built (a seam returning a bad id) is
+  // a warning, never a changed decision.
+  #record(
+    c: Commitment,
+    o: Observation,
+    socket: object | undefined,
+    outcome: 'passed' | 'refused',
+    reportId?: string,
+  ): SecurityRecord {
+    const record = buildSecurityRecord({
+      // Not from the newReportId seam: a record per passing connection must not shift report ids.
+      recordId: randomUUID(),
+      now: this.#now().toISOString(),
+      account: this.options.account,
+      service: this.service,
+      commitment: c,
+      observation: o,
+      outcome,
+      reportId,
+      socket: socketFacts(socket),
+      sdk: { package: this.#pkg, version: SDK_VERSION },
+    })
+    emitSecurityRecord(record, this.options.reports)
+    return record
+  }
+
+  /**
+   * A connection that failed before any check could run (refused, reset, closed before protocol data,
+   * a TCP connect timeout): a connection error, not a violation (issue #13 item 3). Dispatches a
+   * `connection_error` report and returns the coded error to throw (MUASTS_ERR_CONNECTION, or
+   * MUASTS_ERR_TIMEOUT when `error` is one), with `details.phase`, `details.reportId` and a
+   * non-enumerable `.report`. Never throws.
+   */
+  connectionFailed(input: {
+    readonly phase: ConnectPhase
+    readonly error: unknown
+    readonly commitment?: Commitment | undefined
+  }): SdkError & { readonly report: ConnectionErrorReport } {
+    const { phase, error, commitment } = input
+    const timeout = isSdkError(error, ErrorCode.Timeout)
+    const sysCode = (error as { code?: unknown } | null | undefined)?.code
+    const cause =
+      !isSdkError(error) && typeof sysCode === 'string' ? safeToken(sysCode, '') || undefined : undefined
+    const report = buildConnectionErrorReport({
+      reportId: this.#reportId(),
+      now: this.#now().toISOString(),
+      account: this.options.account,
+      service: this.service,
+      endpoint: commitment?.endpoint ?? { host: 'unknown', port: 1 },
+      failure: {
+        phase,
+        code: timeout ? ErrorCode.Timeout : ErrorCode.Connection,
+        ...(cause === undefined ? {} : { cause }),
+      },
+      commitment,
+      sdk: { package: this.#pkg, version: SDK_VERSION },
+    })
+    this.#dispatch(report)
+    const out = timeout
+      ? (error as SdkError)
+      : new SdkError(
+          ErrorCode.Connection,
+          `${this.service} ${report.endpoint.host}:${report.endpoint.port}: connection failed during ${phase}${cause === undefined ? '' : ` (${cause})`}.`,
+          {
+            cause: error,
+            details: { phase, reportId: report.reportId, ...(cause === undefined ? {} : { cause }) },
+          },
+        )
+    Object.defineProperty(out, 'report', { value: report, enumerable: false, configurable: true })
+    return out as SdkError & { readonly report: ConnectionErrorReport }
+  }
+
+  /**
+   * The connect deadline fired before TLS on a committed endpoint, after the server had sent protocol
+   * data (a silent or trickling server): reported as `stalled_before_tls`, because it is what a
+   * stripping attacker does once stripping is detected. Returns `timeout` (MUASTS_ERR_TIMEOUT with
+   * `details.phase`) carrying a non-enumerable `.report`. Never throws.
+   */
+  stalledBeforeTls(
+    c: Commitment,
+    facts: SessionFacts,
+    timeout: SdkError,
+  ): SdkError & { readonly report: Report } {
+    const anomalies = [...(facts.anomalies ?? []), 'stalled_before_tls' as const]
+    const o = observePreTls({ ...facts, transport: 'plaintext', anomalies })
+    const r = this.check(c, o, undefined)
+    if (!r.ok)
+      Object.defineProperty(timeout, 'report', { value: r.report, enumerable: false, configurable: true })
+    return timeout as SdkError & { readonly report: Report }
+  }
+
+  /**
+   * Learns from a compliant, authenticated session and persists only if something new was learned.
+   * Throws `MUASTS_ERR_DANE_UNAVAILABLE` (and writes nothing) when what was learned would newly require
+   * DANE while this guard has no validating resolver: such a commitment could never be met (#15).
+   */
   async learn(c: Commitment, observation: Observation): Promise<Commitment> {
     const r = strengthen(c, observation, this.#now().toISOString())
     if (r.learned.length === 0) return c
+    if (this.#dane === undefined && requiresDane(r.commitment) && !requiresDane(c)) {
+      throw new SdkError(ErrorCode.DaneUnavailable, undefined, {
+        details: { account: this.options.account, service: this.service, learned: [...r.learned] },
+      })
+    }
     return this.options.store.strengthen(r.commitment)
   }
 
   /** The in-band data for a normal (passing) session: latch / security-tags in ID or CLIENT. */
   inBandFor(c: Commitment): InBand {
-    return buildInBand({ commitment: c, violations: [], client: this.#client() })
+    return buildInBand({ commitment: c, client: this.#client(), daneSupported: this.daneCapable })
   }
 
   /** Defaults to the SDK's own name; `client: null` in the options switches it off (DEEP -04 §12). */
@@ -136,13 +350,14 @@ export class Guard {
 
   #emit(
     violations: readonly Violation[],
-    action: Report['action'],
+    action: ViolationAction,
     c?: Commitment,
     o?: Observation,
-    inBandCapable = false,
+    inBand: InBand | null = null,
+    reportId: string = this.#reportId(),
   ): Report {
     const report = buildReport({
-      reportId: this.options.newReportId?.() ?? randomUUID(),
+      reportId,
       now: this.#now().toISOString(),
       account: this.options.account,
       service: this.service,
@@ -151,12 +366,28 @@ export class Guard {
       action,
       commitment: c,
       observation: o,
-      client: this.#client(),
-      inBandCapable,
+      inBand,
       sdk: { package: this.#pkg, version: SDK_VERSION },
     })
-    this.options.reports?.dispatch(report)
+    this.#dispatch(report)
     return report
+  }
+
+  #reportId(): string {
+    return this.options.newReportId?.() ?? randomUUID()
+  }
+
+  // Called from socket 'data'/'error' listeners: a throwing app sink must neither crash the host process
+  // nor undo the refusal, so the throw is contained and surfaced as a process warning.
+  #dispatch(report: Report): void {
+    try {
+      this.options.reports?.dispatch(report)
+    } catch (error) {
+      process.emitWarning(
+        `mua-sts: report sink threw while recording ${report.reportId}: ${String(error)}`,
+        'MuaStsWarning',
+      )
+    }
   }
 
   #reportStoreFailure(code: ViolationCode, error: SdkError): void {

@@ -1,10 +1,10 @@
 // Real TLS against an in-process server with the test CA: what observe*() records for each certificate.
 import { once } from 'node:events'
 import tls from 'node:tls'
-import { type Commitment, createCommitment, evaluate } from '@mua-sts/core'
+import { type Commitment, createCommitment, ErrorCode, evaluate, ObservationSchema } from '@mua-sts/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type Leaf, testPki } from '../../../test/support/certs.js'
-import { observeHandshakeFailure, observeSecureSocket, type SessionFacts } from './observe.js'
+import { observeHandshakeFailure, observePreTls, observeSecureSocket, type SessionFacts } from './observe.js'
 import { createTlsParams } from './tls-params.js'
 
 const pki = testPki()
@@ -158,6 +158,45 @@ describe('observing live TLS sessions', () => {
     const o = await observe(c)
     expect(o.tls?.version).toBe('TLSv1.2')
     expect(evaluate(c, o).outcome).toBe('ok')
+  })
+})
+
+describe('a TLS socket that closed before the check', () => {
+  it('is a coded connection error, never a TypeError from a null cipher (issue #13)', async () => {
+    const c = commitment(await server(pki.good))
+    const params = createTlsParams(c, { ca: pki.caCert })
+    const sock = tls.connect({ ...params.options, host: '127.0.0.1' })
+    await once(sock, 'secureConnect')
+    sock.destroy()
+    const facts: SessionFacts = { service: 'imap', endpoint: c.endpoint, transport: 'implicit-tls' }
+    expect(() => observeSecureSocket(sock, params, facts)).toThrow(
+      expect.objectContaining({ code: ErrorCode.Connection, details: { phase: 'check' } }),
+    )
+    // Even if the socket claims to be open, a missing cipher is not guessed.
+    const fake = {
+      destroyed: false,
+      getCipher: () => null,
+      getProtocol: () => null,
+    } as unknown as tls.TLSSocket
+    expect(() => observeSecureSocket(fake, params, facts)).toThrow(
+      expect.objectContaining({ code: ErrorCode.Connection }),
+    )
+  })
+
+  it('keeps only grammar atoms of pre-TLS capabilities and evidence as given', () => {
+    const o = observePreTls({
+      service: 'imap',
+      endpoint: { host: 'localhost', port: 143 },
+      transport: 'plaintext',
+      capsBeforeTls: ['IMAP4rev1', '<img/src=x/onerror=alert(1)>', '\x1b[31mRED', 'STARTTLS'],
+      capsAfterTls: ['IDLE\x1b[2J<b>'],
+      anomalies: ['untagged_before_tls'],
+      evidence: [{ kind: 'CAPABILITY', bytes: 10, sha256: 'a'.repeat(64) }],
+    })
+    expect(o.capsBeforeTls).toEqual(['IMAP4rev1', 'STARTTLS'])
+    expect(o.capsAfterTls).toEqual(['IDLE[2Jb'])
+    expect(o.evidence).toEqual([{ kind: 'CAPABILITY', bytes: 10, sha256: 'a'.repeat(64) }])
+    expect(ObservationSchema.parse(o)).toEqual(o)
   })
 })
 

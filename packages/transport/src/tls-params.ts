@@ -11,6 +11,8 @@ import {
   requiredTlsVersion,
   tlsRank,
 } from '@mua-sts/core'
+import type { ValidatingResolver } from '@mua-sts/dane'
+import { type DaneState, startDane } from './dane-gate.js'
 import { secureContextFor } from './secure-context.js'
 import { spkiSha256 } from './spki.js'
 
@@ -35,7 +37,12 @@ export type IdentityRecord = {
 export type TlsParams = {
   readonly options: ConnectionOptions
   readonly identity: IdentityRecord
+  /** DANE state when the guard has a validating resolver and the endpoint is a host name (#15). */
+  readonly dane?: DaneState
 }
+
+/** The guard's DANE configuration: its validated resolver and clock. */
+export type DaneConfig = { readonly resolver: ValidatingResolver; readonly now: () => Date }
 
 function altNameError(host: string): Error {
   const e = new Error(`certificate is not valid for ${host} (RFC 7817)`) as Error & { code: string }
@@ -48,7 +55,11 @@ function altNameError(host: string): Error {
  * minVersion is the commitment's strictest requirement (floor, tls12 latch, -05 tls-version), never < 1.2.
  * No `session` is ever passed: resumption skips checkServerIdentity (integration notes §1.3).
  */
-export function createTlsParams(commitment: Commitment, trust: TrustOptions = {}): TlsParams {
+export function createTlsParams(
+  commitment: Commitment,
+  trust: TrustOptions = {},
+  daneConfig?: DaneConfig,
+): TlsParams {
   const host = commitment.endpoint.host
   const identity: IdentityRecord = { nameMatch: null }
   const required = requiredTlsVersion(commitment).version
@@ -83,5 +94,16 @@ export function createTlsParams(commitment: Commitment, trust: TrustOptions = {}
   if (ca !== undefined) options.ca = ca
   // The context carries minVersion and the anchors (tls.connect ignores both once a context is given).
   options.secureContext = secureContextFor(minVersion, ca)
-  return { options, identity }
+  const dane = startDane(
+    commitment,
+    daneConfig?.resolver,
+    trust.lookup,
+    daneConfig?.now ?? (() => new Date()),
+  )
+  if (dane === undefined) return { options, identity }
+  options.lookup = dane.lookup
+  // Only a DANE-only commitment lets an unverified chain finish the handshake; core then refuses it
+  // unless DANE is `valid` (rules/dane.ts, rules/certificate.ts). Every other commitment keeps PKIX here.
+  if (dane.state.relaxPkix) options.rejectUnauthorized = false
+  return { options, identity, dane: dane.state }
 }

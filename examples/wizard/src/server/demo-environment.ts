@@ -6,9 +6,11 @@
 // example.test publishes, by SRV (RFC 6186, RFC 8314 §5.1):
 //   IMAP        evil.example.test     implicit TLS, SRV priority 0  → certificate from an untrusted CA
 //               mail.example.test     implicit TLS and STARTTLS     → good, DEEP "tls12 tls-cert <url>"
-//   submission  smtp.mailhost.test    implicit TLS (outside the domain: the user must confirm it)
-//               mail.example.test     STARTTLS
+//   submission  smtp.mailhost.test    implicit TLS (outside the domain: the user must confirm it);
+//               STARTTLS submission "." (not offered), so no trusted candidate outranks it
 //   POP3        "." (not offered)
+// unlisted.test publishes nothing at all: its user types mail.unlisted.test in by hand (implicit-TLS
+// IMAP and STARTTLS submission), which is the wizard's manual-entry path.
 import type { LookupAddress } from 'node:dns'
 import { isIP, type LookupFunction } from 'node:net'
 import type { DiscoverOptions, DiscoveryFetch } from '@mua-sts/setup'
@@ -28,7 +30,21 @@ import type { GuardTrust } from '../verify.js'
 
 /** DEEP -04 status the good servers advertise after TLS (IMAP ID `deep`, SMTP EHLO `DEEP`). */
 export const DEMO_DEEP = 'tls12 tls-cert <https://status.example.test/mail>'
-export const DEMO_HOSTS = ['mail.example.test', 'evil.example.test', 'smtp.mailhost.test'] as const
+export const DEMO_HOSTS = [
+  'mail.example.test',
+  'evil.example.test',
+  'smtp.mailhost.test',
+  'mail.unlisted.test',
+] as const
+
+/** The unlisted.test account: no DNS records, servers the user enters by hand. */
+export type UnlistedAccount = {
+  readonly user: string
+  readonly pass: string
+  readonly host: 'mail.unlisted.test'
+  readonly imapsPort: number
+  readonly submissionPort: number
+}
 
 export type DemoEnvironment = {
   /** The demo CA (PEM): the only trust anchor of the probe and the guards. */
@@ -38,15 +54,17 @@ export type DemoEnvironment = {
   /** Dials every demo host on 127.0.0.1; any other name does not resolve (so nothing leaves the host). */
   readonly lookup: LookupFunction
   readonly zone: DnsZone
-  /** The demo account's credentials (both IMAP and SMTP accept them). */
+  /** The example.test account's credentials (its IMAP and SMTP servers accept them). */
   readonly user: string
   readonly pass: string
+  readonly unlisted: UnlistedAccount
   readonly servers: {
     readonly imaps: FakeImapServer
     readonly imap: FakeImapServer
     readonly evilImaps: FakeImapServer
     readonly smtps: FakeSmtpServer
-    readonly submission: FakeSmtpServer
+    readonly unlistedImaps: FakeImapServer
+    readonly unlistedSubmission: FakeSmtpServer
   }
   /** setup-wizard options that point discovery, the probe and the guards at this environment. */
   readonly trust: GuardTrust
@@ -71,23 +89,36 @@ function demoLookup(): LookupFunction {
 // The demo domain serves no autoconfig document: every HTTPS source answers 404 (a diagnostic).
 const noDocuments: DiscoveryFetch = async () => ({ status: 404, body: '', validatedHttps: true })
 
+const UNLISTED_USER = 'carol@unlisted.test'
+const UNLISTED_PASS = 'demo-carol-password-51d2'
+
 /** Starts the demo servers on 127.0.0.1 (kernel-chosen ports). Does I/O; close() stops everything. */
 export async function startDemoEnvironment(): Promise<DemoEnvironment> {
-  const pki = await generatePki(['mail.example.test', '*.example.test', 'smtp.mailhost.test'])
+  const pki = await generatePki([
+    'mail.example.test',
+    '*.example.test',
+    'smtp.mailhost.test',
+    'mail.unlisted.test',
+  ])
   const welcome = 'Subject: Welcome\r\nFrom: postmaster@example.test\r\n\r\nPinned and guarded.\r\n'
   const imapScript = { leaf: pki.good, id: { name: 'demo', deep: DEMO_DEEP }, messages: [welcome] }
-  const smtpScript = {
-    leaf: pki.good,
-    ehloAfterTls: ['PIPELINING', 'AUTH PLAIN LOGIN', `DEEP ${DEMO_DEEP}`],
-    credentials: { user: FAKE_USER, pass: FAKE_PASS },
-  }
+  const ehloAfterTls = ['PIPELINING', 'AUTH PLAIN LOGIN', `DEEP ${DEMO_DEEP}`]
+  const smtpScript = { leaf: pki.good, ehloAfterTls, credentials: { user: FAKE_USER, pass: FAKE_PASS } }
+  const carol = { user: UNLISTED_USER, pass: UNLISTED_PASS }
   const servers = {
     imaps: await startFakeImap({ mode: 'implicit', ...imapScript }),
     imap: await startFakeImap({ mode: 'starttls', ...imapScript }),
     // A hijacked SRV target: right names, but the certificate chains to a CA nobody trusts.
     evilImaps: await startFakeImap({ mode: 'implicit', leaf: pki.otherCa }),
     smtps: await FakeSmtpServer.start({ mode: 'implicit-tls', ...smtpScript }),
-    submission: await FakeSmtpServer.start({ mode: 'starttls', ...smtpScript }),
+    // unlisted.test advertises no DEEP status: what gets pinned is only what the probe saw.
+    unlistedImaps: await startFakeImap({ mode: 'implicit', leaf: pki.good, ...carol }),
+    unlistedSubmission: await FakeSmtpServer.start({
+      mode: 'starttls',
+      leaf: pki.good,
+      ehloAfterTls: ['PIPELINING', 'AUTH PLAIN LOGIN'],
+      credentials: carol,
+    }),
   }
   const zone = dnsZone({
     '_imaps._tcp.example.test': {
@@ -98,7 +129,7 @@ export async function startDemoEnvironment(): Promise<DemoEnvironment> {
     },
     '_imap._tcp.example.test': { SRV: [srv(10, 1, servers.imap.port, 'mail.example.test')] },
     '_submissions._tcp.example.test': { SRV: [srv(0, 1, servers.smtps.port, 'smtp.mailhost.test')] },
-    '_submission._tcp.example.test': { SRV: [srv(10, 1, servers.submission.port, 'mail.example.test')] },
+    '_submission._tcp.example.test': { SRV: [srv(0, 0, 0, '.')] },
     '_pop3s._tcp.example.test': { SRV: [srv(0, 0, 0, '.')] },
     '_pop3._tcp.example.test': { SRV: [srv(0, 0, 0, '.')] },
   })
@@ -110,6 +141,12 @@ export async function startDemoEnvironment(): Promise<DemoEnvironment> {
     zone,
     user: FAKE_USER,
     pass: FAKE_PASS,
+    unlisted: {
+      ...carol,
+      host: 'mail.unlisted.test',
+      imapsPort: servers.unlistedImaps.port,
+      submissionPort: servers.unlistedSubmission.port,
+    },
     servers,
     trust: { ca: pki.caCert, lookup },
     // No guessing: guessed names would dial well-known ports on 127.0.0.1 that nobody here serves.

@@ -23,6 +23,7 @@ const answer = async (input: unknown, emit: (e: WizardEvent) => void) => {
 }
 const api: WizardApi = {
   'wizard:discover': answer,
+  'wizard:manual': answer,
   'wizard:probe': answer,
   'wizard:propose': answer,
   'wizard:confirm': answer,

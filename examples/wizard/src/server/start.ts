@@ -15,8 +15,14 @@ const app = await startWizardApp({
   ...(port === undefined ? {} : { port }),
 })
 console.log(`mua-sts wizard: ${app.url}`)
-if (demo !== undefined)
+if (demo !== undefined) {
+  const u = demo.unlisted
   console.log(`demo account: ${demo.user} / ${demo.pass} (DEMO ONLY store, nothing persists)`)
+  console.log(
+    `no-DNS account: ${u.user} / ${u.pass}; enter ${u.host} by hand: IMAP ${u.imapsPort} implicit TLS, ` +
+      `SMTP submission ${u.submissionPort} STARTTLS`,
+  )
+}
 const stop = async (): Promise<void> => {
   await app.close()
   await demo?.close()

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import type { CommitmentStore } from '@mua-sts/core'
 import { callbackSink, ReportDispatcher } from '@mua-sts/reports'
 import { FileStore, MemorySecretStore } from '@mua-sts/store'
+import type { AccountDirectory } from '../account-directory.js'
 import { createWizardApi, type WizardDeps } from '../ipc-api.js'
 import { reportEventView } from '../views.js'
 import { buildPage } from './build-page.js'
@@ -18,6 +19,8 @@ export type WizardAppOptions = {
   readonly demo?: DemoEnvironment
   /** Where commitments are pinned. Default: FileStore on the OS keychain, or with `demo`, see below. */
   readonly store?: CommitmentStore
+  /** The app's account list (default: in memory, so a second setup of one address reuses its account). */
+  readonly accounts?: AccountDirectory
   readonly port?: number
 }
 
@@ -45,6 +48,7 @@ export async function startWizardApp(o: WizardAppOptions = {}): Promise<WizardAp
   const deps: WizardDeps = {
     store,
     reports,
+    ...(o.accounts === undefined ? {} : { accounts: o.accounts }),
     ...(o.demo === undefined ? {} : { trust: o.demo.trust, discover: o.demo.discover }),
   }
   const bridge = await startHttpBridge({

@@ -1,4 +1,5 @@
-// `mua-sts demo [--json <file>]`: runs the full demo on embedded servers (see demo/run-demo.ts).
+// `mua-sts demo [--json <file>]`: runs the full demo on embedded servers (see demo/run-demo.ts). Its
+// servers come from @mua-sts/testing, loaded only when the demo runs (demo/load-testing.ts).
 import { runFullDemo } from '../demo/run-demo.js'
 
 export type DemoArgs = { readonly json?: string | undefined }

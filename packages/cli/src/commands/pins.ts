@@ -1,19 +1,27 @@
-// `mua-sts pins list | show <account> | forget <account>`: inspect the pinned commitments and remove
-// them through the store's audited forget ceremony (RFC 8314 §5.4: pins are user-revocable; DEEP -04
+// `mua-sts pins list | show <account> | forget <account> | rotate <account> <service>`: inspect the
+// pinned commitments, remove them through the store's audited forget ceremony, or replace a service's
+// SPKI pins through the rotation ceremony (pins-rotate.ts) (RFC 8314 §5.4: pins are user-revocable; DEEP -04
 // §5.4: never a lightweight reset). forget shows exactly what goes, then asks on the terminal or
 // wants --yes, and always a reason, which lands in the audit log.
-import { userInfo } from 'node:os'
-import { AccountRefSchema, type Commitment, ErrorCode, SdkError, ServiceSchema } from '@mua-sts/core'
+import {
+  AccountRefSchema,
+  acceptedStatusUrl,
+  type Commitment,
+  ErrorCode,
+  SdkError,
+  ServiceSchema,
+} from '@mua-sts/core'
 import { z } from 'zod'
 import { parseCommand } from '../args.js'
 import type { Command } from '../command.js'
 import { EXIT, type ExitCode, UsageError } from '../exit.js'
 import type { CliIo } from '../io.js'
 import { table } from '../render/table.js'
-import { openExistingStore, STORE_FLAGS, STORE_HELP, StoreArgsSchema } from '../store-open.js'
+import { defaultActor } from '../setup/provider-move.js'
+import { openExistingStore, STORE_FLAGS, STORE_HELP } from '../store-open.js'
+import { ROTATE_FLAGS, ROTATE_HELP, ROTATE_USAGE, RotateArgsSchema, rotate } from './pins-rotate.js'
 
-const USAGE =
-  'mua-sts pins list [--json] | pins show <account> [--json] | pins forget <account> [--service <s>] --reason <text> [--actor <name>] [--yes]'
+const USAGE = `mua-sts pins list [--json] | pins show <account> [--json] | pins forget <account> [--service <s>] --reason <text> [--actor <name>] [--yes] | ${ROTATE_USAGE}`
 
 const HELP = `Usage: ${USAGE}
 
@@ -23,6 +31,7 @@ const HELP = `Usage: ${USAGE}
                        forget ceremony: shows what will be removed, then asks you to type the account
                        reference on the terminal, or proceeds with --yes. A reason is always required
                        and is written to the store's audit log with the actor.
+${ROTATE_HELP}
 
 Options:
   --json               Machine-readable output (list, show).
@@ -38,6 +47,7 @@ Exit codes: 0 done; 1 nothing to show or forget, or not confirmed; 2 usage error
 
 const FLAGS = {
   ...STORE_FLAGS,
+  ...ROTATE_FLAGS,
   json: { type: 'boolean' },
   service: { type: 'string' },
   reason: { type: 'string' },
@@ -45,8 +55,8 @@ const FLAGS = {
   yes: { type: 'boolean' },
 } as const
 
-const ArgsSchema = StoreArgsSchema.extend({
-  positionals: z.array(z.string()).min(1, 'expected list, show or forget'),
+const ArgsSchema = RotateArgsSchema.extend({
+  positionals: z.array(z.string()).min(1, 'expected list, show, forget or rotate'),
   json: z.boolean().default(false),
   service: ServiceSchema.optional(),
   reason: z.string().trim().min(3, 'expected at least 3 characters').max(1000).optional(),
@@ -88,7 +98,9 @@ function detail(c: Commitment): string[] {
     `  directives  ${directives.join('; ') || '-'}`,
     `  spki pins   ${[...c.pins.spki, ...c.pins.backup.map((p) => `${p} (backup)`)].join(' ') || '-'}`,
   ]
-  if (c.statusUrl !== undefined) lines.push(`  status url  ${c.statusUrl.url}`)
+  // Only a URL that passes core's scope rule is shown (a commitment saved before #12 may hold another).
+  const url = acceptedStatusUrl(c)
+  if (url !== undefined) lines.push(`  status url  ${url}`)
   for (const [key, p] of Object.entries(c.provenance).sort(([a], [b]) => (a < b ? -1 : 1))) {
     lines.push(`  provenance  ${key}: ${p.source}, first seen ${p.firstSeen}, confirmed ${p.lastConfirmed}`)
   }
@@ -96,7 +108,7 @@ function detail(c: Commitment): string[] {
 }
 
 async function list(args: Args, io: CliIo): Promise<ExitCode> {
-  const { store } = openExistingStore(args)
+  const { store } = await openExistingStore(args, io)
   const all = store === undefined ? [] : await store.list()
   if (args.json) io.out(JSON.stringify(all, null, 2))
   else if (all.length === 0) io.out('No commitments are pinned.')
@@ -111,7 +123,7 @@ async function list(args: Args, io: CliIo): Promise<ExitCode> {
 
 async function show(args: Args, io: CliIo): Promise<ExitCode> {
   const account = accountArg(args, 'show')
-  const { store } = openExistingStore(args)
+  const { store } = await openExistingStore(args, io)
   const found = store === undefined ? [] : await store.list(account)
   if (found.length === 0)
     throw new SdkError(ErrorCode.NoCommitment, `no commitments are pinned for ${account}`)
@@ -120,21 +132,13 @@ async function show(args: Args, io: CliIo): Promise<ExitCode> {
   return EXIT.ok
 }
 
-function defaultActor(): string {
-  try {
-    return `cli:${userInfo().username}`
-  } catch {
-    return 'cli'
-  }
-}
-
 async function forget(args: Args, io: CliIo): Promise<ExitCode> {
   const account = accountArg(args, 'forget')
   if (args.reason === undefined)
     throw new UsageError('forget: --reason is required (it is kept in the audit log)')
   if (!args.yes && !io.stdinIsTty)
     throw new UsageError('forget: stdin is not a terminal; pass --yes to confirm')
-  const { store, dir } = openExistingStore(args)
+  const { store, dir } = await openExistingStore(args, io)
   if (store === undefined) throw new SdkError(ErrorCode.NoCommitment, `no store at ${dir}`)
   const request = await store.requestForget(account, args.service)
   io.err(
@@ -173,12 +177,13 @@ async function run(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   }
   if (verb === 'show') return show(args, io)
   if (verb === 'forget') return forget(args, io)
+  if (verb === 'rotate') return rotate(args, io)
   throw new UsageError(`unknown subcommand '${verb}'; see mua-sts pins --help`)
 }
 
 export const pinsCommand: Command = {
   name: 'pins',
-  summary: 'list, show or forget pinned commitments (audited)',
+  summary: 'list, show, forget (audited) or rotate the key pins (audited) of pinned commitments',
   help: HELP,
   run,
 }

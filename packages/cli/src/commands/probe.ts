@@ -1,14 +1,11 @@
 // `mua-sts probe <email>`: discover the account's servers, probe every candidate without credentials,
 // and print what would be pinned and why. Never stores anything.
 
-import { Resolver } from 'node:dns/promises'
-import { readFileSync } from 'node:fs'
 import { AccountRefSchema } from '@mua-sts/core'
 import {
   type DiscoverOptions,
   type Discovery,
   discover,
-  httpsFetch,
   type ProbeOptions,
   type ProbeResult,
   type Proposal,
@@ -18,11 +15,11 @@ import {
 import { z } from 'zod'
 import { parseCommand } from '../args.js'
 import type { Command } from '../command.js'
-import { EXIT, type ExitCode, UsageError } from '../exit.js'
+import { networkFor } from '../discovery-net.js'
+import { EXIT, type ExitCode } from '../exit.js'
 import type { CliIo } from '../io.js'
 import { candidateTable, proposalLines } from '../render/probe-table.js'
 import { createProgress } from '../render/progress.js'
-import { loadTestZone, TEST_ZONE_ENV } from '../test-zone.js'
 
 const USAGE =
   'mua-sts probe <email> [--json] [--resolver <ip[:port]>] [--timeout <ms>] [--concurrency <n>] [--ca <file>] [--account <ref>]'
@@ -55,7 +52,8 @@ Nothing is stored.
 Options:
   --json               Print one JSON document (discovery, probe results, proposal) on stdout.
   --resolver <ip[:port]>  DNSSEC-validating resolver (loopback only, e.g. 127.0.0.1:53). Its AD bit
-                       marks SRV answers as validated; all DNS queries go to it.
+                       marks SRV answers as validated; all DNS queries go to it, including the
+                       address lookups of the probes.
   --timeout <ms>       Deadline per discovery source and per probe. Default 5000.
   --concurrency <n>    Probes in flight at once (1-64). Default 8.
   --ca <file>          PEM trust anchors replacing the system roots (tests, private CAs).
@@ -64,26 +62,6 @@ Options:
 
 Exit codes: 0 a proposal exists for at least one service; 1 every reachable candidate was
 refused (violations found); 2 usage error; 4 nothing could be reached; 130 interrupted.`
-
-function readCa(file: string | undefined): string | undefined {
-  if (file === undefined) return undefined
-  try {
-    return readFileSync(file, 'utf8')
-  } catch (error) {
-    throw new UsageError(`--ca: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`)
-  }
-}
-
-/** A resolver whose every query goes to `server` (the validating resolver of --resolver). */
-function resolverFor(server: string, timeoutMs: number): DiscoverOptions['resolver'] {
-  const r = new Resolver({ timeout: timeoutMs, tries: 2 })
-  try {
-    r.setServers([server])
-  } catch {
-    throw new UsageError(`--resolver: expected <ip[:port]>, got ${server}`)
-  }
-  return { resolveSrv: (name) => r.resolveSrv(name), resolveMx: (name) => r.resolveMx(name) }
-}
 
 function exitFor(proposal: Proposal, results: readonly ProbeResult[]): ExitCode {
   if (proposal.services.length > 0) return EXIT.ok
@@ -112,23 +90,11 @@ function printHuman(
 async function run(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   const args = parseCommand(argv, FLAGS, ArgsSchema, 'mua-sts probe --help')
   const email = args.positionals[0] as string
-  const zone = loadTestZone(io.env)
-  if (zone !== undefined)
-    io.err(`mua-sts probe: TEST ONLY: ${TEST_ZONE_ENV}=${zone.file} fakes DNS, autoconfig and host lookups`)
-  const ca = readCa(args.ca)
+  const net = networkFor(args, io, 'probe')
   const controller = new AbortController()
   const unsubscribe = io.onInterrupt(() => controller.abort())
   try {
-    const discoverOptions: DiscoverOptions = {
-      timeoutMs: args.timeout,
-      signal: controller.signal,
-      fetch: zone?.fetch ?? httpsFetch(ca === undefined ? {} : { ca }),
-    }
-    if (zone !== undefined) discoverOptions.resolver = zone.resolver
-    if (args.resolver !== undefined) {
-      discoverOptions.dnssec = { server: args.resolver }
-      if (zone === undefined) discoverOptions.resolver = resolverFor(args.resolver, args.timeout)
-    }
+    const discoverOptions: DiscoverOptions = { ...net.discover, signal: controller.signal }
     const discovery = await discover(email, discoverOptions)
     const showProgress = !args.json || io.stderrIsTty
     const progress = showProgress ? createProgress(io) : undefined
@@ -136,9 +102,12 @@ async function run(argv: readonly string[], io: CliIo): Promise<ExitCode> {
       signal: controller.signal,
       concurrency: args.concurrency,
       timeoutMs: args.timeout,
-      ...(ca === undefined ? {} : { trust: { ca } }),
+      ...(net.ca === undefined ? {} : { trust: { ca: net.ca } }),
       ...(progress === undefined ? {} : { onProgress: progress.onEvent }),
-      ...(zone === undefined ? {} : { lookup: zone.lookup }),
+      ...(net.lookup === undefined ? {} : { lookup: net.lookup }),
+      // The same validating resolver answers TLSA (RFC 6698): a candidate whose records match is shown
+      // DANE-validated, and propose() may offer a DANE requirement for it.
+      ...(args.resolver === undefined ? {} : { dane: { address: args.resolver } }),
     }
     let results: ProbeResult[]
     try {
@@ -146,7 +115,11 @@ async function run(argv: readonly string[], io: CliIo): Promise<ExitCode> {
     } finally {
       progress?.stop()
     }
-    const proposal = propose(discovery, results, { account: args.account, now: new Date() })
+    const proposal = propose(discovery, results, {
+      account: args.account,
+      now: new Date(),
+      daneResolver: args.resolver !== undefined,
+    })
     const code = exitFor(proposal, results)
     if (args.json)
       io.out(

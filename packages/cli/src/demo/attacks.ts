@@ -66,6 +66,9 @@ export async function runAttacks(
           store,
           reports: dispatcher,
           trust: { ca: world.pki.caCert, lookup: world.lookup },
+          // The demo shows the drafts' own in-band rule (issue #14): report over any TLS session, so an
+          // expired certificate is named to the server. Apps default to 'authenticated-only'.
+          inBand: 'spec',
         })
       } catch (error) {
         errorCode = isSdkError(error) ? error.code : String(error)

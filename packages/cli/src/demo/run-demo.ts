@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { acceptedStatusUrl, type Commitment } from '@mua-sts/core'
 import { ReportDispatcher } from '@mua-sts/reports'
 import { FileStore, MemorySecretStore } from '@mua-sts/store'
 import { type AttackOutcome, behaved, runAttacks } from './attacks.js'
@@ -17,6 +18,12 @@ import { ATTACKS, type ProtocolDemo } from './scenario.js'
 import { ALICE, runSetup } from './setup-flow.js'
 import { renderAttackTable, summarizeOutcome } from './summary.js'
 import { startWorld } from './world.js'
+
+// Only a URL that passes core's scope rule is printed (DEEP -04 §5.4; issue #12 item 5).
+function statusPage(c: Commitment | undefined): string {
+  const url = c === undefined ? undefined : acceptedStatusUrl(c)
+  return url === undefined ? '' : `, status page ${url}`
+}
 
 export const DEMO_PROTOCOLS: readonly ProtocolDemo[] = [imapDemo, pop3Demo, smtpDemo]
 
@@ -42,7 +49,7 @@ export async function runFullDemo(options: DemoOptions): Promise<number> {
       const done = await p.use({ account: ALICE, store, reports: new ReportDispatcher(), trust })
       const c = await store.get(ALICE, p.service)
       out(
-        `  ${p.label.padEnd(5)} ${done}; latched from the server: ${c?.latches.join(' ') || '(none)'}${c?.statusUrl ? `, status page ${c.statusUrl.url}` : ''}`,
+        `  ${p.label.padEnd(5)} ${done}; latched from the server: ${c?.latches.join(' ') || '(none)'}${statusPage(c)}`,
       )
     }
     out('\n4. the attacker diverts the pinned endpoints (on-path relay) to malicious servers')

@@ -32,6 +32,8 @@ export type GuardContext = {
   readonly store: CommitmentStore
   readonly reports: ReportDispatcher
   readonly trust: { ca: string; lookup: LookupFunction }
+  /** In-band mode for the attacks (issue #14); the honest connections use the default. */
+  readonly inBand?: 'authenticated-only' | 'spec' | 'never'
 }
 
 export const DEMO_USER = 'alice@example.test'

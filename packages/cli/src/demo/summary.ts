@@ -8,7 +8,7 @@ export function summarizeOutcome(o: AttackOutcome, label: string, protocol: stri
   const lines: string[] = []
   const verdict = o.refused ? 'refused before credentials' : `NOT REFUSED (${o.errorCode ?? 'connected'})`
   lines.push(`${head} ${verdict}${o.credentialsSeen ? ', CREDENTIALS REACHED THE ATTACKER' : ''}`)
-  for (const line of o.inBand) lines.push(`        in-band to the (authenticated) server: ${line}`)
+  for (const line of o.inBand) lines.push(`        in band to the server: ${line}`)
   for (const r of o.reports) {
     const v = r.violations.map((x) => `${x.code}→${x.resultType}${x.tag ? ` [${x.tag}]` : ''}`).join(', ')
     lines.push(`        report ${r.reportId.slice(0, 8)} v${r.schemaVersion} ${r.action}: ${v}`)

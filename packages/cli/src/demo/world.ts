@@ -3,7 +3,8 @@
 // whose RFC 6186 SRV records point at those relays. Everything listens on 127.0.0.1 only.
 import type { LookupFunction } from 'node:net'
 import type { Service, Transport } from '@mua-sts/core'
-import { type DnsZone, dnsZone, generatePki, type Pki, srv } from '@mua-sts/testing'
+import type { DnsZone, Pki } from '@mua-sts/testing'
+import { loadTesting } from './load-testing.js'
 import { OnPathRelay } from './on-path.js'
 import type { DemoServer, ProtocolDemo } from './scenario.js'
 
@@ -38,6 +39,7 @@ export const demoLookup = ((
 }) as unknown as LookupFunction
 
 export async function startWorld(protocols: readonly ProtocolDemo[]): Promise<World> {
+  const { dnsZone, generatePki, srv } = await loadTesting()
   const pki = await generatePki()
   const endpoints = new Map<string, Endpoint>()
   const records: Record<string, { SRV: ReturnType<typeof srv>[] }> = {}

@@ -23,6 +23,12 @@ export function certificateCell(o: Observation | undefined): string {
   return cert.matchedIdentity === undefined ? 'valid' : `valid (${cert.matchedIdentity})`
 }
 
+/** The DANE column: the TLSA outcome (RFC 6698) when a validating resolver was given, else '-'. */
+export function daneCell(o: Observation | undefined): string {
+  const status = o?.dane?.status
+  return status === undefined ? '-' : status === 'valid' ? 'DANE-validated' : status
+}
+
 function resultCell(r: ProbeResult): string {
   return r.failure === undefined ? r.status : `${r.status}: ${r.failure.code}`
 }
@@ -30,7 +36,7 @@ function resultCell(r: ProbeResult): string {
 /** One row per candidate, in discovery order. */
 export function candidateTable(results: readonly ProbeResult[]): string[] {
   return table(
-    ['SERVICE', 'ENDPOINT', 'TRANSPORT', 'SOURCE', 'TRUST', 'RESULT', 'TLS', 'CERTIFICATE'],
+    ['SERVICE', 'ENDPOINT', 'TRANSPORT', 'SOURCE', 'TRUST', 'RESULT', 'TLS', 'CERTIFICATE', 'DANE'],
     results.map((r) => {
       const c = r.candidate
       return [
@@ -42,6 +48,7 @@ export function candidateTable(results: readonly ProbeResult[]): string[] {
         resultCell(r),
         r.observation?.tls?.version ?? '-',
         certificateCell(r.observation),
+        daneCell(r.observation),
       ]
     }),
   )

@@ -37,6 +37,8 @@ function io(tty: boolean) {
     stdinIsTty: tty,
     env: {},
     prompt: async () => '',
+    promptSecret: async () => '',
+    readStdinLine: async () => '',
     onInterrupt: () => () => {},
   }
   return { value, lines, raw }

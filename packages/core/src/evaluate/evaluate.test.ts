@@ -184,8 +184,9 @@ describe('evaluate()', () => {
   })
 
   it.each([
-    [undefined, 'dane-required'],
+    [undefined, 'validation-failure'],
     ['no-records', 'dane-required'],
+    ['insecure', 'dane-required'],
     ['invalid', 'tlsa-invalid'],
     ['dnssec-invalid', 'dnssec-invalid'],
   ] as const)('refuses a tls-dane-tlsa latch when DANE is %s (TLSRPT %s)', (status, resultType) => {
@@ -201,6 +202,40 @@ describe('evaluate()', () => {
   it('accepts a tls-dane-tlsa latch when DANE validated', () => {
     const dane = sampleCommitment({ latches: ['tls-dane-tlsa'] })
     expect(evaluate(dane, goodObservation({ dane: { status: 'valid' } })).outcome).toBe('ok')
+  })
+
+  const selfSigned = (status?: 'valid' | 'invalid') =>
+    goodObservation({
+      certificate: {
+        chainTrusted: false,
+        chainError: 'DEPTH_ZERO_SELF_SIGNED_CERT',
+        expired: false,
+        nameMatch: true,
+      },
+      ...(status === undefined ? {} : { dane: { status } }),
+    })
+
+  it('accepts a certificate no CA vouches for under a DANE-only commitment once DANE is valid (#15)', () => {
+    for (const c of [
+      sampleCommitment({ latches: ['tls12', 'tls-dane-tlsa'] }),
+      sampleCommitment({ latches: ['tls12'], directives: { tlsCert: 'dane' } }),
+    ]) {
+      expect(evaluate(c, selfSigned('valid')).outcome).toBe('ok')
+      expect(codes(evaluate(c, selfSigned('invalid')))).toEqual([
+        'certificate_not_trusted',
+        'dane_unsatisfied',
+      ])
+    }
+  })
+
+  it('still requires PKIX beside valid DANE for pkix+dane, a tls-cert latch, or no DANE requirement (#15)', () => {
+    for (const c of [
+      sampleCommitment({ latches: ['tls12'], directives: { tlsCert: 'pkix+dane' } }),
+      sampleCommitment({ latches: ['tls-cert', 'tls-dane-tlsa'] }),
+      sampleCommitment({ latches: ['tls12'] }),
+    ]) {
+      expect(codes(evaluate(c, selfSigned('valid')))).toEqual(['certificate_not_trusted'])
+    }
   })
 
   it('requires DANE for a -05 tls-cert=pkix+dane directive', () => {

@@ -35,6 +35,7 @@ export const VIOLATION_CODES = [
   'store_corrupt',
   'store_rollback',
   'keychain_unavailable',
+  'stalled_before_tls',
 ] as const
 export const ViolationCodeSchema = z.enum(VIOLATION_CODES)
 export type ViolationCode = z.infer<typeof ViolationCodeSchema>
@@ -72,6 +73,8 @@ export const RESULT_TYPE_BY_CODE: Readonly<Record<ViolationCode, TlsrptResultTyp
   store_corrupt: 'validation-failure',
   store_rollback: 'validation-failure',
   keychain_unavailable: 'validation-failure',
+  // RFC 8460 has no type for "no answer": a stall is not proof that STARTTLS is unsupported.
+  stalled_before_tls: 'validation-failure',
 }
 
 export function violation(

@@ -1,10 +1,13 @@
 // The join of two commitments for the same (account, service). Commitments form a join-semilattice:
 // merge is commutative, associative and idempotent and never lowers a property, so two processes that
 // strengthen concurrently can always be reconciled without losing a latch (the store relies on this).
-import { ErrorCode, SdkError } from '../errors.js'
+// The laws hold where merge does not throw. It refuses another endpoint or mail domain, and pin sets with
+// no key in common; the latter depends only on the intersection of all pinned sets, never on the order.
+import { ErrorCode, isSdkError, SdkError } from '../errors.js'
 import type { Commitment, Endpoint, Provenance } from '../model/commitment.js'
 import { TRANSPORTS, tlsRank } from '../model/primitives.js'
 import { isKnownTag, joinTlsCert, TLS_VERSION_DIRECTIVES } from '../model/tags.js'
+import { acceptableKeys, joinPins } from './pins.js'
 
 function sortedUnion(a: readonly string[], b: readonly string[]): string[] {
   return [...new Set([...a, ...b])].sort()
@@ -46,6 +49,21 @@ function joinEndpoint(a: Endpoint, b: Endpoint): Endpoint {
   return TRANSPORTS.indexOf(a.transport) >= TRANSPORTS.indexOf(b.transport) ? a : b
 }
 
+// The mail domain scopes which status URLs may be learned. Two different domains mean two setups for
+// one account ref, i.e. the account moved; like another endpoint, that is the replace ceremony's call.
+// "Keep the first" is no option: a join has no order, and a lexical pick would let one setup's domain
+// vouch for status pages of the other.
+function joinDomain(a: string | undefined, b: string | undefined): string | undefined {
+  if (a !== undefined && b !== undefined && a !== b) {
+    throw new SdkError(
+      ErrorCode.CommitmentMismatch,
+      'Commitments for different mail domains cannot be merged; replace the old one through the ceremony.',
+      { details: { a, b } },
+    )
+  }
+  return a ?? b
+}
+
 const SOURCE_RANK = { server: 0, setup: 1, policy: 2 } as const
 function joinProvenance(a: Provenance, b: Provenance): Provenance {
   return {
@@ -67,8 +85,9 @@ function maxDirective<T extends string>(
 
 /**
  * Joins two commitments. Pure. Throws MUASTS_ERR_COMMITMENT_MISMATCH if they belong to different
- * accounts or services, or to different endpoints (another host, or the same transport on another
- * port); only the same host's STARTTLS → implicit-TLS upgrade joins.
+ * accounts or services, to different endpoints (another host, or the same transport on another port;
+ * only the same host's STARTTLS → implicit-TLS upgrade joins) or to different mail domains. Throws
+ * MUASTS_ERR_PIN_CONFLICT if both are pinned and no key is acceptable to both (see lattice/pins.ts).
  */
 export function merge(a: Commitment, b: Commitment): Commitment {
   if (a.account !== b.account || a.service !== b.service) {
@@ -76,53 +95,96 @@ export function merge(a: Commitment, b: Commitment): Commitment {
       details: { a: `${a.account}/${a.service}`, b: `${b.account}/${b.service}` },
     })
   }
-  const provenance: Record<string, Provenance> = {}
-  for (const key of sortedUnion(Object.keys(a.provenance), Object.keys(b.provenance))) {
-    const pa = a.provenance[key]
-    const pb = b.provenance[key]
-    provenance[key] = pa && pb ? joinProvenance(pa, pb) : ((pa ?? pb) as Provenance)
-  }
-  const directives: Commitment['directives'] = {}
-  const tlsVersion = maxDirective(TLS_VERSION_DIRECTIVES, a.directives.tlsVersion, b.directives.tlsVersion)
-  if (tlsVersion !== undefined) directives.tlsVersion = tlsVersion
-  const ta = a.directives.tlsCert
-  const tb = b.directives.tlsCert
-  if (ta !== undefined || tb !== undefined) directives.tlsCert = joinTlsCert(ta ?? 'any', tb ?? 'any')
+  const endpoint = joinEndpoint(a.endpoint, b.endpoint)
+  const domain = joinDomain(a.domain, b.domain)
+  const pins = joinPins(a.pins, b.pins)
   const out: Commitment = {
     format: a.format,
     version: a.version,
     account: a.account,
     service: a.service,
-    endpoint: joinEndpoint(a.endpoint, b.endpoint),
+    endpoint,
     minLevel: 'high',
     tlsFloor: tlsRank(a.tlsFloor) >= tlsRank(b.tlsFloor) ? a.tlsFloor : b.tlsFloor,
     latches: joinLatches(a.latches, b.latches),
-    directives,
-    pins: { spki: sortedUnion(a.pins.spki, b.pins.spki), backup: sortedUnion(a.pins.backup, b.pins.backup) },
-    provenance,
+    directives: joinDirectives(a.directives, b.directives),
+    pins,
+    provenance: joinProvenanceRecords(a.provenance, b.provenance, acceptableKeys(pins)),
   }
+  if (domain !== undefined) out.domain = domain
   const url = joinStatusUrl(a.statusUrl, b.statusUrl)
   if (url !== undefined) out.statusUrl = url
   return out
 }
 
-// The most recently advertised URL wins; equal times fall back to lexical order to stay a join.
+function joinDirectives(a: Commitment['directives'], b: Commitment['directives']): Commitment['directives'] {
+  const out: Commitment['directives'] = {}
+  const tlsVersion = maxDirective(TLS_VERSION_DIRECTIVES, a.tlsVersion, b.tlsVersion)
+  if (tlsVersion !== undefined) out.tlsVersion = tlsVersion
+  if (a.tlsCert !== undefined || b.tlsCert !== undefined)
+    out.tlsCert = joinTlsCert(a.tlsCert ?? 'any', b.tlsCert ?? 'any')
+  return out
+}
+
+// Provenance of a pin the join no longer accepts is dropped, so the record never vouches for a refused
+// key. Which keys survive depends only on the final pin set, so this keeps the join laws.
+function joinProvenanceRecords(
+  a: Commitment['provenance'],
+  b: Commitment['provenance'],
+  pinned: ReadonlySet<string>,
+): Record<string, Provenance> {
+  const out: Record<string, Provenance> = {}
+  for (const key of sortedUnion(Object.keys(a), Object.keys(b))) {
+    if (key.startsWith('pin:') && !pinned.has(key.slice('pin:'.length))) continue
+    const pa = a[key]
+    const pb = b[key]
+    out[key] = pa && pb ? joinProvenance(pa, pb) : ((pa ?? pb) as Provenance)
+  }
+  return out
+}
+
+// The first accepted URL stays (#12): the earliest seenAt wins, equal times fall back to lexical order so
+// that the choice is still a join. A later URL never displaces it here; only the store's replace
+// ceremony writes another. strengthen() decides which URLs are acceptable at all.
 function joinStatusUrl(a: Commitment['statusUrl'], b: Commitment['statusUrl']): Commitment['statusUrl'] {
   if (a === undefined) return b
   if (b === undefined) return a
-  return (cmp(a.seenAt, b.seenAt) || cmp(a.url, b.url)) >= 0 ? a : b
+  return (cmp(a.seenAt, b.seenAt) || cmp(a.url, b.url)) <= 0 ? a : b
 }
 
 /**
- * True if `a` is at least as strong as `b` in every security property (provenance ignored).
- * Pure; used by the store to prove that a write never weakens what is on disk.
+ * What a store writes when `incoming` is strengthened onto what it holds: the join, except that a status
+ * URL already saved is kept. `seenAt` is caller data (a relayed commitment, an import, a sync peer), so
+ * "earliest wins" alone would let a back-dated URL displace the saved one without the replace ceremony
+ * (#12 item 5). Pure; throws as merge() does.
+ */
+export function joinOnto(stored: Commitment | undefined, incoming: Commitment): Commitment {
+  if (stored === undefined) return incoming
+  const joined = merge(stored, incoming)
+  if (stored.statusUrl === undefined) return joined
+  return { ...joined, statusUrl: stored.statusUrl }
+}
+
+/**
+ * True if `a` is at least as strong as `b` in every security property (provenance, mail domain and status
+ * URL ignored). A narrower pin set is stronger; pin sets with no key in common are incomparable (false).
+ * Pure; throws MUASTS_ERR_COMMITMENT_MISMATCH as merge() does for another account, endpoint or domain.
  */
 export function isAtLeast(a: Commitment, b: Commitment): boolean {
-  const j = merge(a, b)
+  let j: Commitment
+  try {
+    j = merge(a, b)
+  } catch (error) {
+    if (isSdkError(error, ErrorCode.PinConflict)) return false
+    throw error
+  }
   return securityKey(j) === securityKey(a)
 }
 
-/** Canonical string of the security-relevant part of a commitment (no provenance, no URL time). */
+/**
+ * Canonical string of the security-relevant part of a commitment (no provenance, no URL). Pins appear as
+ * the set of accepted keys: primary or backup, the spki-pin rule accepts them alike.
+ */
 export function securityKey(c: Commitment): string {
   return JSON.stringify([
     c.endpoint,
@@ -131,7 +193,6 @@ export function securityKey(c: Commitment): string {
     c.latches,
     c.directives.tlsVersion ?? null,
     c.directives.tlsCert ?? null,
-    c.pins.spki,
-    c.pins.backup,
+    [...acceptableKeys(c.pins)].sort(),
   ])
 }

@@ -32,9 +32,15 @@ describe('strengthen()', () => {
     expect(r.commitment.latches).toEqual([])
   })
 
-  it('keeps unknown well-formed tags as data without enforcing them', () => {
-    const r = strengthen(base, goodObservation({ advertisement: { deep: { tags: ['x-future'] } } }), NOW)
-    expect(r.commitment.latches).toEqual(['x-future'])
+  it('skips unknown tags: never latched, never persisted (-05 §7 step 1)', () => {
+    const r = strengthen(
+      base,
+      goodObservation({ advertisement: { deep: { tags: ['x-future', 'tls12'] } } }),
+      NOW,
+    )
+    expect(r.commitment.latches).toEqual(['tls12'])
+    expect(r.learned).toEqual(['latch:tls12'])
+    expect(Object.keys(r.commitment.provenance)).not.toContain('latch:x-future')
     expect(evaluate(r.commitment, goodObservation()).outcome).toBe('ok')
   })
 

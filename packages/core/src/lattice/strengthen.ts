@@ -8,6 +8,7 @@ import type { Commitment, Provenance } from '../model/commitment.js'
 import { provenanceKey } from '../model/commitment.js'
 import { daneValid, isServerAuthenticated, type Observation, pkixValid } from '../model/observation.js'
 import { type IsoTime, tlsRank } from '../model/primitives.js'
+import { acceptStatusUrl } from '../model/status-url.js'
 import {
   isKnownTag,
   type TlsCertDirective,
@@ -26,9 +27,13 @@ function strongCipher(o: Observation): boolean {
   return o.tls !== undefined && o.tls.cipherBits >= MIN_CIPHER_BITS
 }
 
-/** DEEP -04 §11.2 latch conditions, per known tag. Unknown well-formed tags are kept as data. */
+/**
+ * DEEP -04 §11.2 latch conditions, per registered tag. An unregistered tag is never latched: -05 §7
+ * step 1 says to skip what the client does not understand, and a latch it cannot check would be
+ * persisted forever with no meaning.
+ */
 function meetsTag(tag: string, o: Observation): boolean {
-  if (!isKnownTag(tag)) return true
+  if (!isKnownTag(tag)) return false
   switch (tag) {
     case 'tls11':
       return tlsRank(o.tls?.version) >= tlsRank('TLSv1.1') && strongCipher(o)
@@ -53,7 +58,10 @@ function meetsTlsVersion(v: TlsVersionDirective, o: Observation): boolean {
 }
 
 /** What the session is allowed to teach: tags, directives and URL, already filtered by their conditions. */
-function learnable(o: Observation): Pick<Commitment, 'latches' | 'directives'> & { url: string | undefined } {
+function learnable(
+  c: Commitment,
+  o: Observation,
+): Pick<Commitment, 'latches' | 'directives'> & { urls: string[] } {
   const deep = o.advertisement?.deep
   const sts = o.advertisement?.sts
   const latches = (deep?.tags ?? []).filter((t) => meetsTag(t, o))
@@ -61,21 +69,26 @@ function learnable(o: Observation): Pick<Commitment, 'latches' | 'directives'> &
   if (sts?.tlsVersion !== undefined && meetsTlsVersion(sts.tlsVersion, o))
     directives.tlsVersion = sts.tlsVersion
   if (sts?.tlsCert !== undefined && meetsTlsCert(sts.tlsCert, o)) directives.tlsCert = sts.tlsCert
-  const url = [deep?.url, sts?.stsUrl].find(
-    (u) => u !== undefined && /^https:\/\/[^\s<>"]+$/.test(u) && u.length <= 2048,
-  )
-  return { latches, directives, url }
+  // #12: only an https URL on the committed server's registrable domain or the mail domain.
+  const scope = { host: c.endpoint.host, domain: c.domain }
+  const urls = [deep?.url, sts?.stsUrl].flatMap((u) => {
+    const accepted = u === undefined ? undefined : acceptStatusUrl(u, scope)
+    return accepted === undefined ? [] : [accepted]
+  })
+  return { latches, directives, urls }
 }
 
 /**
  * Learns from an observation. Pure; `now` is supplied by the caller. Returns the input unchanged (and
- * `learned: []`) unless TLS is up, the server is authenticated and the commitment is already met.
+ * `learned: []`) unless TLS is up, the server is authenticated and the commitment is already met. Never
+ * adds a pin, never moves the endpoint, and learns a status URL only if none is saved yet (see
+ * model/status-url.ts for which URLs qualify). Throws nothing for any observation.
  */
 export function strengthen(current: Commitment, o: Observation, now: IsoTime): StrengthenResult {
   if (o.transport === 'plaintext' || o.tls === undefined || !isServerAuthenticated(o))
     return { commitment: current, learned: [] }
   if (evaluate(current, o).outcome !== 'ok') return { commitment: current, learned: [] }
-  const { latches, directives, url } = learnable(o)
+  const { latches, directives, urls } = learnable(current, o)
   const prov: Provenance = { source: 'server', firstSeen: now, lastConfirmed: now }
   const provenance: Record<string, Provenance> = {}
   for (const t of latches) provenance[provenanceKey('latch', t)] = prov
@@ -89,6 +102,10 @@ export function strengthen(current: Commitment, o: Observation, now: IsoTime): S
     provenance,
   }
   delete seen.statusUrl
+  // The first accepted URL stays: another one is not even offered to the join, so it can neither
+  // replace the saved one nor re-confirm its provenance.
+  const saved = current.statusUrl?.url
+  const url = saved === undefined ? urls[0] : urls.find((u) => u === saved)
   if (url !== undefined) {
     seen.statusUrl = { url, seenAt: now }
     provenance[provenanceKey('statusUrl')] = prov

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createCommitment } from './commitment.js'
+import { CommitmentSchema, createCommitment } from './commitment.js'
 
 const base = {
   account: 'acct_1',
@@ -27,5 +27,31 @@ describe('createCommitment()', () => {
     expect(() => createCommitment({ ...base, ...patch })).toThrow(
       expect.objectContaining({ code: 'MUASTS_ERR_INVALID_OPTION', message: expect.stringContaining(path) }),
     )
+  })
+
+  it('records the mail domain canonicalised, and leaves it out when setup did not know it', () => {
+    expect(createCommitment({ ...base, host: 'imap.example.net', domain: 'Example.NET.' }).domain).toBe(
+      'example.net',
+    )
+    expect(createCommitment({ ...base, host: 'imap.example.net' })).not.toHaveProperty('domain')
+    expect(() => createCommitment({ ...base, host: 'imap.example.net', domain: 'bad domain' })).toThrow(
+      expect.objectContaining({
+        code: 'MUASTS_ERR_INVALID_OPTION',
+        message: expect.stringContaining('domain'),
+      }),
+    )
+  })
+
+  it('still parses a commitment stored before the domain field existed', () => {
+    const stored = JSON.parse(JSON.stringify(createCommitment({ ...base, host: 'imap.example.net' })))
+    expect(stored.domain).toBeUndefined()
+    expect(CommitmentSchema.parse(stored)).toEqual(stored)
+  })
+
+  it('keeps primary and backup pins disjoint (a key given as both is primary)', () => {
+    const k1 = 'nepCG63SQk7VQwivq6J35v5+U5DplzE7dYI0fCC/lj0='
+    const k2 = 'dVdECK5yWe84Ot1ck6dn2YLDL2YIRCESeHpQ36U0oeQ='
+    const c = createCommitment({ ...base, host: 'a.example', pins: [k1], backupPins: [k2, k1] })
+    expect(c.pins).toEqual({ spki: [k1], backup: [k2] })
   })
 })

@@ -47,6 +47,12 @@ export const CommitmentSchema = z.strictObject({
   account: AccountRefSchema,
   service: ServiceSchema,
   endpoint: EndpointSchema,
+  /**
+   * The account's mail domain (the part after "@"), when setup knew it. Optional so that commitments
+   * stored before it existed still parse. It only widens where a status URL may live (model/status-url.ts);
+   * it never affects which connections are accepted.
+   */
+  domain: HostSchema.optional(),
   /** RFC 8314 §5.2 minimum confidentiality level; "high" = TLS + PKIX + RFC 7817 identity, no click-through. */
   minLevel: z.literal('high'),
   tlsFloor: TlsFloorSchema,
@@ -57,9 +63,15 @@ export const CommitmentSchema = z.strictObject({
     tlsVersion: TlsVersionDirectiveSchema.optional(),
     tlsCert: TlsCertDirectiveSchema.optional(),
   }),
-  /** Leaf SPKI pins (RFC 8314 §5.4: set at setup or by policy, revocable only by the user). */
+  /**
+   * Leaf SPKI pins (RFC 8314 §5.4: set at setup or by policy). Accepted keys are spki ∪ backup; empty
+   * means no pinning. A join only narrows the set (lattice/pins.ts); widening is the rotatePins ceremony.
+   */
   pins: z.strictObject({ spki: z.array(SpkiSchema).max(16), backup: z.array(SpkiSchema).max(16) }),
-  /** DEEP status / sts-url help page shown after a failure (DEEP -04 §5.4). */
+  /**
+   * DEEP status / sts-url help page shown after a failure (DEEP -04 §5.4). The first accepted one stays
+   * (lattice/merge.ts); read it through acceptedStatusUrl(), which re-checks its domain.
+   */
   statusUrl: z.strictObject({ url: HttpsUrlSchema, seenAt: IsoTimeSchema }).optional(),
   /** Where each property came from; keys are property names (see provenanceKey). */
   provenance: z.record(z.string().max(128), ProvenanceSchema),
@@ -79,6 +91,8 @@ export type NewCommitmentInput = {
   host: string
   port: number
   transport: Transport
+  /** The mail domain of the account's address; scopes learned status URLs (see `domain` above). */
+  domain?: string | undefined
   tlsFloor?: TlsFloor
   pins?: readonly string[]
   backupPins?: readonly string[]
@@ -98,7 +112,8 @@ export function createCommitment(input: NewCommitmentInput): Commitment {
     [provenanceKey('tlsFloor')]: prov,
   }
   const spki = [...new Set(input.pins ?? [])].sort()
-  const backup = [...new Set(input.backupPins ?? [])].sort()
+  // A key listed as both is primary: the lists stay disjoint, the normal form merge() produces.
+  const backup = [...new Set(input.backupPins ?? [])].filter((p) => !spki.includes(p)).sort()
   for (const p of [...spki, ...backup]) provenance[provenanceKey('pin', p)] = prov
   return parseOptions(
     CommitmentSchema,
@@ -108,6 +123,7 @@ export function createCommitment(input: NewCommitmentInput): Commitment {
       account: input.account,
       service: input.service,
       endpoint: { host: canonicalHost(input.host), port: input.port, transport: input.transport },
+      ...(input.domain === undefined ? {} : { domain: canonicalHost(input.domain) }),
       minLevel: 'high',
       tlsFloor: input.tlsFloor ?? 'TLSv1.2',
       latches: [],

@@ -1,6 +1,8 @@
 // What a live connection actually achieved, as plain data. Adapters (imap/smtp/pop3/setup) translate
 // protocol facts into this shape; core never branches on protocol names (house style H4).
 import * as z from 'zod'
+import { EvidenceSchema, MAX_EVIDENCE } from '../report/evidence.js'
+import { CAPABILITY_ATOM_RE, MAX_PRE_TLS_ATOMS } from '../report/sanitize.js'
 import { HostSchema, ObservedTransportSchema, PortSchema, ServiceSchema } from './primitives.js'
 import { SecurityTagSchema, TlsCertDirectiveSchema, TlsVersionDirectiveSchema } from './tags.js'
 
@@ -11,6 +13,9 @@ export const ANOMALIES = [
   'preauth_before_tls',
   'bytes_after_starttls',
   'untagged_before_tls',
+  // The server went silent (or trickled) before TLS on a committed endpoint: what a stripping attacker
+  // does once stripping itself is detected (issue #13). Not proof of an attack, so worded neutrally.
+  'stalled_before_tls',
 ] as const
 export const AnomalySchema = z.enum(ANOMALIES)
 export type Anomaly = z.infer<typeof AnomalySchema>
@@ -55,10 +60,23 @@ export const ObservationSchema = z.strictObject({
   /** Set when the TLS handshake did not complete (code from Node/OpenSSL, e.g. ERR_SSL_UNSUPPORTED_PROTOCOL). */
   handshakeError: z.string().max(128).optional(),
   certificate: CertificateObservationSchema.optional(),
-  dane: z.strictObject({ status: z.enum(['valid', 'invalid', 'dnssec-invalid', 'no-records']) }).optional(),
-  /** Raw capability strings; pre-TLS ones are attacker-controlled and only ever reported, never used. */
-  capsBeforeTls: z.array(z.string().max(512)).max(256),
+  /**
+   * The DANE outcome of this connection (@mua-sts/dane): `valid`/`invalid` from secure TLSA records,
+   * `dnssec-invalid` (bogus or no trustworthy answer), `no-records` (secure denial), `insecure` (unsigned
+   * zone). Absent when no DANE check ran (no validating resolver configured, or an IP-literal endpoint).
+   */
+  dane: z
+    .strictObject({ status: z.enum(['valid', 'invalid', 'dnssec-invalid', 'no-records', 'insecure']) })
+    .optional(),
+  /**
+   * Capability atoms of the greeting or a solicited CAPABILITY/CAPA/EHLO reply before TLS: attacker-
+   * controlled, so only a few grammar-checked atoms (report/sanitize.ts), only ever reported, never used.
+   */
+  capsBeforeTls: z.array(z.string().regex(CAPABILITY_ATOM_RE)).max(MAX_PRE_TLS_ATOMS),
+  /** Capability entries read after TLS, with control bytes and markup removed. */
   capsAfterTls: z.array(z.string().max(512)).max(256),
+  /** Pre-TLS data that was itself the violation, as kind + size + hash only (report/evidence.ts). */
+  evidence: z.array(EvidenceSchema).max(MAX_EVIDENCE).optional(),
   /** DEEP / STS advertisement, read only after TLS (DEEP -04 §5.1). */
   advertisement: z
     .strictObject({ deep: DeepStatusSchema.optional(), sts: StsPolicySchema.optional() })

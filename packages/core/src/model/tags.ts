@@ -15,8 +15,9 @@ export function isKnownTag(tag: string): tag is KnownTag {
 }
 
 /**
- * Private tag used only in `latch-fail` reports for a failed SPKI pin. Pins come from setup or policy,
- * not from a DEEP advertisement, so no registered tag describes them; servers ignore unknown tags (§5.3).
+ * Private tag naming a failed SPKI pin in the JSON report (violation `tag`, dedup key, TLSRPT extension).
+ * Pins come from setup or policy, not from DEEP, so no registered tag describes them, and it is never
+ * sent in band: the server that fails a pin is the suspected impostor (report/in-band.ts).
  */
 export const SPKI_PIN_TAG = 'spki-pin'
 

@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { evaluate } from '../evaluate/evaluate.js'
 import { goodObservation, OTHER_SPKI, sampleCommitment } from '../testing/fixtures.js'
-import { parseIdParams, renderIdParams } from '../wire/imap-id.js'
-import { parseClient04 } from '../wire/smtp-client-04.js'
-import type { ClientIdentity } from './in-band.js'
+import type { InBand } from './in-band.js'
 import { buildReport, dedupKey, ReportSchema } from './report.js'
 import { CommitmentViolationError } from './violation-error.js'
 
@@ -13,7 +11,8 @@ const CLIENT = { name: 'mua-sts', version: '0.1.0' }
 function reportFor(
   overrides: Parameters<typeof goodObservation>[0],
   pinned = false,
-  client: ClientIdentity = CLIENT,
+  sent: InBand | null = null,
+  action: 'blocked_before_auth' | 'blocked_before_auth_reported_in_band' = 'blocked_before_auth',
 ) {
   const c = sampleCommitment(pinned ? { pins: { spki: [OTHER_SPKI], backup: [] } } : {})
   const o = goodObservation(overrides)
@@ -26,10 +25,10 @@ function reportFor(
     service: 'imap',
     endpoint: c.endpoint,
     violations: v.violations,
-    action: 'blocked_before_auth',
+    action,
     commitment: c,
     observation: o,
-    client,
+    inBand: sent,
     sdk: { package: '@mua-sts/imap', version: '0.1.0' },
   })
 }
@@ -46,27 +45,17 @@ describe('buildReport()', () => {
     })
   })
 
-  it('computes in-band lines that agree with the JSON violations (authenticated server)', () => {
-    const r = reportFor({}, true)
-    expect(r.violations.map((v) => v.tag)).toEqual(['spki-pin'])
-    expect(r.inBand?.client04).toBe(
-      'CLIENT name=mua-sts version=0.1.0 latch=tls-cert,tls12 latch-fail=spki-pin security-tags=tls11',
-    )
-    const parsed = parseClient04(r.inBand?.client04 ?? '')
-    expect(parsed.ok && parsed.value.latchFail).toEqual(['spki-pin'])
-    const id = parseIdParams(renderIdParams(r.inBand?.idFields ?? {}))
-    expect(id.ok && id.value['latch-fail']).toBe('spki-pin')
+  it('records the in-band message that was sent, and then (only then) claims it in the action', () => {
+    const sent: InBand = { idFields: { name: CLIENT.name, 'latch-fail': 'tls12' } }
+    const r = reportFor({ tls: { version: 'TLSv1.1', cipher: 'AES128-SHA', cipherBits: 128 } }, false, sent)
+    expect(r.action).toBe('blocked_before_auth_reported_in_band')
+    expect(r.inBand).toEqual({ idFields: { name: 'mua-sts', 'latch-fail': 'tls12' } })
   })
 
-  it('has no in-band data when the server is not authenticated (nothing may be sent)', () => {
-    const r = reportFor({ certificate: { chainTrusted: false, expired: false, nameMatch: null } })
+  it('never claims an in-band message that was not sent', () => {
+    const r = reportFor({}, true, null, 'blocked_before_auth_reported_in_band')
+    expect(r.action).toBe('blocked_before_auth')
     expect(r.inBand).toBeNull()
-  })
-
-  it('switches client name and version off for privacy', () => {
-    const r = reportFor({}, true, null)
-    expect(r.inBand?.client04).not.toContain('name=')
-    expect(r.inBand?.idFields).not.toHaveProperty('name')
   })
 
   it('derives a dedup key from who, where and what — not from time or id', () => {

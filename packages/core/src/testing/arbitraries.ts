@@ -6,6 +6,20 @@ import { createObservation, type Observation } from '../model/observation.js'
 import { OTHER_SPKI, SAMPLE_SPKI } from './fixtures.js'
 
 const TIMES = ['2025-01-01T00:00:00.000Z', '2025-06-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z']
+
+/** A third well-formed SPKI hash, so that pin sets can overlap partly. */
+export const THIRD_SPKI = 'Yl9tQ6V3C0k8Ww2cF1aP7xR4nB5mJ6hD9gS0eT2uI3o='
+/** The keys arbCommitment pins from, and the keys arbObservation presents (plus one never pinned). */
+export const PIN_KEYS = [SAMPLE_SPKI, OTHER_SPKI, THIRD_SPKI] as const
+export const UNPINNED_SPKI = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA='
+
+/** Status URLs a stored commitment may hold: in scope of imap.example.net / example.net, and legacy ones. */
+export const STORED_STATUS_URLS = [
+  'https://status.example.net/s',
+  'https://example.net/help',
+  'https://a.example/s',
+  'https://b.example/s',
+] as const
 const provenance: fc.Arbitrary<Provenance> = fc.record({
   source: fc.constantFrom('server', 'setup', 'policy'),
   firstSeen: fc.constantFrom(...TIMES),
@@ -34,13 +48,13 @@ export function arbCommitment(
         fc.constantFrom('any' as const, 'pkix' as const, 'dane' as const, 'pkix+dane' as const),
         { nil: undefined },
       ),
-      spki: sortedSubset([SAMPLE_SPKI, OTHER_SPKI]),
-      backup: sortedSubset([OTHER_SPKI]),
+      // Disjoint primary and backup lists: the normal form createCommitment and merge produce.
+      spki: sortedSubset([...PIN_KEYS]),
+      backup: sortedSubset([...PIN_KEYS]),
+      pinProvenance: provenance,
+      domain: fc.option(fc.constant('example.net'), { nil: undefined }),
       url: fc.option(
-        fc.record({
-          url: fc.constantFrom('https://a.example/s', 'https://b.example/s'),
-          seenAt: fc.constantFrom(...TIMES),
-        }),
+        fc.record({ url: fc.constantFrom(...STORED_STATUS_URLS), seenAt: fc.constantFrom(...TIMES) }),
         { nil: undefined },
       ),
       provenance: fc.dictionary(
@@ -62,13 +76,27 @@ export function arbCommitment(
           ...(r.tlsVersion === undefined ? {} : { tlsVersion: r.tlsVersion }),
           ...(r.tlsCert === undefined ? {} : { tlsCert: r.tlsCert }),
         },
-        pins: { spki: r.spki, backup: r.backup },
-        provenance: Object.fromEntries(Object.entries(r.provenance).sort(([a], [b]) => (a < b ? -1 : 1))),
+        pins: { spki: r.spki, backup: r.backup.filter((k) => !r.spki.includes(k)) },
+        provenance: {},
       }
+      const prov: Record<string, Provenance> = { ...r.provenance }
+      for (const k of [...c.pins.spki, ...c.pins.backup]) prov[`pin:${k}`] = r.pinProvenance
+      c.provenance = Object.fromEntries(Object.entries(prov).sort(([a], [b]) => (a < b ? -1 : 1)))
+      if (r.domain !== undefined) c.domain = r.domain
       if (r.url !== undefined) c.statusUrl = r.url
       return c
     })
 }
+
+/** Status URLs a server may advertise: in and out of imap.example.net's scope, and malformed ones. */
+export const OBSERVED_STATUS_URLS = [
+  'https://status.example.net/x',
+  'https://imap.example.net/y',
+  'https://s.example/x',
+  'http://plain.example/x',
+  'https://example.net@evil.test/',
+  'https://example.net.evil.test/',
+] as const
 
 /** Observations of arbitrary quality, including pre-TLS and unauthenticated ones. */
 export function arbObservation(): fc.Arbitrary<Observation> {
@@ -82,12 +110,13 @@ export function arbObservation(): fc.Arbitrary<Observation> {
       chainTrusted: fc.boolean(),
       expired: fc.boolean(),
       nameMatch: fc.constantFrom(true, false, null),
-      spki: fc.constantFrom(SAMPLE_SPKI, OTHER_SPKI),
+      spki: fc.constantFrom(...PIN_KEYS, UNPINNED_SPKI),
       dane: fc.option(fc.constantFrom('valid' as const, 'invalid' as const, 'no-records' as const), {
         nil: undefined,
       }),
       tags: sortedSubset(['tls11', 'tls12', 'tls-cert', 'tls-dane-tlsa', 'x-new']),
-      url: fc.option(fc.constantFrom('https://s.example/x', 'http://plain.example/x'), { nil: undefined }),
+      url: fc.option(fc.constantFrom(...OBSERVED_STATUS_URLS), { nil: undefined }),
+      stsUrl: fc.option(fc.constantFrom(...OBSERVED_STATUS_URLS), { nil: undefined }),
       tlsVersion: fc.option(fc.constantFrom('1.1' as const, '1.2' as const, '1.3' as const), {
         nil: undefined,
       }),
@@ -122,6 +151,7 @@ export function arbObservation(): fc.Arbitrary<Observation> {
         advertisement: {
           deep: { tags: r.tags, ...(r.url === undefined ? {} : { url: r.url }) },
           sts: {
+            ...(r.stsUrl === undefined ? {} : { stsUrl: r.stsUrl }),
             ...(r.tlsVersion === undefined ? {} : { tlsVersion: r.tlsVersion }),
             ...(r.tlsCert === undefined ? {} : { tlsCert: r.tlsCert }),
           },

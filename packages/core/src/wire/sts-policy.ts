@@ -43,11 +43,14 @@ export function parseStsPolicy(input: string): ParseResult<ParsedStsPolicy> {
   return ok({ ...out, ignored })
 }
 
-/** Renders an STS policy with "; " separators, in a fixed order. */
+/**
+ * Renders an STS policy with "; " separators, in a fixed order. `tls-cert=any` is written as the bare
+ * `tls-cert`: -05 §6 makes "any" the default value, and -05 Example 1 writes it that way.
+ */
 export function renderStsPolicy(p: StsPolicy): string {
   const parts: string[] = []
   if (p.tlsVersion !== undefined) parts.push(`tls-version=${p.tlsVersion}`)
-  if (p.tlsCert !== undefined) parts.push(`tls-cert=${p.tlsCert}`)
+  if (p.tlsCert !== undefined) parts.push(p.tlsCert === 'any' ? 'tls-cert' : `tls-cert=${p.tlsCert}`)
   if (p.stsUrl !== undefined) parts.push(`sts-url=${p.stsUrl}`)
   return parts.join('; ')
 }

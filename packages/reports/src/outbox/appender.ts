@@ -7,11 +7,11 @@
 // - Rotation needs no lock: the next segment is created with O_EXCL, so exactly one process creates each
 //   sequence number and the others follow it (they look for `seq + 1` before every append, one stat).
 // - Only the oldest segments are ever deleted, and only when there are more than `maxSegments`. The
-//   deleting process renames the file first (exactly one rename succeeds), then counts and announces what
-//   it drops on `mua-sts:outbox`. A process that was still appending to a segment being dropped notices
+//   deleting process renames the file first (exactly one rename succeeds), then counts it, records the
+//   count durably, deletes it and announces it on `mua-sts:outbox` (drop.ts: a crash in between is
+//   announced by the next process that opens the outbox). A process that was still appending to a segment being dropped notices
 //   after its fsync (the path no longer names its inode) and appends the record again to the newest one.
 
-import { randomBytes } from 'node:crypto'
 import {
   closeSync,
   constants,
@@ -19,17 +19,13 @@ import {
   fdatasyncSync,
   fstatSync,
   openSync,
-  renameSync,
-  rmSync,
   type Stats,
   statSync,
   writeSync,
 } from 'node:fs'
-import { join } from 'node:path'
 import { publishOutboxEvent } from '../channels.js'
-import { FRAME_PREFIX } from './frame.js'
-import { fdReader, readLines } from './read-lines.js'
-import { DROPPING_SUFFIX, fsyncDir, isErrno, listDropping, listSegments, segmentPath } from './segments.js'
+import { dropSegment, recoverDrops } from './drop.js'
+import { fsyncDir, isErrno, listSegments, segmentPath } from './segments.js'
 
 /** Where to append and the rotation limits. */
 export type AppenderLimits = {
@@ -42,7 +38,6 @@ export type AppenderLimits = {
 
 const APPEND_ATTEMPTS = 3
 const OPEN_ATTEMPTS = 10
-const PREFIX = Buffer.from(FRAME_PREFIX, 'latin1')
 
 /** The append side of an outbox directory for one process (see the file comment for the protocol). */
 export class SegmentAppender {
@@ -52,10 +47,8 @@ export class SegmentAppender {
 
   constructor(limits: AppenderLimits) {
     this.#limits = limits
-    // A process that died between renaming a segment for deletion and deleting it left it behind.
-    for (const name of listDropping(limits.dir)) {
-      if (!ownerAlive(name)) finishDrop(limits.dir, join(limits.dir, name))
-    }
+    // A process that died half-way through a drop left a renamed segment or an unannounced intent.
+    recoverDrops(limits.dir)
   }
 
   /** Appends one frame and makes it durable. Throws on I/O failure (the frame may then be torn). */
@@ -161,54 +154,5 @@ export class SegmentAppender {
   #closeFd(): void {
     if (this.#fd >= 0) closeSync(this.#fd)
     this.#fd = -1
-  }
-}
-
-/** Deletes segment `seq` if this process wins the rename, announcing how many records it held. */
-export function dropSegment(dir: string, seq: number): void {
-  const from = segmentPath(dir, seq)
-  const to = `${from}.${process.pid}.${randomBytes(4).toString('hex')}${DROPPING_SUFFIX}`
-  try {
-    renameSync(from, to)
-  } catch (error) {
-    if (isErrno(error, 'ENOENT')) return // another process is dropping it and will announce it
-    throw error
-  }
-  finishDrop(dir, to)
-}
-
-/** Whether the process named in a `.dropping` file is still running (and so still finishing the drop). */
-function ownerAlive(name: string): boolean {
-  const pid = Number(/\.jsonl\.(\d+)\.[0-9a-f]+\.dropping$/.exec(name)?.[1] ?? 0)
-  if (pid <= 0 || pid === process.pid) return false
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return isErrno(error, 'EPERM') // exists but belongs to someone else
-  }
-}
-
-function finishDrop(dir: string, path: string): void {
-  const seq = Number(/reports-(\d{12})\.jsonl/.exec(path)?.[1] ?? -1)
-  const { records, bytes } = countFrames(path)
-  rmSync(path, { force: true })
-  fsyncDir(dir)
-  publishOutboxEvent({ type: 'segment-dropped', dir, segment: seq, records, bytes })
-}
-
-/** Complete lines that start like a frame (no JSON parsing: this runs on the append path). Streams. */
-export function countFrames(path: string): { records: number; bytes: number } {
-  const fd = openSync(path, 'r')
-  try {
-    let records = 0
-    const lines = readLines(fdReader(fd), 0)
-    for (let next = lines.next(); ; next = lines.next()) {
-      if (next.done === true) return { records, bytes: next.value.end + next.value.incompleteBytes }
-      const line = next.value
-      if (!line.frontTruncated && line.bytes.subarray(0, PREFIX.length).equals(PREFIX)) records++
-    }
-  } finally {
-    closeSync(fd)
   }
 }

@@ -4,6 +4,7 @@
 //   <dir>/outbox.id                       random id of this outbox (the delivery cursor is bound to it)
 //   <dir>/reports-000000000001.jsonl      oldest retained segment
 //   <dir>/reports-000000000002.jsonl      … newest segment = active
+//   <dir>/reports-….jsonl.<pid>.<hex>.dropping / .drop-intent   a drop in progress (drop.ts)
 import { randomBytes } from 'node:crypto'
 import {
   closeSync,
@@ -44,11 +45,6 @@ export function listSegments(dir: string): number[] {
     if (m?.[1] !== undefined) seqs.push(Number(m[1]))
   }
   return seqs.sort((a, b) => a - b)
-}
-
-/** Files left by a process that died between renaming a segment for deletion and deleting it. */
-export function listDropping(dir: string): string[] {
-  return readdirSync(dir).filter((n) => n.endsWith(DROPPING_SUFFIX) && n.startsWith('reports-'))
 }
 
 /** Makes a created/renamed/unlinked directory entry durable (the file's own fsync does not). Does I/O. */

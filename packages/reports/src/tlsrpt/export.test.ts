@@ -1,4 +1,5 @@
-import { ErrorCode, isSdkError } from '@mua-sts/core'
+import { buildSecurityRecord, ErrorCode, isSdkError, type Report, type SecurityRecord } from '@mua-sts/core'
+import { goodObservation, sampleCommitment } from '@mua-sts/core/testing'
 import { describe, expect, it } from 'vitest'
 import { sampleReport } from '../../../../test/reports/sample-reports.js'
 import { buildTlsrptReport } from './export.js'
@@ -93,6 +94,62 @@ describe('buildTlsrptReport()', () => {
     const pop = doc.policies.find((p) => p.policy['policy-domain'] === 'pop.example.net')
     expect(pop?.summary).toEqual({ 'total-successful-session-count': 7, 'total-failure-session-count': 0 })
     expect(pop?.['failure-details']).toEqual([])
+  })
+
+  it('counts successful sessions from security records and fills receiving-ip from refused ones', () => {
+    let n = 0
+    const record = (at: string, outcome: 'passed' | 'refused', reportId?: string): SecurityRecord =>
+      buildSecurityRecord({
+        recordId: `rec_${String(++n).padStart(8, '0')}`,
+        now: at,
+        account: 'acct_1',
+        service: 'imap',
+        commitment: sampleCommitment(),
+        observation: goodObservation(),
+        outcome,
+        reportId,
+        socket: { remoteAddress: '192.0.2.7' },
+        sdk: { package: '@mua-sts/imap', version: '0.1.0' },
+      })
+    const refused = reports[0] as Report
+    const records = [
+      ...Array.from({ length: 9 }, (_, i) => record(at(6 + i), 'passed')),
+      record(at(1), 'refused', refused.reportId),
+      record('2026-03-03T00:00:00.000Z', 'passed'), // outside the period
+      { ...record(at(7), 'passed'), recordId: 'bad id!' } as SecurityRecord, // fails its schema
+    ]
+    const doc = buildTlsrptReport(reports, RANGE, records)
+    const imap = doc.policies.find((p) => p.policy['policy-domain'] === 'imap.example.net')
+    expect(imap?.summary['total-successful-session-count']).toBe(9)
+    expect(imap?.['failure-details']).toContainEqual(
+      expect.objectContaining({
+        'receiving-ip': '192.0.2.7',
+        'failure-reason-code': 'tls_version_below_floor',
+      }),
+    )
+  })
+
+  it('leaves store and keychain faults out: they are not TLS results', () => {
+    const local = sampleReport({ at: at(7), codes: ['store_corrupt'], host: 'local.example.net' })
+    const keychain = sampleReport({ at: at(8), codes: ['keychain_unavailable'], host: 'local.example.net' })
+    const doc = buildTlsrptReport([local, keychain], RANGE)
+    expect(doc.policies).toEqual([])
+  })
+
+  it('never exports a DANE check that did not run as dane-required', () => {
+    const r = sampleReport({ at: at(7), codes: ['dane_unsatisfied'] })
+    const notRun = {
+      ...r,
+      violations: [
+        {
+          ...(r.violations[0] as Report['violations'][number]),
+          resultType: 'dane-required' as const,
+          observed: 'missing',
+        },
+      ],
+    } as Report
+    const doc = buildTlsrptReport([notRun], RANGE)
+    expect(doc.policies[0]?.['failure-details'][0]?.['result-type']).toBe('validation-failure')
   })
 
   it('carries no account reference, observed capability or certificate data', () => {

@@ -1,6 +1,8 @@
-// Builds an RFC 8460 §4.4-shaped aggregate from stored reports. One policy per (endpoint host, service);
-// the mapping table lives in packages/reports/README.md. Nothing identifying leaves: no account refs, no
-// observed capability strings, no certificate data — only hosts, ports, codes and counts.
+// Builds an RFC 8460 §4.4-shaped aggregate from stored reports and security records. One policy per
+// (endpoint host, service); the mapping table lives in packages/reports/README.md. Nothing identifying
+// leaves: no account refs, no observed capability strings, no certificate data — only hosts, server
+// addresses, ports, codes and counts. Successful sessions are counted from the records (issue #14);
+// store and keychain faults are not TLS results and are left out (they keep their SDK reports).
 import {
   ErrorCode,
   HostSchema,
@@ -8,6 +10,8 @@ import {
   type Report,
   type ReportAction,
   SdkError,
+  type SecurityRecord,
+  SecurityRecordSchema,
   type Service,
   ServiceSchema,
 } from '@mua-sts/core'
@@ -31,7 +35,10 @@ export const TlsrptExportOptionsSchema = z.strictObject({
   contactInfo: z.string().min(1).max(256).optional(),
   /** Defaults to a random id (the outbox method) — the pure builder requires one. */
   reportId: z.string().min(1).max(256).optional(),
-  /** Successful sessions per policy, when the app counts them; RFC 8460 needs them for a true ratio. */
+  /**
+   * Extra successful sessions per policy, added to those counted from security records (for sessions
+   * the app counted itself); RFC 8460 needs them for a true ratio.
+   */
   successfulSessions: z
     .array(z.strictObject({ host: HostSchema, service: ServiceSchema, count: z.number().int().min(0) }))
     .max(10_000)
@@ -60,6 +67,7 @@ type Group = {
   actions: Map<ReportAction, number>
   sessions: number
   details: Map<string, TlsrptFailureDetail>
+  successes: number
   latest: Report | undefined
 }
 
@@ -75,6 +83,7 @@ function groupFor(groups: Map<string, Group>, host: string, service: Service): G
       actions: new Map(),
       sessions: 0,
       details: new Map(),
+      successes: 0,
       latest: undefined,
     }
     groups.set(key, g)
@@ -82,7 +91,18 @@ function groupFor(groups: Map<string, Group>, host: string, service: Service): G
   return g
 }
 
-function addReport(g: Group, r: Report): void {
+// Violation codes that describe the local store or keychain, not the TLS session: never exported.
+const LOCAL_FAULTS: ReadonlySet<string> = new Set(['store_corrupt', 'store_rollback', 'keychain_unavailable'])
+
+// A DANE check that never ran (no validating resolver, an IP literal) proves nothing about the domain:
+// it is a local `validation-failure`, never `dane-required` (RFC 8460 §4.3.2.1 is about TLSA records
+// the domain did or did not publish). Reports written before core said so are corrected here too.
+function resultTypeOf(v: Report['violations'][number]): TlsrptFailureDetail['result-type'] {
+  if (v.code === 'dane_unsatisfied' && v.observed === 'missing') return 'validation-failure'
+  return v.resultType
+}
+
+function addReport(g: Group, r: Report, receivingIp: string | undefined): void {
   g.sessions++
   g.ports.add(r.endpoint.port)
   g.accounts.add(r.account.ref)
@@ -91,7 +111,8 @@ function addReport(g: Group, r: Report): void {
   // A session counts once per distinct (result type, code, latch), however often the violation repeats.
   const seen = new Set<string>()
   for (const v of r.violations) {
-    const key = `${v.resultType}\u0000${v.code}\u0000${v.tag ?? ''}`
+    const resultType = resultTypeOf(v)
+    const key = `${resultType}\u0000${v.code}\u0000${v.tag ?? ''}\u0000${receivingIp ?? ''}`
     if (seen.has(key)) continue
     seen.add(key)
     const d = g.details.get(key)
@@ -100,8 +121,9 @@ function addReport(g: Group, r: Report): void {
       continue
     }
     const detail: TlsrptFailureDetail = {
-      'result-type': v.resultType,
+      'result-type': resultType,
       'receiving-mx-hostname': g.host,
+      ...(receivingIp === undefined ? {} : { 'receiving-ip': receivingIp }),
       'failed-session-count': 1,
       'failure-reason-code': v.code,
     }
@@ -143,12 +165,15 @@ function toPolicy(g: Group, successes: number): TlsrptPolicy {
 }
 
 /**
- * Builds the aggregate for `[from, to)` from `reports` (others are ignored) and validates it against
- * {@link TlsrptReportSchema}. Pure. Throws MUASTS_ERR_INVALID_OPTION for bad options.
+ * Builds the aggregate for `[from, to)` from `reports` and the security `records` (others are ignored)
+ * and validates it against {@link TlsrptReportSchema}. Pure. A record with outcome `passed` counts as
+ * one successful session; a refused record lends its server address (`receiving-ip`) to the report it
+ * links to. Throws MUASTS_ERR_INVALID_OPTION for bad options.
  */
 export function buildTlsrptReport(
   reports: Iterable<Report>,
   options: TlsrptExportOptions & { reportId: string },
+  records: Iterable<SecurityRecord> = [],
 ): TlsrptReport {
   const opts = parseOptions(TlsrptExportOptionsSchema, options, 'exportAggregate')
   const from = toIsoInstant(opts.from, 'exportAggregate options.from')
@@ -156,11 +181,29 @@ export function buildTlsrptReport(
   if (from >= to)
     throw new SdkError(ErrorCode.InvalidOption, 'exportAggregate options: `from` must be before `to`')
   const groups = new Map<string, Group>()
+  const ipByReport = new Map<string, string>()
+  const seenRecords = new Set<string>()
+  for (const input of records) {
+    // Records may come back from disk: only schema-valid ones count.
+    const parsed = SecurityRecordSchema.safeParse(input)
+    if (!parsed.success) continue
+    const rec = parsed.data
+    if (rec.recordedAt < from || rec.recordedAt >= to || seenRecords.has(rec.recordId)) continue
+    seenRecords.add(rec.recordId)
+    if (rec.outcome === 'passed') groupFor(groups, rec.endpoint.host, rec.service).successes++
+    else if (rec.reportId !== undefined && rec.remoteAddress !== undefined)
+      ipByReport.set(rec.reportId, rec.remoteAddress)
+  }
   const seenIds = new Set<string>()
   for (const r of reports) {
     if (r.generatedAt < from || r.generatedAt >= to || seenIds.has(r.reportId)) continue
+    // A connection error is no TLS policy result (RFC 8460 §4.3 has no type for an outage): not exported.
+    if (r.outcome !== 'violated') continue
+    // Neither is a store or keychain fault: the session never reached TLS because of local state.
+    if (r.action === 'blocked_store_integrity' || r.violations.every((v) => LOCAL_FAULTS.has(v.code)))
+      continue
     seenIds.add(r.reportId)
-    addReport(groupFor(groups, r.endpoint.host, r.service), r)
+    addReport(groupFor(groups, r.endpoint.host, r.service), r, ipByReport.get(r.reportId))
   }
   // Policies that only had successful sessions are listed too: RFC 8460 reports successes as well.
   const successes = new Map<string, number>()
@@ -171,7 +214,7 @@ export function buildTlsrptReport(
   }
   const policies = [...groups]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([key, g]) => toPolicy(g, successes.get(key) ?? 0))
+    .map(([key, g]) => toPolicy(g, g.successes + (successes.get(key) ?? 0)))
   const doc: TlsrptReport = {
     'organization-name': opts.organizationName ?? DEFAULT_ORGANIZATION_NAME,
     'date-range': { 'start-datetime': from, 'end-datetime': to },

@@ -22,6 +22,8 @@ export const TlsrptFailureDetailSchema = z.strictObject({
   'result-type': TlsrptResultTypeSchema,
   /** The server the client dialled (the committed endpoint host). */
   'receiving-mx-hostname': HostSchema,
+  /** The server's IP address, when the sessions' security records knew it (RFC 8460 §4.4). */
+  'receiving-ip': z.union([z.ipv4(), z.ipv6()]).optional(),
   /** Refused sessions that showed this failure; one session may count under several details (§4.3). */
   'failed-session-count': z.number().int().min(1),
   /** The SDK's stable violation code (e.g. `tls_version_below_floor`), RFC 8460's free-text reason slot. */

@@ -1,14 +1,24 @@
 // confirm(): the only step of setup that pins anything. RFC 8314 §5.1: credentials are tested only
-// over a session that meets the proposed commitment, which is why `verify` receives a store holding
-// exactly that commitment and is expected to run the app's guarded client against it. Only after the
-// user confirmed, acknowledged every confirmation item, and every chosen service verified, are the
-// commitments written through the real store (a join: it never weakens what is already there).
+// over a session that meets the commitment, which is why `verify` receives a store holding exactly
+// the commitment about to be pinned and is expected to run the app's guarded client against it.
+// Order, each step fail-closed and before any credential leaves the process (#12):
+//   1. the proposal must carry its own seal (seal.ts): nothing altered after propose() is pinned;
+//   2. what the user must acknowledge is derived here from each chosen candidate's trust label,
+//      never read from the proposal's `confirmations` copy;
+//   3. an existing commitment is joined with the proposal (conflict.ts) or, with `replace`, set
+//      aside by the audited replace ceremony; a conflict is an error, not a silent join;
+//   4. every chosen service verifies; only then is anything written (write.ts: checked again on a
+//      fresh read first), and what is returned is read back from the store and compared with what
+//      was verified, so `pinned` reports exactly what the store holds.
+// A proposal is also refused once it is older than `maxAgeMs` or its seal already pinned something
+// in this process (proposal-freshness.ts): a sealed copy must not be replayed later.
 import {
   type AccountRef,
   type Commitment,
   type CommitmentStore,
   CommitmentStoreSchema,
   ErrorCode,
+  type ForgetRequest,
   parseOptions,
   SdkError,
   type Service,
@@ -16,15 +26,25 @@ import {
   toSdkError,
 } from '@mua-sts/core'
 import { z } from 'zod'
+import { confirmationFor } from '../propose/explain.js'
 import { type Proposal, ProposalSchema, type ServiceProposal } from '../propose/proposal.js'
+import { checkSeal, SealKeySchema } from '../propose/seal.js'
+import { commitmentToPin } from './conflict.js'
+import {
+  checkAge,
+  DEFAULT_PROPOSAL_MAX_AGE_MS,
+  MAX_PROPOSAL_MAX_AGE_MS,
+  processSealLedger,
+} from './proposal-freshness.js'
 import { StagingStore } from './staging-store.js'
+import { writeVerified } from './write.js'
 
 export type VerifyContext = {
   readonly service: Service
   readonly account: AccountRef
-  /** The proposed commitment for this service. */
+  /** The commitment that will be pinned if every test passes (the proposal's, joined with the store's). */
   readonly commitment: Commitment
-  /** Temporary store holding the proposed commitments; give it to the guarded client. */
+  /** Temporary store holding the commitments under test; give it to the guarded client. */
   readonly store: CommitmentStore
   readonly signal: AbortSignal | undefined
 }
@@ -32,12 +52,24 @@ export type VerifyContext = {
 export type VerifyFn = (context: VerifyContext) => Promise<void>
 
 const fn = <T>() => z.custom<T>((v) => typeof v === 'function', 'expected a function')
-const StoreShape = CommitmentStoreSchema
+
+/** The forget confirmation that turns confirm() into the one-step replace ceremony. */
+export const ReplaceRequestSchema = z.strictObject({
+  /** Token from `store.requestForget(account[, service])`, shown to and confirmed by the user. */
+  confirmation: z.string().min(1).max(256),
+  /** Who confirmed (e.g. "user"); stored in the audit record. Never a mail password. */
+  actor: z.string().min(1).max(256),
+  /** Why, in the user's words (e.g. "provider moved"); stored in the audit record. */
+  reason: z.string().min(3).max(1000),
+  /** The service passed to requestForget, if one was; omitted means the whole account. */
+  service: ServiceSchema.optional(),
+})
+export type ReplaceRequest = z.input<typeof ReplaceRequestSchema>
 
 export const ConfirmInputSchema = z.strictObject({
   proposal: ProposalSchema,
   /** The durable store the commitments are pinned in. */
-  store: StoreShape,
+  store: CommitmentStoreSchema,
   /** One credential test per chosen service (the app's guarded clients). */
   verify: z.partialRecord(ServiceSchema, fn<VerifyFn>()),
   /** Must be `true`: the user confirmed the proposal in the UI. */
@@ -46,9 +78,18 @@ export const ConfirmInputSchema = z.strictObject({
   acknowledged: z.array(z.string().max(400)).default([]),
   /** Services to pin; default every proposed one. */
   services: z.array(ServiceSchema).min(1).optional(),
+  /** Replace what the token covers instead of joining (a provider move); see the README. */
+  replace: ReplaceRequestSchema.optional(),
+  /** The key given to propose() as `sealKey`, if one was. */
+  sealKey: SealKeySchema.optional(),
+  /** Oldest proposal accepted, in ms since its `generatedAt` (default one hour, at most 24 hours). */
+  maxAgeMs: z.int().min(1).max(MAX_PROPOSAL_MAX_AGE_MS).default(DEFAULT_PROPOSAL_MAX_AGE_MS),
+  /** Clock for the age check; for tests. */
+  now: fn<() => Date>().optional(),
   signal: z.instanceof(AbortSignal).optional(),
 })
 export type ConfirmInput = z.input<typeof ConfirmInputSchema>
+type Parsed = z.output<typeof ConfirmInputSchema>
 
 export type VerifyFailure = {
   readonly service: Service
@@ -87,37 +128,37 @@ function chosen(proposal: Proposal, services: readonly Service[] | undefined): S
   })
 }
 
-// A proposal that came back from a UI must still describe one account and its own candidates.
+// Backstop behind the seal: a proposal must still describe one account and its own candidates.
 function assertCoherent(proposal: Proposal, p: ServiceProposal): void {
   const c = p.commitment
   const e = p.candidate
+  const o = p.observation
   const same =
     c.account === proposal.account &&
     c.service === p.service &&
     e.service === p.service &&
+    o.service === p.service &&
     c.endpoint.host === e.host &&
     c.endpoint.port === e.port &&
-    c.endpoint.transport === e.transport
+    c.endpoint.transport === e.transport &&
+    o.endpoint.host === e.host &&
+    o.endpoint.port === e.port
   if (!same)
     throw new SdkError(
-      ErrorCode.InvalidOption,
+      ErrorCode.ProposalTampered,
       `confirm options.proposal: the ${p.service} entry is inconsistent`,
     )
 }
 
-function requireConfirmation(
-  confirmed: boolean,
-  picked: readonly ServiceProposal[],
-  acknowledged: readonly string[],
-): void {
-  if (!confirmed)
+function requireConfirmation(opts: Parsed, picked: readonly ServiceProposal[]): void {
+  if (!opts.confirmed)
     throw new SdkError(
       ErrorCode.ConfirmationRequired,
       'Nothing is pinned until the user confirms the proposal.',
     )
   const open = picked
-    .flatMap((p) => p.confirmations.map((c) => c.id))
-    .filter((id) => !acknowledged.includes(id))
+    .map((p) => confirmationFor(p.candidate, opts.proposal.domain)?.id)
+    .filter((id): id is string => id !== undefined && !opts.acknowledged.includes(id))
   if (open.length > 0) {
     throw new SdkError(ErrorCode.ConfirmationRequired, `Not acknowledged by the user: ${open.join(', ')}`, {
       details: { unacknowledged: open },
@@ -125,50 +166,119 @@ function requireConfirmation(
   }
 }
 
+function requireReplaceScope(opts: Parsed, picked: readonly ServiceProposal[]): void {
+  if (opts.replace === undefined) return
+  if (typeof opts.store.replace !== 'function')
+    throw new SdkError(ErrorCode.InvalidOption, 'confirm options.store: has no replace ceremony')
+  const scope = opts.replace.service
+  if (scope === undefined) return
+  const outside = picked.filter((p) => p.service !== scope).map((p) => p.service)
+  if (outside.length > 0) {
+    throw new SdkError(
+      ErrorCode.InvalidOption,
+      `confirm options.replace.service: the token covers only ${scope}, not ${outside.join(', ')}`,
+    )
+  }
+}
+
+/** Per chosen service, the commitment to verify and pin (conflict.ts), read before any verify. */
+async function targets(opts: Parsed, picked: readonly ServiceProposal[]): Promise<Commitment[]> {
+  if (opts.replace !== undefined) return picked.map((p) => p.commitment)
+  const out: Commitment[] = []
+  for (const p of picked) out.push(commitmentToPin(await opts.store.get(p.commitment.account, p.service), p))
+  return out
+}
+
+function replaceRequest(opts: Parsed): ForgetRequest | undefined {
+  if (opts.replace === undefined) return undefined
+  return { ...opts.replace, account: opts.proposal.account, service: opts.replace.service }
+}
+
+function now(opts: Parsed): Date {
+  const t = opts.now === undefined ? new Date() : opts.now()
+  if (!(t instanceof Date) || Number.isNaN(t.getTime()))
+    throw new SdkError(ErrorCode.InvalidOption, 'confirm options.now: must return a valid Date')
+  return t
+}
+
 /**
- * Tests credentials for the chosen services against the proposed commitments and, only if every
- * test passes, pins them in `store`. Does I/O through `verify` and `store`.
+ * Checks the proposal's seal, the user's acknowledgements and the store, tests credentials for the
+ * chosen services against the commitments to pin and, only if every test passes, pins them. Does
+ * I/O through `verify` and `store`.
  *
- * @returns `pinned` with what the store now holds, or `not-pinned` with every failure (nothing written).
- * @throws SdkError `MUASTS_ERR_CONFIRMATION_REQUIRED` unless `confirmed` is true and every confirmation
- *   item of the chosen services is acknowledged (checked before any verify runs);
- *   `MUASTS_ERR_INVALID_OPTION` for malformed input or a missing verify function;
- *   `MUASTS_ERR_ABORTED` when `signal` fires; store errors as the store throws them (services already
- *   written stay written: they were verified).
+ * @returns `pinned` with the commitments as read back from the store, or `not-pinned` with every
+ *   failure (nothing written).
+ * @throws SdkError, all before any verify runs unless noted: `MUASTS_ERR_INVALID_OPTION` for
+ *   malformed input or a missing verify function; `MUASTS_ERR_PROPOSAL_TAMPERED` when the proposal
+ *   is not exactly what propose() sealed, or (`details.reason`) is `'expired'` (older than
+ *   `maxAgeMs`) or `'reused'` (its seal already pinned something in this process, or another
+ *   confirm() holds it); `MUASTS_ERR_CONFIRMATION_REQUIRED` unless `confirmed` is true and every
+ *   confirmation item derived from the chosen candidates is acknowledged;
+ *   `MUASTS_ERR_COMMITMENT_CONFLICT` when the store holds a commitment the proposal cannot join
+ *   (without `replace`); `MUASTS_ERR_ABORTED` when `signal` fires. After verification:
+ *   `MUASTS_ERR_COMMITMENT_CONFLICT` when the store changed meanwhile (found on a fresh read before
+ *   writing: nothing written; found on the read-back after writing: `details.held` is what the store
+ *   now holds); store errors with their own code (e.g. `MUASTS_ERR_CONFIRMATION_REQUIRED` for a
+ *   stale replace token, nothing written; without `replace`, `details.written` / `notWritten` say
+ *   which services were written before the failure).
  */
 export async function confirm(input: ConfirmInput): Promise<ConfirmResult> {
   const opts = parseOptions(ConfirmInputSchema, input, 'confirm')
+  checkSeal(opts.proposal, opts.sealKey)
+  const at = now(opts)
+  checkAge(opts.proposal.generatedAt, at, opts.maxAgeMs)
+  const claim = processSealLedger.claim(opts.proposal.seal, opts.proposal.generatedAt, at)
+  try {
+    return await confirmClaimed(opts, claim.keep)
+  } finally {
+    // A no-op once keep() ran: a seal is used up by the first write the store accepted, never by
+    // a refusal or a failed credential test (the user may retry those with the same proposal).
+    claim.release()
+  }
+}
+
+async function confirmClaimed(opts: Parsed, onWritten: () => void): Promise<ConfirmResult> {
   const picked = chosen(opts.proposal, opts.services)
   for (const p of picked) assertCoherent(opts.proposal, p)
-  requireConfirmation(opts.confirmed, picked, opts.acknowledged)
+  requireConfirmation(opts, picked)
+  requireReplaceScope(opts, picked)
   const tests = picked.map((p) => {
     const test = opts.verify[p.service]
     if (test === undefined)
       throw new SdkError(ErrorCode.InvalidOption, `confirm options.verify.${p.service}: missing`)
-    return { p, test }
+    return { service: p.service, test }
   })
   const signal = opts.signal
   throwIfAborted(signal)
-  const staging = new StagingStore(picked.map((p) => p.commitment))
+  const pinning = await targets(opts, picked)
+  throwIfAborted(signal)
+  const staging = new StagingStore(pinning)
   const account = opts.proposal.account
   const settled = await Promise.allSettled(
-    tests.map(({ p, test }) =>
-      test({ service: p.service, account, commitment: p.commitment, store: staging, signal }),
+    tests.map(({ service, test }, i) =>
+      test({ service, account, commitment: pinning[i] as Commitment, store: staging, signal }),
     ),
   )
   const failures: VerifyFailure[] = []
   settled.forEach((s, i) => {
     if (s.status === 'fulfilled') return
-    const service = (tests[i] as (typeof tests)[number]).p.service
+    const service = (tests[i] as (typeof tests)[number]).service
     const e = toSdkError(s.reason)
     failures.push({ service, code: e.code, message: e.message, error: s.reason })
   })
   if (failures.length > 0) return { status: 'not-pinned', failures }
   throwIfAborted(signal)
-  const commitments: Commitment[] = []
-  for (const { p } of tests) {
-    const staged = (await staging.get(account, p.service)) ?? p.commitment
-    commitments.push(await opts.store.strengthen(staged))
+  const verified = []
+  for (const [i, p] of picked.entries()) {
+    const c = pinning[i] as Commitment
+    verified.push({ proposal: p, commitment: (await staging.get(account, c.service)) ?? c })
   }
+  const commitments = await writeVerified({
+    store: opts.store,
+    account,
+    verified,
+    replace: replaceRequest(opts),
+    onWritten,
+  })
   return { status: 'pinned', commitments }
 }

@@ -14,7 +14,10 @@ import {
 
 const key = (account: AccountRef, service: Service): string => `${account}/${service}`
 
-/** In-memory CommitmentStore seeded with proposed commitments; it cannot gain new entries or forget. */
+/**
+ * In-memory CommitmentStore seeded with the commitments under test; it cannot gain new entries, forget,
+ * replace or rotate pins.
+ */
 export class StagingStore implements CommitmentStore {
   readonly #data = new Map<string, Commitment>()
 
@@ -56,5 +59,15 @@ export class StagingStore implements CommitmentStore {
 
   forget(): Promise<AuditRecord> {
     return Promise.reject(new SdkError(ErrorCode.ConfirmationRequired, 'a staging store cannot forget'))
+  }
+
+  /** Refused: a staging store never runs ceremonies (only confirm() may, on the real store). */
+  replace(): Promise<AuditRecord> {
+    return Promise.reject(new SdkError(ErrorCode.ConfirmationRequired, 'a staging store cannot replace'))
+  }
+
+  /** Refused: a staging store never runs ceremonies; a credential test cannot re-pin keys. */
+  rotatePins(): Promise<AuditRecord> {
+    return Promise.reject(new SdkError(ErrorCode.ConfirmationRequired, 'a staging store cannot rotate pins'))
   }
 }

@@ -15,6 +15,7 @@ export const SourceSchema = z.enum([
   'ispdb',
   'mx-autoconfig',
   'guess',
+  'manual',
 ])
 export type Source = z.infer<typeof SourceSchema>
 
@@ -32,6 +33,8 @@ export const UntrustedReasonSchema = z.enum([
   'third_party_source',
   'mx_derived',
   'guessed',
+  // Typed in by the user (manualCandidate): the user vouches for the name, nothing else does.
+  'entered_by_user',
 ])
 export const TrustSchema = z.discriminatedUnion('level', [
   z.object({ level: z.literal('trusted'), reason: TrustedReasonSchema }),
@@ -95,6 +98,7 @@ const SOURCE_ORDER: Record<Source, number> = {
   ispdb: 3,
   'mx-autoconfig': 4,
   guess: 5,
+  manual: 6,
 }
 // RFC 8314 §3: Implicit TLS is preferred over STARTTLS when nothing else decides.
 const TRANSPORT_ORDER: Record<Transport, number> = { 'implicit-tls': 0, starttls: 1 }

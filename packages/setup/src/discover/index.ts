@@ -31,6 +31,12 @@ export { parseEmail } from './email.js'
 export { DiscoverError, DiscoverErrorCode, IssueCode } from './errors.js'
 export type { DiscoveryFetch, FetchOptions, FetchResult, HttpsFetchOptions } from './https-fetch.js'
 export { httpsFetch } from './https-fetch.js'
+export {
+  addManualCandidates,
+  type ManualCandidateInput,
+  ManualCandidateInputSchema,
+  manualCandidate,
+} from './manual.js'
 export { registrableDomain } from './mx.js'
 export type { DiscoverOptions } from './options.js'
 export { DiscoverOptionsSchema } from './options.js'

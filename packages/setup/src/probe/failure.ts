@@ -66,6 +66,7 @@ const MESSAGES: Readonly<Record<ProbeFailureCode, string>> = {
   store_corrupt: 'The commitment store failed its integrity check.',
   store_rollback: 'The commitment store was rolled back.',
   keychain_unavailable: 'The system keychain is unavailable.',
+  stalled_before_tls: 'The server stopped answering before TLS began.',
 }
 
 /** One plain-language sentence for a probe failure code. Pure. */

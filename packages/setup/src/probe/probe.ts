@@ -1,8 +1,11 @@
 // probe(): every candidate in parallel under a concurrency bound, each with its own deadline, all
 // cancellable at once. Probes never send credentials (see session.ts). A service stops being probed
-// as soon as a result is in that nothing still pending could outrank (propose/rank.ts), so a wizard
-// is not held up by slow fallbacks once the best possible endpoint has answered.
+// as soon as a result is in that nothing still pending could outrank (propose/rank.ts, trust first),
+// so a wizard is not held up by slow fallbacks once the best possible endpoint has answered, and an
+// untrusted answer never cancels a trusted candidate (#12).
 import { ErrorCode, SdkError, SERVICES, type Service } from '@mua-sts/core'
+import { validatingResolver } from '@mua-sts/dane'
+import type { DaneConfig } from '@mua-sts/transport'
 import { z } from 'zod'
 import { type Candidate, CandidateSchema } from '../discover/candidate.js'
 import { bestPossibleRank, compareRanks, proposalRank, type Rank } from '../propose/rank.js'
@@ -58,6 +61,7 @@ class Run {
   readonly #closed = new Set<Service>()
   readonly #best = new Map<Service, Rank>()
   readonly #now: string
+  readonly #dane: DaneConfig | undefined
   #aborted = false
 
   constructor(list: readonly Candidate[], opts: ParsedProbeOptions) {
@@ -66,6 +70,8 @@ class Run {
     this.results = list.map(() => undefined)
     this.#queue = scheduleOrder(list)
     this.#now = (opts.now?.() ?? new Date()).toISOString()
+    const clock = opts.now ?? (() => new Date())
+    this.#dane = opts.dane === undefined ? undefined : { resolver: validatingResolver(opts.dane), now: clock }
   }
 
   #emit(event: ProbeEvent): void {
@@ -122,6 +128,7 @@ class Run {
     const result = await probeCandidate(candidate, {
       trust: this.#opts.trust,
       lookup: this.#opts.lookup,
+      dane: this.#dane,
       signal: controller.signal,
       now: this.#now,
       onTlsOk: (tlsVersion) => this.#emit({ type: 'tls-ok', index, candidate, tlsVersion }),
@@ -132,6 +139,11 @@ class Run {
     if (this.#opts.earlyStop && result.status === 'compliant') this.#maybeClose(candidate.service, result)
   }
 
+  // Early stop (#12): a service closes only when no candidate still pending or running could outrank
+  // the best result in. Trust ranks first, so an untrusted result never closes a service while a
+  // trusted candidate is still out; the explicit check below says so again, in case the ordering
+  // ever changes. In practice early stop happens once the best *trusted* result is in, or, for a
+  // service with no trusted candidate left, among untrusted candidates only.
   #maybeClose(service: Service, result: ProbeResult): void {
     const rank = proposalRank(result.candidate, result.observation?.tls?.version)
     const best = this.#best.get(service)
@@ -139,6 +151,8 @@ class Run {
     this.#best.set(service, top)
     const contenders = this.#list.filter((c, i) => c.service === service && this.results[i] === undefined)
     if (contenders.some((c) => compareRanks(bestPossibleRank(c), top) < 0)) return
+    const topTrusted = top[0] === 0
+    if (!topTrusted && contenders.some((c) => c.trust.level === 'trusted')) return
     this.#closed.add(service)
     for (const [i, controller] of this.#running) {
       if (this.#list[i]?.service === service)

@@ -16,6 +16,7 @@ import {
 } from '@mua-sts/core'
 import {
   createTlsParams,
+  type DaneConfig,
   observeHandshakeFailure,
   observePreTls,
   observeSecureSocket,
@@ -58,6 +59,8 @@ export function provisionalCommitment(candidate: Candidate, now: IsoTime): Commi
 export type SessionContext = {
   readonly trust: TrustOptions
   readonly lookup: LookupFunction | undefined
+  /** The validating resolver for TLSA lookups, if the app configured one (#15). */
+  readonly dane?: DaneConfig | undefined
   /** Ends the probe: deadline, early stop or the caller's abort; its reason is a ProbeFailure. */
   readonly signal: AbortSignal
   readonly now: IsoTime
@@ -172,11 +175,16 @@ function failedResult(candidate: Candidate, error: unknown): ProbeResult {
  */
 export async function probeCandidate(candidate: Candidate, ctx: SessionContext): Promise<ProbeResult> {
   const commitment = provisionalCommitment(candidate, ctx.now)
-  const params = createTlsParams(commitment, ctx.trust)
+  // With a resolver, the TLSA lookup starts here and the dial's lookup waits for it beside the address.
+  const trust = ctx.lookup === undefined ? ctx.trust : { ...ctx.trust, lookup: ctx.lookup }
+  const params = createTlsParams(commitment, trust, ctx.dane)
   const dialog = DIALOGS[candidate.service]
   let conn: Conn | undefined
   try {
-    conn = new Conn(await dialTcp(candidate.host, candidate.port, ctx.signal, ctx.lookup), ctx.signal)
+    conn = new Conn(
+      await dialTcp(candidate.host, candidate.port, ctx.signal, params.options.lookup),
+      ctx.signal,
+    )
     const base = { service: candidate.service, endpoint: { host: candidate.host, port: candidate.port } }
     const flow: Flow = { conn, dialog, params, base, onTlsOk: ctx.onTlsOk }
     const reached = candidate.transport === 'implicit-tls' ? await implicitTls(flow) : await startTls(flow)

@@ -26,6 +26,7 @@ const SOURCE_TEXT: Readonly<Record<TrustReason, (domain: string) => string>> = {
   third_party_source: () => 'the configuration comes from a third-party database, not from the domain',
   mx_derived: (d) => `the server was derived from the MX records of ${d} (the mail host's provider)`,
   guessed: (d) => `the server name was guessed from ${d}`,
+  entered_by_user: () => 'you entered this server yourself; nothing from the domain confirms it',
 }
 
 /** Where the candidate came from and how far that can be trusted. */

@@ -11,5 +11,12 @@ export {
   type ServiceProposal,
   ServiceProposalSchema,
 } from './proposal.js'
-export { type ProposeOptions, ProposeOptionsSchema, propose } from './propose.js'
+export {
+  type ProposeOptions,
+  ProposeOptionsSchema,
+  propose,
+  type SpkiPinning,
+  SpkiPinningSchema,
+} from './propose.js'
 export { bestPossibleRank, compareRanks, proposalRank, type Rank } from './rank.js'
+export { MIN_SEAL_KEY_BYTES } from './seal.js'

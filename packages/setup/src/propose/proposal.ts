@@ -1,9 +1,11 @@
 // The proposal a setup wizard shows, and that confirm() takes back. It is schema-checked on the way
-// back in (house style H14): a UI may serialise it, and nothing gets pinned from a tampered copy.
+// back in (house style H14) and sealed (seal.ts): a UI may serialise it, and nothing gets pinned
+// from an altered copy.
 import {
   AccountRefSchema,
   CommitmentSchema,
   IsoTimeSchema,
+  ObservationSchema,
   ServiceSchema,
   TlsFloorSchema,
 } from '@mua-sts/core'
@@ -23,12 +25,26 @@ export const ConfirmationItemSchema = z.strictObject({
 })
 export type ConfirmationItem = z.infer<typeof ConfirmationItemSchema>
 
+export const RejectedCandidateSchema = z.strictObject({
+  candidate: CandidateSchema,
+  status: z.enum(['refused', 'failed', 'cancelled']),
+  code: z.string().max(64),
+  message: z.string().max(1000),
+})
+export type RejectedCandidate = z.infer<typeof RejectedCandidateSchema>
+
 export const ServiceProposalSchema = z.strictObject({
   service: ServiceSchema,
   /** The discovered candidate this proposal pins. */
   candidate: CandidateSchema,
   /** TLS version the probe negotiated. */
   tlsVersion: z.string().max(32),
+  /**
+   * What the probe of `candidate` observed (no credential was sent). confirm() checks the commitment
+   * it is about to verify against this before any credential test, e.g. a pinned key the server no
+   * longer presents is a conflict, not a failed login.
+   */
+  observation: ObservationSchema,
   /** What confirm() will pin: endpoint, TLS floor, and latches already learned after TLS. */
   commitment: CommitmentSchema,
   /** Provenance keys learned from the server's post-TLS advertisement (e.g. `latch:tls12`). */
@@ -38,6 +54,17 @@ export const ServiceProposalSchema = z.strictObject({
   confirmations: z.array(ConfirmationItemSchema),
   /** Other compliant candidates of the service, best first (not pinned). */
   alternatives: z.array(CandidateSchema),
+  /**
+   * Empty unless `candidate` needs confirmation although the discovery found trusted candidates for
+   * the service; then each of those trusted candidates, and why it did not work (an untrusted endpoint
+   * is proposed only when no trusted one works, #12). Show it next to the confirmation question.
+   */
+  trustedFailures: z.array(RejectedCandidateSchema),
+  /**
+   * Trust label "DANE-validated": the probe found DNSSEC-signed TLSA records for this endpoint that
+   * matched its key (#15). Absent otherwise.
+   */
+  daneValidated: z.literal(true).optional(),
 })
 export type ServiceProposal = z.infer<typeof ServiceProposalSchema>
 
@@ -52,14 +79,6 @@ export const MissingServiceSchema = z.strictObject({
 })
 export type MissingService = z.infer<typeof MissingServiceSchema>
 
-export const RejectedCandidateSchema = z.strictObject({
-  candidate: CandidateSchema,
-  status: z.enum(['refused', 'failed', 'cancelled']),
-  code: z.string().max(64),
-  message: z.string().max(1000),
-})
-export type RejectedCandidate = z.infer<typeof RejectedCandidateSchema>
-
 export const ProposalSchema = z.strictObject({
   account: AccountRefSchema,
   domain: z.string().max(253),
@@ -72,5 +91,10 @@ export const ProposalSchema = z.strictObject({
   confirmations: z.array(ConfirmationItemSchema),
   /** The whole proposal in plain language, one sentence per line. */
   explanation: z.array(z.string().max(2000)),
+  /**
+   * `hmac-sha256:<base64url>` over the canonical JSON of every other field (see seal.ts). confirm()
+   * refuses a proposal whose seal does not match with MUASTS_ERR_PROPOSAL_TAMPERED.
+   */
+  seal: z.string().max(128),
 })
 export type Proposal = z.infer<typeof ProposalSchema>

@@ -88,12 +88,20 @@ describe('propose: ordering of compliant candidates', () => {
       993,
     ],
     [
-      'a guessed implicit-TLS server before a trusted STARTTLS one (then the user confirms it)',
+      'a trusted STARTTLS server before a guessed implicit-TLS one (trust ranks first, #12)',
       [
-        { port: 143, transport: 'starttls' },
-        { port: 993, trust: GUESSED, priority: 1 },
+        { port: 993, trust: GUESSED },
+        { port: 143, transport: 'starttls', priority: 1 },
       ],
-      993,
+      143,
+    ],
+    [
+      'a trusted TLS 1.2 server before an untrusted TLS 1.3 one (#12)',
+      [
+        { port: 9931, trust: GUESSED },
+        { port: 9932, tls: 'TLSv1.2', priority: 1 },
+      ],
+      9932,
     ],
     [
       'TLS 1.3 before TLS 1.2',
@@ -274,6 +282,7 @@ describe('propose: the commitment and what the user must confirm', () => {
     }
     const proposal = propose(discoveryOf([a, b]), [compliant(a), refused], { account: 'acct_1', now: NOW })
     expect(ProposalSchema.parse(proposal)).toEqual(proposal)
+    expect(proposal.seal).toMatch(/^hmac-sha256:[A-Za-z0-9_-]{43}$/)
     expect(proposal.explanation[0]).toBe(
       'IMAP: mail.example.test port 993 with implicit TLS, TLS 1.3, certificate valid for mail.example.test.',
     )
@@ -320,5 +329,55 @@ describe('propose: the commitment and what the user must confirm', () => {
     for (const call of bad) {
       expect(() => call()).toThrow(expect.objectContaining({ code: 'MUASTS_ERR_INVALID_OPTION' }))
     }
+  })
+})
+
+describe('propose: an untrusted endpoint only when no trusted one works (#12)', () => {
+  const trusted = cand({ port: 993 })
+  const guessed = cand({ port: 9993, trust: GUESSED, priority: 1 })
+  const expired: ProbeResult = {
+    candidate: trusted,
+    status: 'refused',
+    violations: [],
+    failure: { code: 'certificate_expired', message: '' },
+  }
+
+  it('says which trusted candidates failed and why, as data and in plain language', () => {
+    const proposal = propose(discoveryOf([trusted, guessed]), [expired, compliant(guessed)], {
+      account: 'acct_1',
+      now: NOW,
+    })
+    const [imap] = proposal.services
+    expect(imap?.candidate.port).toBe(9993)
+    expect(imap?.trustedFailures).toEqual([
+      {
+        candidate: trusted,
+        status: 'refused',
+        code: 'certificate_expired',
+        message: 'The certificate has expired.',
+      },
+    ])
+    expect(proposal.explanation).toContain(
+      'Trusted but not working: mail.example.test port 993 with implicit TLS: The certificate has expired.',
+    )
+    expect(proposal.confirmations.map((c) => c.id)).toEqual(['imap/guessed/mail.example.test:9993'])
+  })
+
+  it('names a trusted candidate that was never probed instead of hiding it', () => {
+    const proposal = propose(discoveryOf([trusted, guessed]), [compliant(guessed)], {
+      account: 'acct_1',
+      now: NOW,
+    })
+    expect(proposal.services[0]?.trustedFailures).toMatchObject([{ candidate: trusted, code: 'not_probed' }])
+  })
+
+  it('leaves trustedFailures empty when a trusted endpoint is proposed', () => {
+    const proposal = propose(discoveryOf([trusted, guessed]), [compliant(trusted), compliant(guessed)], {
+      account: 'acct_1',
+      now: NOW,
+    })
+    expect(proposal.services[0]?.candidate.port).toBe(993)
+    expect(proposal.services[0]?.trustedFailures).toEqual([])
+    expect(proposal.confirmations).toEqual([])
   })
 })

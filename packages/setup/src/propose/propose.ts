@@ -1,34 +1,30 @@
-// propose(): per service, the best probed endpoint and the commitment to pin for it. Pure (no I/O,
-// clock passed in). Three hard rules come before any ranking:
-//   - only a probe that met its candidate's provisional commitment counts, and it is re-checked here
-//     against the final commitment (PKIX + RFC 7817 identity, TLS >= the floor): a candidate with a
-//     bad certificate is never proposed, whatever else it has going for it;
-//   - plaintext is never proposed (RFC 8314 §5.1); a commitment cannot even express it;
-//   - the trust label is taken from the discovery, not from the probe result.
+// propose(): per service, the best probed endpoint and the commitment to pin for it. No I/O, clock
+// passed in; the only state it touches is the per-process seal key (seal.ts). Rules, in order:
+//   - judge.ts: only results that still meet the final commitment count; plaintext never does;
+//   - the trust label is taken from the discovery, not from the probe result;
+//   - rank.ts: trust first, so an untrusted endpoint is proposed only when no trusted candidate of
+//     the service works, and the proposal then names each trusted one and why it failed (#12);
+//   - the proposal is sealed, so confirm() pins exactly what was proposed.
 //
 // TLS floor: TLSv1.2 even when the probe negotiated 1.3, unless the app asks for more. One probe
 // reaches one front-end; a provider whose other front-ends still stop at 1.2 would otherwise lock
 // the account out with no way back but the forget ceremony. RFC 8997 sets 1.2 as the minimum.
 import {
   AccountRefSchema,
-  type Commitment,
-  createCommitment,
   ErrorCode,
-  evaluate,
   IsoTimeSchema,
-  type Observation,
   parseOptions,
   SdkError,
   SERVICES,
   type Service,
+  SpkiSchema,
   strengthen,
-  type TlsFloor,
   TlsFloorSchema,
 } from '@mua-sts/core'
 import { z } from 'zod'
 import { type Candidate, type Discovery, DiscoverySchema } from '../discover/candidate.js'
-import { explainProbeFailure, type ProbeFailureCode } from '../probe/failure.js'
 import type { ProbeResult } from '../probe/result.js'
+import { offerDane } from './dane-offer.js'
 import {
   confirmationFor,
   describeEndpoint,
@@ -37,8 +33,27 @@ import {
   describeSource,
   SERVICE_NAMES,
 } from './explain.js'
+import {
+  baseCommitment,
+  type Compliant,
+  judge,
+  missing,
+  notProbed,
+  rejected,
+  rejectionLines,
+} from './judge.js'
 import type { MissingService, Proposal, RejectedCandidate, ServiceProposal } from './proposal.js'
 import { compareRanks, proposalRank } from './rank.js'
+import { SealKeySchema, sealOf } from './seal.js'
+
+export const SpkiPinningSchema = z.strictObject({
+  /**
+   * Pins of keys the server does not use yet (RFC 7469 §4.3: without a backup pin, a lost or
+   * rotated key locks the account out until the forget ceremony). At least one.
+   */
+  backup: z.array(SpkiSchema).min(1).max(15),
+})
+export type SpkiPinning = z.input<typeof SpkiPinningSchema>
 
 export const ProposeOptionsSchema = z.strictObject({
   /** Opaque account reference the commitments are pinned under (never the address). */
@@ -47,57 +62,62 @@ export const ProposeOptionsSchema = z.strictObject({
   now: z.union([z.date(), IsoTimeSchema]),
   /** Minimum TLS version to pin. Default 'TLSv1.2' (see the file comment for why not 1.3). */
   tlsFloor: TlsFloorSchema.default('TLSv1.2'),
+  /** Pin the probed leaf key plus these backup keys (RFC 8314 §5.4, RFC 7469). Default: no pins. */
+  spkiPinning: SpkiPinningSchema.optional(),
+  /**
+   * Whether the guards that will enforce these commitments have a DNSSEC-validating resolver (their
+   * `dane` option). Only then does a DANE-validated server get a DANE requirement. Default false.
+   */
+  daneResolver: z.boolean().default(false),
+  /** HMAC key for the proposal's seal (>= 32 bytes); default a per-process random key (seal.ts). */
+  sealKey: SealKeySchema.optional(),
 })
 export type ProposeOptions = z.input<typeof ProposeOptionsSchema>
-
-type Compliant = {
-  readonly candidate: Candidate
-  readonly observation: Observation
-  readonly tlsVersion: string
-}
-type Tried = { refused: boolean }
-type Judged =
-  | { readonly ok: true; readonly value: Compliant }
-  | { readonly ok: false; readonly value: RejectedCandidate }
+type Opts = z.output<typeof ProposeOptionsSchema> & { readonly nowIso: string }
 
 const endpointKey = (c: Candidate): string => `${c.service}|${c.host}|${c.port}|${c.transport}`
 
-function baseCommitment(c: Candidate, account: string, tlsFloor: TlsFloor, now: string): Commitment {
-  const { service, host, port, transport } = c
-  return createCommitment({ account, service, host, port, transport, tlsFloor, source: 'setup', now })
-}
-
-function rejected(candidate: Candidate, status: RejectedCandidate['status'], code: ProbeFailureCode): Judged {
-  return { ok: false, value: { candidate, status, code, message: explainProbeFailure(code) } }
-}
-
-function judge(candidate: Candidate, r: ProbeResult, floor: TlsFloor, now: string): Judged {
-  const o = r.observation
-  if (r.status !== 'compliant' || o === undefined) {
-    const status = r.status === 'compliant' ? 'refused' : r.status
-    return rejected(candidate, status, r.failure?.code ?? 'tls_not_established')
+function pinsFor(best: Compliant, opts: Opts): { spki: string[]; backup: string[] } | undefined {
+  if (opts.spkiPinning === undefined) return undefined
+  const leaf = best.observation.certificate?.spkiSha256 as string // judged: pinnable() held
+  const backup = opts.spkiPinning.backup
+  if (backup.includes(leaf)) {
+    throw new SdkError(
+      ErrorCode.InvalidOption,
+      `propose options.spkiPinning.backup: ${leaf} is the key ${best.candidate.host} uses now, not a backup (RFC 7469 §4.3)`,
+    )
   }
-  const verdict = evaluate(baseCommitment(candidate, 'probe-check', floor, now), o)
-  if (verdict.outcome !== 'ok')
-    return rejected(candidate, 'refused', verdict.violations[0]?.code ?? 'tls_not_established')
-  // Backstops: evaluate() already implies both, but a proposal must never rest on one check alone.
-  if (o.transport === 'plaintext' || o.tls === undefined)
-    return rejected(candidate, 'refused', 'tls_not_established')
-  if (!o.serverAuthenticated) return rejected(candidate, 'refused', 'certificate_not_trusted')
-  return { ok: true, value: { candidate, observation: o, tlsVersion: o.tls.version } }
+  return { spki: [leaf], backup: [...backup] }
+}
+
+function trustedFailureLines(c: Candidate, failures: readonly RejectedCandidate[]): string[] {
+  if (failures.length === 0) return []
+  const name = SERVICE_NAMES[c.service]
+  return [
+    `No ${name} server from a trusted source worked, so ${c.host} is used only if you confirm it:`,
+    ...failures.map((f) => `Trusted but not working: ${describeEndpoint(f.candidate)}: ${f.message}`),
+  ]
 }
 
 function serviceProposal(
   ranked: readonly Compliant[],
+  trustedFailures: readonly RejectedCandidate[],
   domain: string,
-  account: string,
-  floor: TlsFloor,
-  now: string,
+  opts: Opts,
 ): ServiceProposal {
   const best = ranked[0] as Compliant
   const c = best.candidate
-  const learnedFrom = strengthen(baseCommitment(c, account, floor, now), best.observation, now)
-  const commitment = learnedFrom.commitment
+  const pins = pinsFor(best, opts)
+  const base = baseCommitment(c, {
+    account: opts.account,
+    floor: opts.tlsFloor,
+    now: opts.nowIso,
+    domain,
+    ...(pins === undefined ? {} : { pins }),
+  })
+  const learnedFrom = strengthen(base, best.observation, opts.nowIso)
+  const dane = offerDane(learnedFrom.commitment, best.observation, opts.daneResolver, opts.nowIso)
+  const commitment = dane.commitment
   const version = best.tlsVersion.replace('TLSv', '')
   const confirmation = confirmationFor(c, domain)
   const reasons = [
@@ -105,54 +125,44 @@ function serviceProposal(
     `Source: ${describeSource(c, domain)}.`,
     describeRequirements(commitment, best.tlsVersion),
   ]
-  const learned = describeLearned(commitment)
+  if (commitment.pins.spki.length > 0)
+    reasons.push(
+      `Its current key and ${commitment.pins.backup.length} backup key(s) are pinned: any other key is refused.`,
+    )
+  const learned = describeLearned(learnedFrom.commitment)
   if (learned !== undefined) reasons.push(learned)
+  reasons.push(...dane.reasons)
+  reasons.push(...trustedFailureLines(c, trustedFailures))
   if (ranked.length > 1) {
     reasons.push(
-      `Chosen over ${ranked.length - 1} other working server(s): implicit TLS before STARTTLS, then TLS 1.3, then trusted sources.`,
+      `Chosen over ${ranked.length - 1} other working server(s): trusted sources first, then implicit TLS before STARTTLS, then TLS 1.3.`,
     )
   }
   return {
     service: c.service,
     candidate: c,
     tlsVersion: best.tlsVersion,
+    observation: best.observation,
     commitment,
     learned: [...learnedFrom.learned],
     reasons,
     confirmations: confirmation === undefined ? [] : [confirmation],
     alternatives: ranked.slice(1).map((x) => x.candidate),
+    trustedFailures: [...trustedFailures],
+    ...(dane.validated ? { daneValidated: true } : {}),
   }
 }
 
-function missing(service: Service, discovery: Discovery, tried: Tried | undefined): MissingService {
-  const name = SERVICE_NAMES[service]
-  if (tried?.refused === true) {
-    const message = `No ${name} server met the security requirements, so nothing will be set up for ${name}.`
-    return { service, reason: 'none_compliant', message }
-  }
-  if (tried !== undefined)
-    return { service, reason: 'unreachable', message: `No ${name} server could be reached.` }
-  if (discovery.notOffered.some((n) => n.service === service)) {
-    return {
-      service,
-      reason: 'not_offered',
-      message: `${discovery.domain} says it offers no ${name} (SRV target ".").`,
-    }
-  }
-  return { service, reason: 'no_candidates', message: `No ${name} server was found for ${discovery.domain}.` }
-}
-
-/** Why the rejected candidates are out: each security refusal in full, the rest counted. */
-function rejectionLines(rejected: readonly RejectedCandidate[]): string[] {
-  const lines = rejected
-    .filter((r) => r.status === 'refused')
-    .map(
-      (r) => `Not used: ${SERVICE_NAMES[r.candidate.service]} ${describeEndpoint(r.candidate)}: ${r.message}`,
-    )
-  const unreachable = rejected.filter((r) => r.status === 'failed').length
-  if (unreachable > 0)
-    lines.push(`${unreachable} other candidate(s) could not be reached or did not answer properly.`)
-  return lines
+/** Trusted candidates of the service that did not work, when the best one needs confirmation. */
+function failedTrusted(
+  best: Compliant,
+  disc: Discovery,
+  rejectedList: readonly RejectedCandidate[],
+): RejectedCandidate[] {
+  if (best.candidate.trust.level === 'trusted') return []
+  return disc.candidates
+    .filter((c) => c.service === best.candidate.service && c.trust.level === 'trusted')
+    .map((c) => rejectedList.find((r) => endpointKey(r.candidate) === endpointKey(c)) ?? notProbed(c))
 }
 
 function parseDiscovery(input: Discovery): Discovery {
@@ -161,35 +171,43 @@ function parseDiscovery(input: Discovery): Discovery {
   throw new SdkError(ErrorCode.InvalidOption, 'propose discovery: not a Discovery', { cause: result.error })
 }
 
+const pinnable = (o: Compliant): boolean => o.observation.certificate?.spkiSha256 !== undefined
+
 /**
  * Picks, per service, the best compliant probe result and builds the commitment to pin for it,
- * with plain-language reasons and the confirmations the user owes. Pure: no I/O, no clock.
- * Results for endpoints that are not in `discovery.candidates` are ignored.
+ * with plain-language reasons and the confirmations the user owes, and seals the result. No I/O, no
+ * clock. Results for endpoints that are not in `discovery.candidates` are ignored.
  *
- * @throws SdkError `MUASTS_ERR_INVALID_OPTION` for invalid options or a malformed discovery.
+ * @throws SdkError `MUASTS_ERR_INVALID_OPTION` for invalid options, a malformed discovery, or a
+ *   backup pin that is the chosen server's current key.
  */
 export function propose(
   discovery: Discovery,
   results: readonly ProbeResult[],
   options: ProposeOptions,
 ): Proposal {
-  const opts = parseOptions(ProposeOptionsSchema, options, 'propose')
-  const now = typeof opts.now === 'string' ? opts.now : opts.now.toISOString()
+  const parsed = parseOptions(ProposeOptionsSchema, options, 'propose')
+  const nowIso = typeof parsed.now === 'string' ? parsed.now : parsed.now.toISOString()
+  const opts: Opts = { ...parsed, nowIso }
   const disc = parseDiscovery(discovery)
   const known = new Map(disc.candidates.map((c) => [endpointKey(c), c]))
   const compliant = new Map<Service, Compliant[]>()
-  const tried = new Map<Service, Tried>()
+  const refused = new Map<Service, boolean>()
   const rejectedList: RejectedCandidate[] = []
   for (const r of results) {
     const candidate = known.get(endpointKey(r.candidate))
     if (candidate === undefined) continue
-    const judged = judge(candidate, r, opts.tlsFloor, now)
-    const seen = tried.get(candidate.service) ?? { refused: false }
-    tried.set(candidate.service, {
-      refused: seen.refused || (!judged.ok && judged.value.status === 'refused'),
-    })
-    if (judged.ok)
-      compliant.set(candidate.service, [...(compliant.get(candidate.service) ?? []), judged.value])
+    let judged = judge(candidate, r, opts.tlsFloor, nowIso)
+    if (judged.ok && opts.spkiPinning !== undefined && !pinnable(judged.value))
+      judged = rejected(
+        candidate,
+        'refused',
+        'spki_pin_mismatch',
+        'The server key could not be read to pin it.',
+      )
+    const service = candidate.service
+    refused.set(service, (refused.get(service) ?? false) || (!judged.ok && judged.value.status === 'refused'))
+    if (judged.ok) compliant.set(service, [...(compliant.get(service) ?? []), judged.value])
     else rejectedList.push(judged.value)
   }
   const services: ServiceProposal[] = []
@@ -198,9 +216,20 @@ export function propose(
     const ranked = [...(compliant.get(service) ?? [])].sort((a, b) =>
       compareRanks(proposalRank(a.candidate, a.tlsVersion), proposalRank(b.candidate, b.tlsVersion)),
     )
-    if (ranked.length === 0) missingList.push(missing(service, disc, tried.get(service)))
-    else services.push(serviceProposal(ranked, disc.domain, opts.account, opts.tlsFloor, now))
+    const best = ranked[0]
+    if (best === undefined) missingList.push(missing(service, disc, refused.get(service)))
+    else services.push(serviceProposal(ranked, failedTrusted(best, disc, rejectedList), disc.domain, opts))
   }
+  return seal(opts, disc.domain, services, missingList, rejectedList)
+}
+
+function seal(
+  opts: Opts,
+  domain: string,
+  services: ServiceProposal[],
+  missingList: MissingService[],
+  rejectedList: RejectedCandidate[],
+): Proposal {
   const confirmations = services.flatMap((s) => s.confirmations)
   const explanation = [
     ...services.flatMap((s) => s.reasons),
@@ -208,10 +237,10 @@ export function propose(
     ...missingList.map((m) => m.message),
     ...rejectionLines(rejectedList),
   ]
-  return {
+  const unsealed: Omit<Proposal, 'seal'> = {
     account: opts.account,
-    domain: disc.domain,
-    generatedAt: now,
+    domain,
+    generatedAt: opts.nowIso,
     tlsFloor: opts.tlsFloor,
     services,
     missing: missingList,
@@ -219,4 +248,5 @@ export function propose(
     confirmations,
     explanation,
   }
+  return { ...unsealed, seal: sealOf(unsealed, opts.sealKey) }
 }

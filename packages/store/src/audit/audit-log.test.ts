@@ -5,7 +5,7 @@ import { ErrorCode } from '@mua-sts/core'
 import { sampleCommitment } from '@mua-sts/core/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { deriveKeys, newMasterKey } from '../integrity/keys.js'
-import { emptyMarks, type Marks, withAuditHead } from '../integrity/marks.js'
+import { emptyMarks, type Marks, withAuditHead } from '../integrity/mark-snapshot.js'
 import { AUDIT_FILE, AuditLog, type StoreAuditRecord } from './audit-log.js'
 
 const keys = deriveKeys(newMasterKey())

@@ -1,4 +1,4 @@
-// The forget ceremony's audit trail: one JSON record per line (JSONL), append-only, fsynced before the
+// The audit trail of the store's ceremonies (forget, replace, rotate-pins, reset): one JSON record per line (JSONL), append-only, fsynced before the
 // commitment is removed. Lines are chained (each names the hash of the previous line) and MACed with
 // their own subkey, and the record count and head hash are part of the keychain high-water marks, so
 // an edited, reordered, truncated or deleted log fails closed like a store file does. A torn last line
@@ -16,7 +16,7 @@ import * as z from 'zod'
 import { canonicalJson } from '../format/canonical-json.js'
 import { appendDurable, readCapped } from '../fs/safe-file.js'
 import { contentHash, MacSchema, mac, type StoreKeys, sameMac } from '../integrity/keys.js'
-import type { Marks } from '../integrity/marks.js'
+import type { Marks } from '../integrity/mark-snapshot.js'
 import { corrupt, rollback } from '../store-errors.js'
 
 /** Name of the audit log inside a store directory. */
@@ -30,19 +30,62 @@ export const UnverifiedSchema = z.strictObject({
   quarantined: z.string().max(256).nullable(),
 })
 
-/** Schema of one audit record (validated on every read of the log). */
-export const StoreAuditRecordSchema = z.strictObject({
-  kind: z.literal('forget'),
-  at: IsoTimeSchema,
-  account: AccountRefSchema,
-  services: z.array(ServiceSchema).max(3),
-  actor: z.string().min(1).max(256),
-  reason: z.string().min(1).max(4096),
-  removed: z.array(CommitmentSchema).max(3),
-  unverified: UnverifiedSchema.optional(),
+const RelativePath = z.string().min(1).max(256)
+
+/** What a `reset` record says about the store it re-keyed (see reset/reset-ceremony.ts). */
+export const ResetDetailsSchema = z.strictObject({
+  /** The code the store failed with before the reset. */
+  cause: z.enum([ErrorCode.StoreCorrupt, ErrorCode.StoreRollback, ErrorCode.KeychainUnavailable]),
+  /** 'store': key, marks or marker lost, every file quarantined and the store re-keyed; 'audit-log': only the log. */
+  scope: z.enum(['store', 'audit-log']),
+  /** Why the store could not be verified, as diagnosed (never a secret). */
+  diagnosis: z.string().min(1).max(512),
+  /** Folder (relative to the store directory) holding the quarantined files. */
+  quarantine: RelativePath,
+  /** How many account files were quarantined (their commitments are no longer in force). */
+  accounts: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  /** The previous audit log, so the history stays traceable: where it is and its SHA-256. */
+  previousAudit: z
+    .strictObject({
+      file: RelativePath,
+      sha256: z.string().regex(/^[0-9a-f]{64}$/),
+      bytes: z.number().int().min(0),
+    })
+    .nullable(),
 })
-/** An audit record as FileStore writes it: core's AuditRecord plus what was unverifiable, if anything. */
-export type StoreAuditRecord = AuditRecord & { readonly unverified?: z.infer<typeof UnverifiedSchema> }
+
+/**
+ * Schema of one audit record (validated on every read of the log). Logs written before `replace`,
+ * `rotate-pins` and `reset` existed hold only `forget` records, which still parse unchanged.
+ */
+export const StoreAuditRecordSchema = z
+  .strictObject({
+    kind: z.enum(['forget', 'replace', 'rotate-pins', 'reset']),
+    at: IsoTimeSchema,
+    /** The account; for `reset`, `store:<storeId>` (the record concerns the whole store). */
+    account: AccountRefSchema,
+    services: z.array(ServiceSchema).max(3),
+    actor: z.string().min(1).max(256),
+    reason: z.string().min(1).max(4096),
+    removed: z.array(CommitmentSchema).max(3),
+    added: z.array(CommitmentSchema).max(3).optional(),
+    unverified: UnverifiedSchema.optional(),
+    reset: ResetDetailsSchema.optional(),
+  })
+  .refine((r) => (r.kind === 'reset') === (r.reset !== undefined), {
+    message: 'reset details belong to, and only to, a reset record',
+  })
+  .refine((r) => (r.kind === 'replace' || r.kind === 'rotate-pins') === (r.added !== undefined), {
+    message: 'added belongs to, and only to, replace and rotate-pins records',
+  })
+/**
+ * An audit record as FileStore writes it: core's AuditRecord plus what was unverifiable (forget,
+ * replace) or what a reset did, if anything.
+ */
+export type StoreAuditRecord = AuditRecord & {
+  readonly unverified?: z.infer<typeof UnverifiedSchema>
+  readonly reset?: z.infer<typeof ResetDetailsSchema>
+}
 
 const LineSchema = z.strictObject({
   n: z.number().int().min(1),

@@ -52,22 +52,38 @@ describe('v0 → v1 migration', () => {
     expect(imap?.provenance[`pin:${SAMPLE_SPKI}`]?.source).toBe('setup')
   })
 
-  it('joins two v0 entries for one service instead of dropping either', () => {
+  it('joins two v0 entries for one service instead of dropping either (pins narrow, latches add up)', () => {
     const first = legacy.commitments[0] as StoreFileV0['commitments'][number]
     const twice = {
       ...legacy,
       commitments: [
         first,
-        { ...first, latches: ['tls-dane-tlsa'], pins: [OTHER_SPKI], tlsFloor: 'TLSv1.3' as const },
+        {
+          ...first,
+          latches: ['tls-dane-tlsa'],
+          pins: [OTHER_SPKI, SAMPLE_SPKI],
+          tlsFloor: 'TLSv1.3' as const,
+        },
       ],
     }
     const imap = migrateV0ToV1({ ...twice, mac: '0'.repeat(64) }).commitments.imap
     expect(imap?.latches).toEqual(['tls-cert', 'tls-dane-tlsa', 'tls12'])
-    expect(imap?.pins.spki).toEqual([OTHER_SPKI, SAMPLE_SPKI].sort())
+    expect(imap?.pins.spki).toEqual([SAMPLE_SPKI])
     expect(imap?.tlsFloor).toBe('TLSv1.3')
   })
 
-  it('never loses a latch or pin of any v0 entry (property)', () => {
+  it('refuses two v0 entries for one service whose pin sets have no key in common', () => {
+    const first = legacy.commitments[0] as StoreFileV0['commitments'][number]
+    const disjoint = { ...legacy, commitments: [first, { ...first, pins: [OTHER_SPKI] }] }
+    expect(() => migrateV0ToV1({ ...disjoint, mac: '0'.repeat(64) })).toThrow(
+      expect.objectContaining({
+        code: ErrorCode.StoreCorrupt,
+        cause: expect.objectContaining({ code: ErrorCode.PinConflict }),
+      }),
+    )
+  })
+
+  it('never loses a latch, and never accepts a key a pinned v0 entry refused (property)', () => {
     const tag = fc.constantFrom('tls11', 'tls12', 'tls-cert', 'tls-dane-tlsa', 'x-old')
     const entry = fc.record({
       service: fc.constantFrom('imap' as const, 'pop3' as const, 'submission' as const),
@@ -89,7 +105,12 @@ describe('v0 → v1 migration', () => {
             if (at === undefined || (at.transport === 'starttls' && e.transport === 'implicit-tls')) at = e
             else if (at.transport === e.transport && at.port !== e.port) return true
           }
-          return false
+          // Pin sets only narrow: pinned entries of one service with no key in common cannot be joined.
+          const pinned = entries.filter((x) => x.service === svc && x.pins.length > 0)
+          return (
+            pinned.length > 0 &&
+            ![SAMPLE_SPKI, OTHER_SPKI].some((k) => pinned.every((x) => x.pins.includes(k)))
+          )
         })
         if (conflict) {
           // Conflicting endpoints for one service cannot be reconciled: the file is refused, not guessed.
@@ -103,7 +124,9 @@ describe('v0 → v1 migration', () => {
           const c = body.commitments[e.service]
           expect(c).toBeDefined()
           for (const t of e.latches) expect(c?.latches).toContain(t)
-          for (const p of e.pins) expect(c?.pins.spki).toContain(p)
+          const accepted = [...(c?.pins.spki ?? []), ...(c?.pins.backup ?? [])]
+          if (e.pins.length > 0) expect(accepted.length).toBeGreaterThan(0)
+          if (e.pins.length > 0) for (const k of accepted) expect(e.pins).toContain(k)
           expect(c?.endpoint.transport === 'implicit-tls' || e.transport === 'starttls').toBe(true)
         }
       }),

@@ -71,9 +71,10 @@ export function decodeV0(raw: object, keys: StoreKeys | null): AccountBody {
 /**
  * Converts a verified v0 file to the v1 body. Pure. Pins become primary SPKI pins from setup, latches
  * become server-sourced latches first seen at `firstSeen`; two entries for one service are joined with
- * core `merge`, so migration never drops a latch or pin. Throws MUASTS_ERR_STORE_CORRUPT if an entry
- * cannot be expressed as a valid v1 commitment (e.g. a host that is not a DNS name), or if two entries
- * for one service name different endpoints (which one is real cannot be decided: fail closed).
+ * core `merge`, so migration never drops a latch and never accepts a key that a pinned entry refused
+ * (pin sets only narrow). Throws MUASTS_ERR_STORE_CORRUPT if an entry cannot be expressed as a valid v1
+ * commitment (e.g. a host that is not a DNS name), or if two entries for one service name different
+ * endpoints or disjoint pin sets (which one is real cannot be decided: fail closed).
  */
 export function migrateV0ToV1(v0: StoreFileV0): AccountBody {
   const commitments: ServiceCommitments = {}
@@ -83,7 +84,7 @@ export function migrateV0ToV1(v0: StoreFileV0): AccountBody {
     try {
       commitments[legacy.service] = current === undefined ? next : merge(current, next)
     } catch (error) {
-      throw corrupt(`v0 entries for ${legacy.service} name different endpoints`, {}, error)
+      throw corrupt(`v0 entries for ${legacy.service} cannot be joined`, {}, error)
     }
   }
   return { account: v0.accountId, seq: v0.seq, commitments, migratedFrom: 0 }

@@ -1,30 +1,48 @@
-// Reads and records the high-water marks of one store in its SecretStore (see marks.ts for the design).
+// Reads and records the high-water marks of one store: the anchor in its SecretStore, the buckets on
+// disk (see marks.ts for the design and its security argument, mark-buckets.ts for the files).
 import type { SecretStore } from '../secrets/secret-store.js'
 import { keychainUnavailable, rollback } from '../store-errors.js'
-import { encodeMarks, type Marks, parseMarks, withAuditHead, withMark } from './marks.js'
+import { pruneBucket, readBucket, writeBucket } from './mark-buckets.js'
+import { Marks } from './mark-snapshot.js'
+import { type AccountMarks, type Anchor, bucketIdOf, encodeAnchor, markKey, parseMarksItem } from './marks.js'
 import type { SecretNames } from './open-keys.js'
+
+type StagedMark = { readonly fileId: string; readonly seq: number; readonly hash: string }
+
+/** A marks update between `stage` and `commit` (the anchor's bucket hashes are filled in by `writeBuckets`). */
+export type Staged = {
+  readonly previous: Anchor
+  readonly changed: ReadonlyMap<string, AccountMarks>
+  readonly anchor: Anchor & { buckets: Record<string, string> }
+}
+
+// Verified buckets by content hash: a hash names exactly one content, so an entry never goes stale.
+const CACHE_LIMIT = 1024
 
 export class MarkKeeper {
   readonly #secrets: SecretStore
   readonly #names: SecretNames
-  // The last value seen or written, parsed. Another process's write changes the string and forces a
-  // parse; otherwise a 10,000-account marks item is compared, not re-validated, on every write.
+  readonly #dir: string
+  // The last item seen or written, parsed: unchanged anchors are compared, not re-validated.
   #last: { readonly raw: string; readonly marks: Marks } | undefined
+  readonly #buckets = new Map<string, AccountMarks>()
 
-  constructor(secrets: SecretStore, names: SecretNames) {
+  constructor(secrets: SecretStore, names: SecretNames, dir: string) {
     this.#secrets = secrets
     this.#names = names
+    this.#dir = dir
   }
 
   /**
-   * The authoritative marks from the keychain. Does I/O. Throws MUASTS_ERR_KEYCHAIN_UNAVAILABLE when the
-   * keychain answers nothing at all (locked), MUASTS_ERR_STORE_ROLLBACK when only the marks are gone.
+   * The authoritative marks: the anchor from the keychain (one small item; buckets are read on demand).
+   * Does I/O. Throws MUASTS_ERR_KEYCHAIN_UNAVAILABLE when the keychain answers nothing at all (locked),
+   * MUASTS_ERR_STORE_ROLLBACK when only the marks are gone, MUASTS_ERR_STORE_CORRUPT when malformed.
    */
   async fresh(): Promise<Marks> {
     const value = await this.#secrets.get(this.#names.marks)
     if (value !== null) {
       if (this.#last?.raw === value) return this.#last.marks
-      const marks = parseMarks(value)
+      const marks = this.#view(value)
       this.#last = { raw: value, marks }
       return marks
     }
@@ -38,21 +56,62 @@ export class MarkKeeper {
   }
 
   /**
-   * Records the mark of a file just renamed into place (and the audit head). Call under the store lock,
-   * after the rename. Throws MUASTS_ERR_KEYCHAIN_UNAVAILABLE with `details.committed: true`: the file is
-   * durable and ahead of its mark (which reads accept), but this write is not yet rollback-protected.
+   * Records the mark of a file just renamed into place (and/or the audit head): `stage`, then
+   * `writeBuckets`, then `commit`. Call under the store lock, after the rename, with marks read under it.
    */
   async record(
     marks: Marks,
-    mark: { fileId: string; seq: number; hash: string },
+    mark: StagedMark | undefined,
     auditHead?: { records: number; head: string },
+    beforeCommit?: () => Promise<void>,
   ): Promise<void> {
-    let next = withMark(marks, mark.fileId, mark.seq, mark.hash)
-    if (auditHead !== undefined) next = withAuditHead(next, auditHead.records, auditHead.head)
-    const raw = encodeMarks(next)
+    const staged = this.stage(marks, mark, auditHead)
+    await this.writeBuckets(staged, beforeCommit)
+    await beforeCommit?.()
+    await this.commit(staged)
+  }
+
+  /**
+   * Computes the buckets that change and the next anchor (without bucket hashes yet). Reads the
+   * account's bucket (sync); throws its codes. A v1 item is migrated: every bucket is staged.
+   */
+  stage(marks: Marks, mark: StagedMark | undefined, auditHead?: { records: number; head: string }): Staged {
+    const changed = new Map<string, Record<string, readonly [number, string]>>()
+    if (marks.legacy !== undefined) {
+      for (const [key, m] of Object.entries(marks.legacy)) {
+        const b = bucketIdOf(key)
+        changed.set(b, { ...changed.get(b), [key]: m })
+      }
+    }
+    if (mark !== undefined) {
+      const b = bucketIdOf(mark.fileId)
+      const current = changed.get(b) ?? marks.bucket(b)
+      changed.set(b, { ...current, [markKey(mark.fileId)]: [mark.seq, mark.hash] })
+    }
+    const audit =
+      auditHead === undefined ? marks.anchor.audit : { records: auditHead.records, head: auditHead.head }
+    const buckets = marks.legacy === undefined ? { ...marks.anchor.buckets } : {}
+    return { previous: marks.anchor, changed, anchor: { ...marks.anchor, version: 2, buckets, audit } }
+  }
+
+  /** Writes the staged bucket files durably and enters their hashes into the staged anchor. Throws _STORE_IO. */
+  async writeBuckets(staged: Staged, beforeCommit?: () => Promise<void>): Promise<void> {
+    for (const [b, accounts] of staged.changed) {
+      const hash = await writeBucket(this.#dir, b, accounts, beforeCommit)
+      this.#buckets.set(hash, accounts)
+      staged.anchor.buckets[b] = hash
+    }
+  }
+
+  /**
+   * Writes the anchor naming the new buckets, then prunes superseded bucket files. Throws
+   * MUASTS_ERR_KEYCHAIN_UNAVAILABLE with `details.committed: true`: the file is durable and ahead of
+   * its mark (which reads accept), but this write is not yet rollback-protected.
+   */
+  async commit(staged: Staged): Promise<void> {
+    const raw = encodeAnchor(staged.anchor)
     try {
       await this.#secrets.set(this.#names.marks, raw)
-      this.#last = { raw, marks: next }
     } catch (error) {
       throw keychainUnavailable(
         'the commitment was written but its high-water mark could not be recorded',
@@ -60,5 +119,29 @@ export class MarkKeeper {
         error,
       )
     }
+    this.#last = { raw, marks: new Marks(staged.anchor, this.#loader) }
+    // Keep the bucket the previous anchor named: a lock-free reader may still hold that anchor.
+    for (const b of staged.changed.keys()) {
+      const keep = [staged.anchor.buckets[b], staged.previous.buckets[b]].filter(
+        (h): h is string => h !== undefined,
+      )
+      await pruneBucket(this.#dir, b, keep)
+    }
+  }
+
+  readonly #loader = (bucket: string, hash: string): AccountMarks => {
+    const hit = this.#buckets.get(hash)
+    if (hit !== undefined) return hit
+    const accounts = readBucket(this.#dir, bucket, hash)
+    if (this.#buckets.size >= CACHE_LIMIT) this.#buckets.clear()
+    this.#buckets.set(hash, accounts)
+    return accounts
+  }
+
+  #view(value: string): Marks {
+    const item = parseMarksItem(value)
+    if (item.kind === 'anchor') return new Marks(item.anchor, this.#loader)
+    const { accounts, audit } = item.legacy
+    return new Marks({ format: item.legacy.format, version: 2, buckets: {}, audit }, this.#loader, accounts)
   }
 }

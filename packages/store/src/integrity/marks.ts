@@ -1,93 +1,158 @@
-// Anti-rollback high-water marks. The MAC proves a file is one we wrote, not that it is the latest one
-// we wrote: an attacker (or a backup restore) can put back an older authentic file and silently drop a
-// latch. So after every write the store records (seq, hash of the file bytes) outside the file system,
-// in the keychain, and a read fails closed when the file is older than that mark.
+// Anti-rollback high-water marks: the formats and the pure checks. The MAC proves a file is one we wrote,
+// not that it is the latest one we wrote: an attacker (or a backup restore) can put back an older
+// authentic file and silently drop a latch. So after every write the store records (seq, hash of the
+// file bytes) where the attacker cannot roll it back, and a read fails closed when the file is older.
 //
-// All marks of a store live in ONE keychain item, rewritten under the store-wide lock. Trade-off: opening
-// a store costs one keychain read instead of one per account (≈0.6 ms each with gnome-keyring, so 6 s for
-// 10,000 accounts), at the price of serialising writers across accounts and rewriting an item that grows
-// by ≈60 bytes per account (≈0.6 MB at 10,000 accounts; 13 ms to write with gnome-keyring). Writes are
-// rare (only when a commitment actually strengthens), reads happen on every connect, so this is the
-// right side of the trade. Per-item read-modify-write without the lock would lose updates (integration
-// notes §4.2: 38 of 60), which is why the lock is store-wide.
+// Layout (format v2, issue #17): the marks of the accounts live on disk in 256 *buckets* (by the first
+// byte of the file id), each bucket a content-addressed file `marks/<bucket>.<sha256>.marks`. The only
+// keychain item is the *anchor*: the SHA-256 of every non-empty bucket plus the audit-log head. It is at
+// most about 8 KB whatever the number of accounts, so a strengthen writes O(1) bytes to the keychain
+// (one bucket file, one anchor), and opening a store reads O(1) bytes. Why not one keychain item per
+// account: gnome-keyring rewrites its whole keyring file on every change, so a write costs O(items)
+// there (measured 43 ms per write at 500 items, 266 ms at 2,000; see docs/benchmarks.md).
 //
-// Keys are the first 128 bits of the file id and hashes are 128-bit truncated SHA-256: a mark only has to
-// tell our own successive files apart (a forger cannot produce a MAC-valid file anyway), and a prefix
-// collision between two accounts would fail closed (a spurious rollback), never open.
+// Security argument: the anchor commits, through SHA-256, to the exact bytes of every bucket, and each
+// bucket to the exact (seq, hash) of each of its accounts. Restoring, editing, deleting or swapping a
+// bucket file therefore changes its hash, which no longer matches the anchor (corrupt), or removes the
+// file the anchor names (rollback); an attacker who cannot write the keychain cannot produce a bucket
+// the anchor accepts (that would be a SHA-256 second preimage). So each account's mark is exactly as
+// trustworthy as it was in the v1 layout (all marks inside the keychain item), and every check below
+// is unchanged. The v1 item (`version: 1`, all marks inline) is still read, and replaced by a v2
+// anchor on the first write (mark-keeper.ts).
+//
+// Mark keys are the first 128 bits of the file id and account hashes are 128-bit truncated SHA-256: a
+// mark only has to tell our own successive files apart (a forger cannot produce a MAC-valid file
+// anyway), and a prefix collision between two accounts would fail closed (a spurious rollback), never
+// open. Bucket hashes are SHA-256 truncated to 128 bits as well (it halves the anchor, which is read on
+// every cold lookup): a bucket has no MAC, so its hash is its only integrity, but the attacker does not
+// choose what a bucket holds (our own files' seq and hashes), so what matters is second-preimage
+// resistance, which is 2^128 work at this length (collision resistance, 2^64, does not come into it).
+import { createHash } from 'node:crypto'
 import * as z from 'zod'
+import { canonicalJson } from '../format/canonical-json.js'
 import { corrupt, rollback } from '../store-errors.js'
 
 export const MARKS_FORMAT = 'mua-sts/marks'
+export const BUCKET_FORMAT = 'mua-sts/marks-bucket'
 
 const Seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)
 const Hash = z.string().regex(/^[A-Za-z0-9_-]{22}$/)
+const BucketHash = z.string().regex(/^[A-Za-z0-9_-]{22}$/)
+const BucketId = z.string().regex(/^[0-9a-f]{2}$/)
+const MarkKey = z.string().regex(/^[0-9a-f]{32}$/)
+const AuditHead = z.strictObject({ records: Seq, head: Hash.nullable() })
+const Accounts = z.record(MarkKey, z.tuple([Seq, Hash]))
 
-export const MarksSchema = z.strictObject({
+/** The v1 keychain item: every mark inline (read for migration only). */
+export const LegacyMarksSchema = z.strictObject({
   format: z.literal(MARKS_FORMAT),
   version: z.literal(1),
-  /** file-id prefix → [seq, content hash] of the newest account file written. */
-  accounts: z.record(z.string().regex(/^[0-9a-f]{32}$/), z.tuple([Seq, Hash])),
-  /** Number of audit records and the hash of the last one (detects a truncated or deleted log). */
-  audit: z.strictObject({ records: Seq, head: Hash.nullable() }),
+  accounts: Accounts,
+  audit: AuditHead,
 })
-export type Marks = z.infer<typeof MarksSchema>
 
-export function emptyMarks(): Marks {
-  return { format: MARKS_FORMAT, version: 1, accounts: {}, audit: { records: 0, head: null } }
+/** The v2 keychain item: the anchor. */
+export const AnchorSchema = z.strictObject({
+  format: z.literal(MARKS_FORMAT),
+  version: z.literal(2),
+  /** bucket id (first byte of the file id, hex) → 128-bit SHA-256 (base64url) of its file; empty ones absent. */
+  buckets: z.record(BucketId, BucketHash),
+  /** Number of audit records and the hash of the last one (detects a truncated or deleted log). */
+  audit: AuditHead,
+})
+export type Anchor = z.infer<typeof AnchorSchema>
+
+/** One bucket file: the marks of the accounts whose file id starts with `bucket`. */
+export const BucketSchema = z
+  .strictObject({
+    format: z.literal(BUCKET_FORMAT),
+    version: z.literal(1),
+    bucket: BucketId,
+    accounts: Accounts,
+  })
+  .refine((b) => Object.keys(b.accounts).every((k) => k.startsWith(b.bucket)), {
+    message: 'a mark is in the wrong bucket',
+  })
+
+/** mark key → [seq, content hash] of the newest account file written. */
+export type AccountMarks = Readonly<Record<string, readonly [number, string]>>
+export type Mark = { readonly seq: number; readonly hash: string }
+
+export function emptyAnchor(): Anchor {
+  return { format: MARKS_FORMAT, version: 2, buckets: {}, audit: { records: 0, head: null } }
 }
 
-function markKey(fileId: string): string {
+export function markKey(fileId: string): string {
   return fileId.slice(0, 32)
 }
 
-/** Parses the keychain item. Throws MUASTS_ERR_STORE_CORRUPT if it is not a marks record. */
-export function parseMarks(value: string): Marks {
+export function bucketIdOf(fileId: string): string {
+  return fileId.slice(0, 2)
+}
+
+/** Parses the keychain item (v2 anchor, or a v1 item to migrate). Throws MUASTS_ERR_STORE_CORRUPT. */
+export function parseMarksItem(
+  value: string,
+):
+  | { readonly kind: 'anchor'; readonly anchor: Anchor }
+  | { readonly kind: 'legacy'; readonly legacy: z.infer<typeof LegacyMarksSchema> } {
   let raw: unknown
   try {
     raw = JSON.parse(value)
   } catch (error) {
     throw corrupt('high-water marks in the keychain are not JSON', {}, error)
   }
-  const parsed = MarksSchema.safeParse(raw)
-  if (!parsed.success) throw corrupt('high-water marks in the keychain are malformed', {}, parsed.error)
-  return parsed.data
+  const anchor = AnchorSchema.safeParse(raw)
+  if (anchor.success) return { kind: 'anchor', anchor: anchor.data }
+  const legacy = LegacyMarksSchema.safeParse(raw)
+  if (legacy.success) return { kind: 'legacy', legacy: legacy.data }
+  throw corrupt('high-water marks in the keychain are malformed', {}, anchor.error)
 }
 
 /** Keychain encoding. Plain JSON: the item is not MACed (the keychain protects it), so no canonical form. */
-export function encodeMarks(marks: Marks): string {
-  return JSON.stringify(marks)
+export function encodeAnchor(anchor: Anchor): string {
+  return JSON.stringify(anchor)
 }
 
-/** The mark of one account, if any. */
-export function markOf(marks: Marks, fileId: string): { seq: number; hash: string } | undefined {
-  const m = marks.accounts[markKey(fileId)]
-  return m === undefined ? undefined : { seq: m[0], hash: m[1] }
+/** The bytes of a bucket file: canonical JSON and a newline, so equal marks give equal bytes and hash. */
+export function encodeBucket(bucket: string, accounts: AccountMarks): Buffer {
+  return Buffer.from(`${canonicalJson({ format: BUCKET_FORMAT, version: 1, bucket, accounts })}\n`, 'utf8')
+}
+
+/** SHA-256 of a bucket file truncated to 128 bits, unpadded base64url (its file name and anchor entry). */
+export function bucketHash(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest().subarray(0, 16).toString('base64url')
 }
 
 /**
- * Throws MUASTS_ERR_STORE_ROLLBACK unless a file with (`seq`, `hash`) is at least as new as the mark.
+ * Verifies and parses a bucket file against the hash the anchor names. Pure. Throws
+ * MUASTS_ERR_STORE_CORRUPT if the bytes are not exactly the anchored bucket.
+ */
+export function parseBucket(bytes: Uint8Array, bucket: string, hash: string): AccountMarks {
+  if (bucketHash(bytes) !== hash) {
+    throw corrupt('a high-water marks bucket does not match its hash in the keychain', { bucket })
+  }
+  let raw: unknown
+  try {
+    raw = JSON.parse(Buffer.from(bytes).toString('utf8'))
+  } catch (error) {
+    throw corrupt('a high-water marks bucket is not JSON', { bucket }, error)
+  }
+  const parsed = BucketSchema.safeParse(raw)
+  if (!parsed.success || parsed.data.bucket !== bucket) {
+    throw corrupt('a high-water marks bucket is malformed', { bucket }, parsed.error)
+  }
+  return parsed.data.accounts
+}
+
+/**
+ * Throws MUASTS_ERR_STORE_ROLLBACK unless a file with (`seq`, `hash`) is at least as new as its mark.
  * A file ahead of its mark is accepted: the mark is written after the rename, so a crash in between
  * leaves exactly that state, and only the holder of the key can produce a MAC-valid newer file.
  */
-export function checkMark(marks: Marks, fileId: string, seq: number, hash: string): void {
-  const m = markOf(marks, fileId)
+export function checkMark(m: Mark | undefined, fileId: string, seq: number, hash: string): void {
   if (m === undefined || seq > m.seq) return
   if (seq < m.seq) throw rollback('file is older than its high-water mark', { fileId, seq, mark: m.seq })
   if (hash !== m.hash)
     throw rollback('file differs from the one its high-water mark recorded', { fileId, seq })
-}
-
-/** A copy of `marks` with this account's mark set. Pure. */
-export function withMark(marks: Marks, fileId: string, seq: number, hash: string): Marks {
-  return { ...marks, accounts: { ...marks.accounts, [markKey(fileId)]: [seq, hash] } }
-}
-
-/** A copy of `marks` with the audit head set. Pure. */
-export function withAuditHead(marks: Marks, records: number, head: string): Marks {
-  return { ...marks, audit: { records, head } }
-}
-
-/** File ids (prefixes) that have a mark; used to detect deleted account files. */
-export function markedPrefixes(marks: Marks): string[] {
-  return Object.keys(marks.accounts)
 }

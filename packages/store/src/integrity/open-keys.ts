@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto'
 import type { SecretStore } from '../secrets/secret-store.js'
 import { corrupt, keychainUnavailable, rollback } from '../store-errors.js'
 import { deriveKeys, newMasterKey, type StoreKeys } from './keys.js'
-import { emptyMarks, encodeMarks } from './marks.js'
+import { emptyAnchor, encodeAnchor } from './marks.js'
 import { hasStoreData, type Marker, newMarker, readMarker, writeMarker } from './store-marker.js'
 
 export type SecretNames = { readonly key: string; readonly probe: string; readonly marks: string }
@@ -85,7 +85,7 @@ async function finishOpen(
   // the key was written. Complete it (marks first, so an existing mark set is never replaced).
   return ctx.exclusive(async () => {
     if ((await ctx.secrets.get(ctx.names.marks)) === null) {
-      await ctx.secrets.set(ctx.names.marks, encodeMarks(emptyMarks()))
+      await ctx.secrets.set(ctx.names.marks, encodeAnchor(emptyAnchor()))
     }
     await writeMarker(ctx.dir, markerFor(ctx, keys))
     return keys
@@ -95,7 +95,7 @@ async function finishOpen(
 async function createKeys(ctx: OpenKeysContext): Promise<StoreKeys> {
   const probe = randomBytes(16).toString('base64url')
   const key = newMasterKey()
-  await ctx.secrets.set(ctx.names.marks, encodeMarks(emptyMarks()))
+  await ctx.secrets.set(ctx.names.marks, encodeAnchor(emptyAnchor()))
   await ctx.secrets.set(ctx.names.probe, probe)
   await ctx.secrets.set(ctx.names.key, key)
   // Read back: a keychain that accepts writes but cannot return them is as good as none.

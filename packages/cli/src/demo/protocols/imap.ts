@@ -1,6 +1,7 @@
 // IMAP in the demo: @mua-sts/testing's fake server as the honest and the attacking server.
 import { connectImap } from '@mua-sts/imap'
-import { type FakeImapScript, type FakeImapServer, startFakeImap } from '@mua-sts/testing'
+import type { FakeImapScript, FakeImapServer } from '@mua-sts/testing'
+import { loadTesting } from '../load-testing.js'
 import { DEEP_STATUS, DEMO_PASS, DEMO_USER, type DemoServer, MESSAGE, TLS11_ONLY } from '../scenario.js'
 import { type ScriptKit, scriptedProtocol } from '../scripted.js'
 
@@ -25,6 +26,8 @@ const kit: ScriptKit<FakeImapScript> = {
     pass: DEMO_PASS,
     messages: [MESSAGE],
     id: { name: 'demo-imapd', deep: DEEP_STATUS },
+    // A DEEP server lists DEEP beside ID after TLS: only then does the client send DEEP fields.
+    capsAfterTls: ['IMAP4rev1', 'ID', 'DEEP', 'AUTH=PLAIN'],
   }),
   withLeaf: (s, leaf) => ({ ...s, leaf }),
   tls11Only: (s) => ({ ...s, tls: TLS11_ONLY }),
@@ -40,7 +43,7 @@ export const imapDemo = scriptedProtocol({
   service: 'imap',
   label: 'IMAP',
   kit,
-  start: startFakeImap,
+  start: async (script) => (await loadTesting()).startFakeImap(script),
   wrap,
   async use(ctx) {
     const client = await connectImap({ ...ctx, auth: { user: DEMO_USER, pass: DEMO_PASS } })

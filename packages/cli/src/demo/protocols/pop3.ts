@@ -1,6 +1,7 @@
 // POP3 in the demo: @mua-sts/testing's fake server, reached through connectPop3.
 import { connectPop3 } from '@mua-sts/pop3'
-import { type FakePop3Script, type FakePop3Server, startFakePop3 } from '@mua-sts/testing'
+import type { FakePop3Script, FakePop3Server } from '@mua-sts/testing'
+import { loadTesting } from '../load-testing.js'
 import { DEEP_STATUS, DEMO_PASS, DEMO_USER, type DemoServer, MESSAGE, TLS11_ONLY } from '../scenario.js'
 import { type ScriptKit, scriptedProtocol } from '../scripted.js'
 
@@ -41,7 +42,7 @@ export const pop3Demo = scriptedProtocol({
   service: 'pop3',
   label: 'POP3',
   kit,
-  start: startFakePop3,
+  start: async (script) => (await loadTesting()).startFakePop3(script),
   wrap,
   async use(ctx) {
     const client = await connectPop3({ ...ctx, auth: { user: DEMO_USER, pass: DEMO_PASS } })

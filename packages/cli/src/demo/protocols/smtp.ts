@@ -1,7 +1,8 @@
 // SMTP submission in the demo: @mua-sts/testing's fake server, reached through the guarded transport.
 import { guardedSmtpTransport } from '@mua-sts/smtp'
-import { type FakeSmtpScript, FakeSmtpServer } from '@mua-sts/testing'
+import type { FakeSmtpScript, FakeSmtpServer } from '@mua-sts/testing'
 import nodemailer from 'nodemailer'
+import { loadTesting } from '../load-testing.js'
 import { DEEP_STATUS, DEMO_PASS, DEMO_USER, type DemoServer, TLS11_ONLY } from '../scenario.js'
 import { type ScriptKit, scriptedProtocol } from '../scripted.js'
 
@@ -32,7 +33,7 @@ export const smtpDemo = scriptedProtocol({
   service: 'submission',
   label: 'SMTP',
   kit,
-  start: (script) => FakeSmtpServer.start(script),
+  start: async (script) => (await loadTesting()).FakeSmtpServer.start(script),
   wrap,
   async use(ctx) {
     const transport = nodemailer.createTransport(

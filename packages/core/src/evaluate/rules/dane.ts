@@ -10,12 +10,30 @@ function daneTag(c: Commitment): string | undefined {
   return d === 'dane' || d === 'pkix+dane' ? 'tls-cert' : undefined
 }
 
-// RFC 8460 §4.3.2.1: the three DANE result types.
+/** True when the commitment asks for DANE (a `tls-dane-tlsa` latch or `tls-cert=dane|pkix+dane`). */
+export function requiresDane(c: Commitment): boolean {
+  return daneTag(c) !== undefined
+}
+
+/**
+ * True when DANE is the only certificate check the commitment asks for: a DANE requirement and no PKIX
+ * one (no `tls-cert` latch, `tls-cert` directive not `pkix`/`pkix+dane`). Such a commitment accepts a
+ * certificate no public CA vouches for (e.g. self-signed, RFC 7671 §5.1) once DANE is `valid`.
+ */
+export function daneOnly(c: Commitment): boolean {
+  const d = c.directives.tlsCert
+  return requiresDane(c) && !c.latches.includes('tls-cert') && d !== 'pkix' && d !== 'pkix+dane'
+}
+
+// RFC 8460 §4.3.2.1: the three DANE result types. `dane-required` means no DNSSEC-validated TLSA records
+// were there (secure denial, or an unsigned zone). A check that never ran (no validating resolver, an
+// IP-literal endpoint) proves nothing about the domain, so it is a local `validation-failure`.
 const RESULT: Readonly<Record<string, TlsrptResultType>> = {
   invalid: 'tlsa-invalid',
   'dnssec-invalid': 'dnssec-invalid',
   'no-records': 'dane-required',
-  missing: 'dane-required',
+  insecure: 'dane-required',
+  missing: 'validation-failure',
 }
 
 export function daneRule(c: Commitment, o: Observation, out: Violation[]): void {

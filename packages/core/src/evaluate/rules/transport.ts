@@ -10,6 +10,7 @@ const ANOMALY_EXPECTED: Readonly<Record<Observation['anomalies'][number], string
   preauth_before_tls: 'no PREAUTH on a connection that must upgrade to TLS',
   bytes_after_starttls: 'no bytes between the STARTTLS reply and the TLS handshake',
   untagged_before_tls: 'no unsolicited responses before TLS',
+  stalled_before_tls: 'TLS established within the connect deadline',
 }
 
 export function transportRule(c: Commitment, o: Observation, out: Violation[]): void {
