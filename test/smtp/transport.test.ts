@@ -2,7 +2,7 @@
 // semantics, SASL mechanism choice, pooled sending, and options the SDK refuses.
 import type { LookupFunction } from 'node:net'
 import { isSdkError } from '@mua-sts/core'
-import { type GuardedSmtpTransport, guardedSmtpTransport } from '@mua-sts/smtp'
+import { type GuardedSentMessageInfo, type GuardedSmtpTransport, guardedSmtpTransport } from '@mua-sts/smtp'
 import { MemoryCommitmentStore } from '@mua-sts/store'
 import { type FakeSmtpScript, FakeSmtpServer } from '@mua-sts/testing'
 import { createTransport } from 'nodemailer'
@@ -27,7 +27,7 @@ describe('sending over implicit TLS (RFC 8314)', () => {
     const s = await start({ mode: 'implicit-tls' })
     const g = await guardedFor(s, { transport: 'implicit-tls', pins: [pki.good.spki] })
 
-    const info = await g.mailer.sendMail(MESSAGE)
+    const info = (await g.mailer.sendMail(MESSAGE)) as GuardedSentMessageInfo
     await s.settled()
 
     expect(info.accepted).toEqual(['bob@example.test'])
