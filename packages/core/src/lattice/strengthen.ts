@@ -3,18 +3,13 @@
 // authenticated in this session, and the session itself meets the tag. -05 §7: first every saved
 // directive must already be satisfied; values only go up (§7.1).
 import { evaluate } from '../evaluate/evaluate.js'
-import { MIN_CIPHER_BITS } from '../evaluate/rules/cipher.js'
 import type { Commitment, Provenance } from '../model/commitment.js'
 import { provenanceKey } from '../model/commitment.js'
-import { daneValid, isServerAuthenticated, type Observation, pkixValid } from '../model/observation.js'
-import { type IsoTime, tlsRank } from '../model/primitives.js'
+import { isServerAuthenticated, type Observation } from '../model/observation.js'
+import type { IsoTime } from '../model/primitives.js'
+import { meetsTag, meetsTlsCert, meetsTlsVersion } from '../model/session-meets.js'
 import { acceptStatusUrl } from '../model/status-url.js'
-import {
-  isKnownTag,
-  type TlsCertDirective,
-  type TlsVersionDirective,
-  tlsVersionDirectiveToProtocol,
-} from '../model/tags.js'
+import { isKnownTag } from '../model/tags.js'
 import { merge } from './merge.js'
 
 export type StrengthenResult = {
@@ -23,38 +18,13 @@ export type StrengthenResult = {
   readonly learned: readonly string[]
 }
 
-function strongCipher(o: Observation): boolean {
-  return o.tls !== undefined && o.tls.cipherBits >= MIN_CIPHER_BITS
-}
-
 /**
  * DEEP -04 §11.2 latch conditions, per registered tag. An unregistered tag is never latched: -05 §7
  * step 1 says to skip what the client does not understand, and a latch it cannot check would be
  * persisted forever with no meaning.
  */
-function meetsTag(tag: string, o: Observation): boolean {
-  if (!isKnownTag(tag)) return false
-  switch (tag) {
-    case 'tls11':
-      return tlsRank(o.tls?.version) >= tlsRank('TLSv1.1') && strongCipher(o)
-    case 'tls12':
-      return tlsRank(o.tls?.version) >= tlsRank('TLSv1.2') && strongCipher(o)
-    case 'tls-cert':
-      return pkixValid(o)
-    case 'tls-dane-tlsa':
-      return daneValid(o) && o.certificate?.nameMatch === true
-  }
-}
-
-function meetsTlsCert(d: TlsCertDirective, o: Observation): boolean {
-  if (d === 'any') return true
-  if (d === 'pkix') return pkixValid(o)
-  if (d === 'dane') return daneValid(o)
-  return pkixValid(o) && daneValid(o)
-}
-
-function meetsTlsVersion(v: TlsVersionDirective, o: Observation): boolean {
-  return tlsRank(o.tls?.version) >= tlsRank(tlsVersionDirectiveToProtocol(v))
+function latchable(tag: string, o: Observation): boolean {
+  return isKnownTag(tag) && meetsTag(tag, o)
 }
 
 /** What the session is allowed to teach: tags, directives and URL, already filtered by their conditions. */
@@ -64,7 +34,7 @@ function learnable(
 ): Pick<Commitment, 'latches' | 'directives'> & { urls: string[] } {
   const deep = o.advertisement?.deep
   const sts = o.advertisement?.sts
-  const latches = (deep?.tags ?? []).filter((t) => meetsTag(t, o))
+  const latches = (deep?.tags ?? []).filter((t) => latchable(t, o))
   const directives: Commitment['directives'] = {}
   if (sts?.tlsVersion !== undefined && meetsTlsVersion(sts.tlsVersion, o))
     directives.tlsVersion = sts.tlsVersion
