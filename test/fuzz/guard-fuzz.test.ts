@@ -33,7 +33,8 @@ describe.each(['smtp', 'pop3', 'imap'] as const)(
 // The judge must be able to fail: a property that cannot see a leak proves nothing.
 describe('the leak judge', () => {
   const conn = (plain: string, tls: string) => ({
-    clientPort: 1, // no guard check ever passed for this port
+    serverPort: 1,
+    clientPort: 1, // no guard check ever passed for this pair
     tls: tls !== '',
     ended: undefined,
     log: [

@@ -31,8 +31,13 @@ export type Script = readonly Action[]
 
 export type LogEntry = { readonly phase: 'plain' | 'tls'; readonly bytes: Buffer }
 
-/** One accepted connection: its log, and what the client's port was (to match a guard check). */
+/**
+ * One accepted connection: its log, and both ports (to match a guard check). Concurrent cases talk to
+ * different servers, and the kernel may hand two of them the same client port at once (the 4-tuple
+ * differs by the server port), so a check is matched on the pair, never the client port alone.
+ */
 export type HostileConnection = {
+  readonly serverPort: number
   readonly clientPort: number
   readonly log: LogEntry[]
   /** Set once the TLS handshake completed. */
@@ -264,6 +269,7 @@ export class HostileServer {
   private constructor(script: Script, context: SecureContext) {
     this.#server = createServer((raw) => {
       const conn: HostileConnection = {
+        serverPort: raw.localPort ?? 0,
         clientPort: raw.remotePort ?? 0,
         log: [],
         tls: false,

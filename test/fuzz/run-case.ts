@@ -44,11 +44,14 @@ export type Verdict =
   | { readonly ok: true; readonly outcome: 'client' | 'error' }
   | { readonly ok: false; readonly failure: 'hang' | 'leak' | 'uncoded'; readonly detail: string }
 
-// Every check the guard makes, keyed by the client's local port, with how many post-TLS bytes the
-// server had received at that moment (credentials before that point were sent before the check).
+// Every check the guard passed, keyed by the connection's (server port, client port) pair, with how
+// many post-TLS bytes the server had received at that moment (credentials before that point were sent
+// before the check). The pair, not the client port: concurrent cases may share a client port.
 const servers = new Set<HostileServer>()
-const passedAt = new Map<number, number>()
+const passedAt = new Map<string, number>()
 let spying = false
+
+const pairKey = (serverPort: number, clientPort: number): string => `${serverPort}:${clientPort}`
 
 function tlsBytes(c: HostileConnection): number {
   return c.log.filter((e) => e.phase === 'tls').reduce((n, e) => n + e.bytes.length, 0)
@@ -68,10 +71,13 @@ function spyOnChecks(): void {
     if (original === undefined) continue
     proto[name] = function (this: Guard, ...args: unknown[]) {
       const result = original.apply(this, args)
-      const port = (args[2] as { localPort?: number } | undefined)?.localPort
-      if (result.ok && port !== undefined && !passedAt.has(port)) {
-        for (const s of servers)
-          for (const c of s.connections) if (c.clientPort === port) passedAt.set(port, tlsBytes(c))
+      const socket = args[2] as { localPort?: number; remotePort?: number } | undefined
+      if (result.ok && socket?.localPort !== undefined && socket.remotePort !== undefined) {
+        const key = pairKey(socket.remotePort, socket.localPort)
+        if (!passedAt.has(key))
+          for (const s of servers)
+            for (const c of s.connections)
+              if (pairKey(c.serverPort, c.clientPort) === key) passedAt.set(key, tlsBytes(c))
       }
       return result
     }
@@ -120,7 +126,7 @@ export function leakIn(c: HostileConnection): string | undefined {
   if (PLAIN_CREDENTIAL_RE.test(plain.toString('latin1'))) return 'credential or in-band command in cleartext'
   const first = Math.min(...SECRET_FORMS.map((s) => tls.indexOf(s)).filter((i) => i >= 0))
   if (!Number.isFinite(first)) return undefined
-  const passed = passedAt.get(c.clientPort)
+  const passed = passedAt.get(pairKey(c.serverPort, c.clientPort))
   if (passed === undefined) return 'credential over TLS without a passed check'
   if (first < passed) return 'credential over TLS before the check passed'
   return undefined
@@ -171,6 +177,6 @@ export async function runCase(fuzzCase: FuzzCase): Promise<Verdict> {
     clearTimeout(timer)
     await server.close()
     servers.delete(server)
-    for (const c of server.connections) passedAt.delete(c.clientPort)
+    for (const c of server.connections) passedAt.delete(pairKey(c.serverPort, c.clientPort))
   }
 }
