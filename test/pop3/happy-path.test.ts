@@ -93,12 +93,12 @@ describe.each([
     expect(setup.reports).toEqual([])
   })
 
-  it('rejects wrong credentials with COMMAND_FAILED, no report and nothing learned', async () => {
+  it('rejects wrong credentials with AUTH_FAILED (as IMAP and SMTP do), no report and nothing learned', async () => {
     const setup = await start({ capaAfterTls: ['USER', 'DEEP tls12 tls-cert'] })
     const error = await expectFailedWithoutReport(
       setup,
       setup.connect({ auth: { user: FAKE_USER, pass: 'wrong password' } }),
-      'MUASTS_ERR_POP3_COMMAND_FAILED',
+      'MUASTS_ERR_AUTH_FAILED',
     )
     expect(error).toMatchObject({ step: 'PASS', responseCode: 'AUTH' })
     expect(String(error)).not.toContain('wrong password')

@@ -1,10 +1,9 @@
 // Attacks on the cleartext half of a STARTTLS session (RFC 2595 §4; spec digest §2a-I): STLS stripped
 // from CAPA, STLS answered with -ERR, and cleartext injected after the STLS +OK (in the same segment
 // or a later one). Each is refused with a report before TLS, with only CAPA/STLS on the wire.
-// CONTRAST: the raw client with its own STLS refusal removed (test-only guard removal) and a
-// pass-all gate sends the password to the same server in cleartext.
+// CONTRAST: a deliberately unguarded client (bare-client.ts) sends the password to the same server in
+// cleartext, and reads the injected bytes as the post-TLS CAPA.
 import { afterEach, describe, expect, it } from 'vitest'
-import { connectWithGuardsRemovedForTests } from '../../packages/pop3/src/client.js'
 import {
   DEFAULT_CAPA_BEFORE_TLS,
   FAKE_PASS,
@@ -13,6 +12,7 @@ import {
   type FakePop3Server,
   startFakePop3,
 } from '../fakes/pop3-server.js'
+import { bareConnect } from './bare-client.js'
 import { commit, expectNoCredentials, expectRefused, pki } from './harness.js'
 
 const STRIPPED = DEFAULT_CAPA_BEFORE_TLS.filter((c) => c !== 'STLS')
@@ -91,34 +91,20 @@ describe.each([
     ['stripped STLS', { capaBeforeTls: STRIPPED }],
     ['-ERR to STLS', { stlsReply: '-ERR no' }],
   ] as const)(
-    'CONTRAST: without its STLS refusal, the raw client sends the password in cleartext (%s)',
+    'CONTRAST: a client that carries on without TLS sends the password in cleartext (%s)',
     async (_, script) => {
       await start(script)
-      const client = await connectWithGuardsRemovedForTests(
-        { ...server.clientEndpoint(), gate: async () => {} },
-        { cleartextFallback: true, skipTripwire: true },
-      )
-      await client.login({ user: FAKE_USER, pass: FAKE_PASS, mechanism: 'USER' })
-      await client.quit()
+      const bare = await bareConnect(server)
+      await bare.login(FAKE_USER, FAKE_PASS)
+      bare.close()
       expect(server.bytes('plain').toString()).toContain(`PASS ${FAKE_PASS}`)
     },
   )
 
-  it('CONTRAST: keeping the injected bytes hands the attacker DEEP status to the gate as post-TLS', async () => {
+  it('CONTRAST: a client that keeps the injected bytes takes the attacker DEEP status for post-TLS', async () => {
     await start({ injectAfterStls: INJECTED, capaAfterTls: ['USER'] })
-    const seen: Array<string | undefined> = []
-    await connectWithGuardsRemovedForTests(
-      {
-        ...server.clientEndpoint(),
-        gate: async (ctx) => {
-          seen.push(ctx.deepStatusAfterTls)
-        },
-      },
-      { keepBytesAfterStls: true },
-    ).then(
-      (client) => client.close(),
-      () => {},
-    )
-    expect(seen).toEqual(['tls12 tls-cert <https://evil.example>'])
+    const bare = await bareConnect(server)
+    bare.close()
+    expect(bare.caps).toContain('DEEP tls12 tls-cert <https://evil.example>')
   })
 })

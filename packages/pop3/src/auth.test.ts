@@ -1,8 +1,8 @@
 import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { Pop3CredentialsSchema, plainResponse, xoauth2Response } from './auth.js'
+import { plainResponse, xoauth2Response } from './auth.js'
 import { Pop3ErrorCode } from './errors.js'
-import { parseOptions } from './options.js'
+import { Pop3CredentialsSchema, parseOptions } from './options.js'
 
 describe('SASL encodings', () => {
   it('encodes PLAIN as NUL authcid NUL password (RFC 4616 §2) in UTF-8 base64', () => {

@@ -1,48 +1,19 @@
 // Authentication: USER/PASS (RFC 1939 §7), AUTH PLAIN (RFC 5034 + RFC 4616), AUTH XOAUTH2.
 // No APOP: it is MD5 over a server-chosen timestamp and invites offline dictionary attacks.
 // Every write that carries or announces a credential goes through `tripwire()` first.
-import { z } from 'zod'
-import { saslMechanismsOf } from './capa.js'
-import type { Session } from './connect.js'
-import { Pop3Error, Pop3ErrorCode, type Pop3Step } from './errors.js'
-import { commandFailed, readStatus } from './exchange.js'
-import { assertGatePassed } from './gate.js'
-import { AUTH_INITIAL_RESPONSE_LINE_MAX, COMMAND_LINE_MAX, STATUS_LINE_MAX } from './limits.js'
-import { parseOptions } from './options.js'
-import { parseSaslLine, type SaslLine } from './response.js'
-
-// CR/LF would let a credential inject a second command line; NUL is the RFC 4616 field separator;
-// user names additionally exclude all controls (XOAUTH2 uses \x01 as its separator).
-const user = z
-  .string()
-  .min(1)
-  .max(255)
-  .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), 'must not contain control characters')
-const secret = z
-  .string()
-  .min(1)
-  .max(1024)
-  .refine((v) => !/[\u0000\r\n]/.test(v), 'must not contain NUL, CR or LF')
-
-/** Schema of {@link Pop3Credentials}. Its issue messages never contain the credential values. */
-export const Pop3CredentialsSchema = z.union([
-  z.strictObject({ user, pass: secret, mechanism: z.enum(['PLAIN', 'USER']).optional() }),
-  // OAuth 2.0 bearer tokens are printable ASCII (RFC 6750 §2.1 b64token).
-  z.strictObject({
-    user,
-    accessToken: z
-      .string()
-      .min(1)
-      .max(16_384)
-      .regex(/^[\x21-\x7e]+$/, 'expected a bearer token'),
-  }),
-])
-
-/**
- * Password login (`mechanism` defaults to `PLAIN` when the post-TLS CAPA lists `SASL ... PLAIN`, else
- * `USER`), or OAuth 2.0 access token login via `AUTH XOAUTH2`.
- */
-export type Pop3Credentials = z.input<typeof Pop3CredentialsSchema>
+// A `-ERR` after a credential was sent is MUASTS_ERR_AUTH_FAILED, the same code as IMAP and SMTP.
+import { assertGatePassed, type Session } from './connect.js'
+import { commandFailed, loginRefused, Pop3Error, Pop3ErrorCode, type Pop3Step } from './errors.js'
+import {
+  AUTH_INITIAL_RESPONSE_LINE_MAX,
+  COMMAND_LINE_MAX,
+  parseSaslLine,
+  type SaslLine,
+  STATUS_LINE_MAX,
+  saslMechanismsOf,
+} from './framing.js'
+import { type Pop3Credentials, Pop3CredentialsSchema, parseOptions } from './options.js'
+import { readStatus } from './wire.js'
 
 /** RFC 4616 §2: [authzid] NUL authcid NUL passwd, UTF-8, then base64 for the wire (RFC 5034 §4). */
 export function plainResponse(authcid: string, password: string): string {
@@ -57,13 +28,15 @@ export function xoauth2Response(userName: string, accessToken: string): string {
 }
 
 function tripwire(s: Session): void {
-  if (s.removal?.skipTripwire !== true) assertGatePassed(s.socket, 'POP3 login')
+  assertGatePassed(s.socket, 'POP3 login')
 }
 
 /**
  * Authenticates the session (does I/O). Checks the tripwire before every credential-bearing line.
  * @throws Pop3Error INVALID_OPTION (bad credentials shape; no I/O happened), GUARD_BYPASSED (nothing
- *   sent), COMMAND_FAILED (server said -ERR; text sanitized, credentials redacted), PROTOCOL, TIMEOUT, CLOSED.
+ *   sent), AUTH_FAILED (credentials rejected; text sanitized, credentials redacted), COMMAND_FAILED (a
+ *   temporary refusal such as `[IN-USE]`, or a mechanism refused before any credential), PROTOCOL,
+ *   TIMEOUT, CLOSED.
  */
 export async function authenticate(s: Session, input: Pop3Credentials): Promise<void> {
   const creds = parseOptions(Pop3CredentialsSchema, input, 'Pop3Client.login credentials')
@@ -96,7 +69,7 @@ export async function authenticate(s: Session, input: Pop3Credentials): Promise<
     s.wire.send(line)
     const status = await readStatus(s.wire, step, s.options.timeouts.commandMs)
     s.wire.endResponse()
-    if (!status.ok) throw commandFailed(step, status, secrets)
+    if (!status.ok) throw loginRefused(step, status, secrets)
   }
 }
 
@@ -128,14 +101,14 @@ async function sasl(
     const ready = await readSasl(s, step)
     if (ready.kind === 'status') {
       if (ready.status.ok) throw protocol(step, 'accepted AUTH before any credential was sent')
-      throw commandFailed(step, ready.status, secrets)
+      throw commandFailed(step, ready.status, secrets) // the mechanism was refused; no credential was sent
     }
     tripwire(s)
     s.wire.send(response)
   }
   const outcome = await readSasl(s, step)
   if (outcome.kind === 'status') {
-    if (!outcome.status.ok) throw commandFailed(step, outcome.status, secrets)
+    if (!outcome.status.ok) throw loginRefused(step, outcome.status, secrets)
     return
   }
   // A challenge after our only response is a failure report (XOAUTH2 sends base64 JSON). End the
@@ -146,5 +119,5 @@ async function sasl(
     s.wire.destroy()
     throw protocol(step, 'did not end a failed AUTH exchange with -ERR')
   }
-  throw commandFailed(step, end.status, secrets)
+  throw loginRefused(step, end.status, secrets)
 }

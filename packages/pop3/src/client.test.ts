@@ -1,6 +1,8 @@
 // Happy paths and command semantics against the in-process fake, over both transports.
+import { getEventListeners } from 'node:events'
 import { buffer } from 'node:stream/consumers'
 import { TLSSocket } from 'node:tls'
+import { isSdkError } from '@mua-sts/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   FAKE_PASS,
@@ -154,18 +156,20 @@ describe('Pop3Client authentication', () => {
     await client.quit()
   })
 
-  it('reports a rejected access token as COMMAND_FAILED without echoing the token', async () => {
+  it('reports a rejected access token as AUTH_FAILED without echoing the token', async () => {
     const server = await serve({ mode: 'implicit' })
     const client = await open(server)
     const error = await client.login({ user: FAKE_USER, accessToken: 'wrong-token' }).catch((e: unknown) => e)
-    expect(isPop3Error(error, Pop3ErrorCode.CommandFailed)).toBe(true)
+    expect(isPop3Error(error, Pop3ErrorCode.AuthFailed)).toBe(true)
+    expect(isSdkError(error, 'MUASTS_ERR_AUTH_FAILED')).toBe(true)
     expect(error).toMatchObject({ step: 'AUTH XOAUTH2', responseCode: 'AUTH' })
+    expect((error as Error).message).toMatch(/^The POP3 server rejected the access token .*Get a fresh token/)
     expect(String((error as Error).message)).not.toContain('wrong-token')
     await client.login({ user: FAKE_USER, accessToken: FAKE_TOKEN })
     await client.quit()
   })
 
-  it('reports a wrong password as COMMAND_FAILED, redacts echoed secrets, and allows another attempt', async () => {
+  it('reports a wrong password as AUTH_FAILED, redacts echoed secrets, and allows another attempt', async () => {
     const server = await serve({
       mode: 'implicit',
       capaAfterTls: ['USER'],
@@ -176,11 +180,26 @@ describe('Pop3Client authentication', () => {
     })
     const client = await open(server)
     const error = await client.login({ user: FAKE_USER, pass: 'hunter2-wrong' }).catch((e: unknown) => e)
-    expect(error).toMatchObject({ code: Pop3ErrorCode.CommandFailed, step: 'PASS', responseCode: 'AUTH' })
-    expect((error as Error).message).toContain('[redacted]')
+    expect(error).toMatchObject({ code: Pop3ErrorCode.AuthFailed, step: 'PASS', responseCode: 'AUTH' })
+    expect((error as Error).message).toMatch(
+      /^The POP3 server rejected the user name or password \(\[AUTH\] bad PASS \[redacted\]\)\. Check the credentials; nothing else was sent\.$/,
+    )
     expect((error as Error).message).not.toContain('hunter2-wrong')
     await client.login({ user: FAKE_USER, pass: FAKE_PASS })
     await client.quit()
+  })
+
+  it('keeps COMMAND_FAILED for a login refused for another reason ([IN-USE]), which may be retried', async () => {
+    const server = await serve({
+      mode: 'implicit',
+      capaAfterTls: ['USER'],
+      reply: (cmd) => (cmd.verb === 'PASS' ? '-ERR [IN-USE] maildrop locked\r\n' : undefined),
+    })
+    const client = await open(server)
+    const error = await client.login({ user: FAKE_USER, pass: FAKE_PASS }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: Pop3ErrorCode.CommandFailed, step: 'PASS', responseCode: 'IN-USE' })
+    expect((error as Error).message).toMatch(/for a reason other than the credentials .*Try again later/)
+    client.close()
   })
 
   it('rejects credentials containing CR or LF before sending anything', async () => {
@@ -270,5 +289,54 @@ describe('Pop3Client command errors', () => {
     expect(
       (await results).map((r) => r.status === 'rejected' && (r.reason as { code: string }).code),
     ).toEqual([Pop3ErrorCode.Closed, Pop3ErrorCode.Closed])
+  })
+})
+
+describe('Pop3Client.connect with a signal', () => {
+  it('rejects an already-aborted signal before opening a socket', async () => {
+    const server = await serve({ mode: 'implicit' })
+    const gate = async () => {}
+    const error = await Pop3Client.connect({
+      ...server.clientEndpoint(),
+      gate,
+      signal: AbortSignal.abort(),
+    }).catch((e: unknown) => e)
+    expect(isSdkError(error, 'MUASTS_ERR_ABORTED')).toBe(true)
+    expect(error).toMatchObject({ details: { phase: 'start' } })
+    expect(server.byteLog).toEqual([])
+  })
+
+  it('aborts a gate that is still deciding: the socket is destroyed at once and nothing more is sent', async () => {
+    const server = await serve({ mode: 'starttls' })
+    const ac = new AbortController()
+    const gate = (_: Pop3GateContext) => {
+      queueMicrotask(() => ac.abort())
+      return new Promise<void>(() => {}) // never decides
+    }
+    const error = await Pop3Client.connect({ ...server.clientEndpoint(), gate, signal: ac.signal }).catch(
+      (e: unknown) => e,
+    )
+    expect(isSdkError(error, 'MUASTS_ERR_ABORTED')).toBe(true)
+    expect(error).toMatchObject({ details: { phase: 'check' } })
+    await server.connectionsClosed()
+    expect(server.commands.at(-1)).toMatchObject({ phase: 'tls', verb: 'CAPA' })
+    expect(server.sawCredentials()).toBe(false)
+  })
+
+  it('cancels a command in flight after connect, and keeps no listener once closed', async () => {
+    const server = await serve({ mode: 'implicit', hang: ['NOOP'] })
+    const ac = new AbortController()
+    const client = await Pop3Client.connect({
+      ...server.clientEndpoint(),
+      gate: async () => {},
+      signal: ac.signal,
+    })
+    const pending = client.noop().catch((e: unknown) => e)
+    while (!server.commands.some((c) => c.verb === 'NOOP')) await new Promise((r) => setTimeout(r, 10))
+    ac.abort()
+    expect(await pending).toMatchObject({ code: 'MUASTS_ERR_ABORTED' })
+    await expect(client.stat()).rejects.toMatchObject({ code: Pop3ErrorCode.Closed })
+    await server.connectionsClosed()
+    while (getEventListeners(ac.signal, 'abort').length > 0) await new Promise((r) => setTimeout(r, 10))
   })
 })

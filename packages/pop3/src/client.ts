@@ -1,14 +1,25 @@
-// The public POP3 client. Thin: it validates input, serialises commands, and delegates to the
-// step modules (connect.ts, auth.ts, commands.ts, retr.ts).
+// The public POP3 client. Thin: it validates input, serialises commands, and delegates to
+// connect.ts (the sequence), auth.ts, commands.ts and retr.ts. GuardedPop3Client, at the end, is the
+// same client as connectPop3 returns it (guard.ts builds it after the Guard passed the socket).
 import type { Readable } from 'node:stream'
-import { authenticate, type Pop3Credentials } from './auth.js'
+import { type Commitment, ErrorCode, SdkError, type SecurityRecord } from '@mua-sts/core'
+import { markPassed, whenAborted } from '@mua-sts/transport'
+import { authenticate } from './auth.js'
+import type { Pop3ListEntry, Pop3Stat, Pop3UidEntry } from './commands.js'
 import * as cmd from './commands.js'
 import { establishSession, type Session } from './connect.js'
-import type { GuardRemoval } from './guard-removal.js'
-import type { Pop3ListEntry, Pop3Stat, Pop3UidEntry } from './listings.js'
-import { type Pop3ConnectOptions, Pop3ConnectOptionsSchema, parseOptions } from './options.js'
-import { retr } from './retr.js'
-import { configFromOptions } from './session-config.js'
+import { Pop3Error, Pop3ErrorCode } from './errors.js'
+import {
+  nodeTlsOptions,
+  type ParsedConnectOptions,
+  type Pop3ConnectOptions,
+  Pop3ConnectOptionsSchema,
+  type Pop3Credentials,
+  parseOptions,
+  type SessionConfig,
+  servernameFor,
+} from './options.js'
+import { retr, top } from './retr.js'
 
 let construct: (session: Session) => Pop3Client
 
@@ -31,12 +42,15 @@ export class Pop3Client {
   /** Not for applications: use {@link Pop3Client.connect} or `connectPop3`. Subclassed by the guarded client. */
   protected constructor(session: Session) {
     this.#session = session
+    cancelOnAbort(session)
   }
 
   /**
    * Validates `options`, connects, establishes TLS (implicit, or STLS with every RFC 2595 §4 check),
    * re-reads CAPA over TLS and awaits `options.gate`. Does I/O. Does NOT authenticate.
-   * @throws Pop3Error INVALID_OPTION before any I/O; Pop3Error with `anomaly` set for every failure
+   * `options.signal` cancels the connect in any phase, and later the command in flight.
+   * @throws Pop3Error INVALID_OPTION before any I/O; SdkError ABORTED (already aborted: before any
+   *   socket; else at once, the socket destroyed); Pop3Error with `anomaly` set for every failure
    *   before TLS was up (codes TLS_UNAVAILABLE, TIMEOUT, CLOSED, PROTOCOL); Pop3Error without
    *   `anomaly` after TLS; or exactly the error the gate threw (the socket is then destroyed and
    *   nothing more was sent).
@@ -74,8 +88,9 @@ export class Pop3Client {
    * Authenticates with a password (`AUTH PLAIN` if the post-TLS CAPA lists it, else USER/PASS; force
    * one with `mechanism`) or an OAuth 2.0 access token (`AUTH XOAUTH2`). Does I/O.
    * Credentials never appear in errors: server text is sanitized and echoes of them are redacted.
-   * @throws Pop3Error INVALID_OPTION, GUARD_BYPASSED (tripwire; nothing sent), COMMAND_FAILED
-   *   (wrong credentials; the session stays usable for another attempt), PROTOCOL, TIMEOUT, CLOSED.
+   * @throws Pop3Error INVALID_OPTION, GUARD_BYPASSED (tripwire; nothing sent), AUTH_FAILED (wrong
+   *   credentials; the session stays usable for another attempt), COMMAND_FAILED (a temporary refusal,
+   *   e.g. `[IN-USE]`), PROTOCOL, TIMEOUT, CLOSED; SdkError ABORTED (the signal fired).
    */
   async login(credentials: Pop3Credentials): Promise<void> {
     return this.#exclusive(() => authenticate(this.#session, credentials))
@@ -128,7 +143,7 @@ export class Pop3Client {
       options.maxBytes ?? this.#session.options.limits.maxMessageBytes,
       'Pop3Client.top maxBytes',
     )
-    return this.#exclusive(() => cmd.top(this.#session, n, k, max))
+    return this.#exclusive(() => top(this.#session, n, k, max))
   }
 
   /** `DELE n`: marks a message; the server removes it only after a successful {@link quit}. @throws Pop3Error */
@@ -165,13 +180,88 @@ export class Pop3Client {
 }
 
 /**
- * TEST ONLY: connect with guards removed (guard-removal.ts). Not exported from index.ts and not
- * reachable through the package `exports` map; security tests use it to prove their guards matter.
+ * The configuration behind `Pop3Client.connect`: TLS options from the validated `tls` block, and the
+ * caller's gate, after which the client itself records the socket as passed. Pure.
  */
-export async function connectWithGuardsRemovedForTests(
-  options: Pop3ConnectOptions,
-  removal: GuardRemoval,
-): Promise<Pop3Client> {
-  const o = parseOptions(Pop3ConnectOptionsSchema, options, 'test connect')
-  return construct(await establishSession(configFromOptions(o), removal))
+function configFromOptions(o: ParsedConnectOptions): SessionConfig {
+  const gate = o.gate
+  return {
+    transport: o.transport,
+    dial: { host: o.host, port: o.port },
+    tls: nodeTlsOptions(o, servernameFor(o)),
+    // `async` turns a synchronous throw from the caller's gate into a refusal, too.
+    gate: async (ctx) => {
+      await gate(ctx)
+      markPassed(ctx.socket)
+    },
+    timeouts: o.timeouts,
+    limits: o.limits,
+    signal: o.signal,
+  }
+}
+
+/**
+ * After connect the app's signal still cancels: the socket is destroyed at once (no QUIT, so no
+ * deletion is applied), the command in flight rejects with MUASTS_ERR_ABORTED and later ones with
+ * CLOSED. The listener is removed when the socket closes, so a long-lived signal keeps none.
+ */
+function cancelOnAbort(s: Session): void {
+  const signal = s.options.signal
+  if (signal === undefined) return
+  const cancel = (reason: unknown): void =>
+    s.wire.fail(
+      new SdkError(
+        ErrorCode.Aborted,
+        'POP3 session cancelled by the app; the connection was closed without QUIT, so no deletion was applied.',
+        { cause: reason },
+      ),
+    )
+  if (signal.aborted) cancel(signal.reason)
+  else s.socket.once('close', whenAborted(signal, cancel))
+}
+
+/** An authenticated POP3 client whose connection passed the commitment check. */
+export interface GuardedPop3 extends Pop3Client {
+  /** The commitment this connection was checked against, including anything learned from it. */
+  readonly commitment: Commitment
+  /**
+   * The security record of this connection (issue #14): TLS version, cipher suite, key-exchange group,
+   * leaf SPKI hash and issuer, DANE status, and the properties it was checked against.
+   */
+  readonly security: SecurityRecord
+}
+
+/** Built only by connectPop3, after the Guard passed the socket and the login succeeded. */
+export class GuardedPop3Client extends Pop3Client implements GuardedPop3 {
+  readonly commitment: Commitment
+  readonly #security: SecurityRecord | undefined
+
+  /**
+   * `idleMs`: the session is closed after this long without traffic in either direction (RFC 1939 §3
+   * lets servers log an idle client out after 10 minutes anyway); later calls reject with
+   * MUASTS_ERR_POP3_CLOSED. The socket keeps the SDK's error listener for its whole life (wire.ts), so a
+   * reset after login never becomes an unhandled 'error' event.
+   */
+  constructor(
+    session: Session,
+    commitment: Commitment,
+    security: SecurityRecord | undefined,
+    idleMs: number,
+  ) {
+    super(session)
+    this.commitment = commitment
+    this.#security = security
+    session.socket.setTimeout(idleMs, () => {
+      session.wire.fail(
+        new Pop3Error(Pop3ErrorCode.Timeout, `POP3 session was idle for ${idleMs} ms; closed`),
+      )
+    })
+  }
+
+  get security(): SecurityRecord {
+    // The Guard records every connection it passes; only a test double of check() leaves it unset.
+    if (this.#security === undefined)
+      throw new SdkError(ErrorCode.Internal, 'this POP3 connection has no security record')
+    return this.#security
+  }
 }

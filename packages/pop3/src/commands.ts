@@ -1,20 +1,12 @@
-// TRANSACTION-state commands (RFC 1939 §5, §7) and QUIT (§6), one request/response each.
-// Callers serialise them (client.ts holds a lock), so at most one command is ever in flight.
+// TRANSACTION-state commands (RFC 1939 §5, §7) and QUIT (§6), one request/response each, and the
+// parsers of their replies. Callers serialise them (client.ts holds a lock), so at most one command is
+// ever in flight. RETR and TOP, which carry message bodies, are in retr.ts.
 import { z } from 'zod'
 import type { Session } from './connect.js'
-import type { Pop3Step } from './errors.js'
-import { commandFailed, readBodyBuffer, readStatus, simpleCommand } from './exchange.js'
-import { LISTING_LINE_MAX } from './limits.js'
-import { splitLines } from './line-reader.js'
-import {
-  type Pop3ListEntry,
-  type Pop3Stat,
-  type Pop3UidEntry,
-  parseScanListing,
-  parseStat,
-  parseUidListing,
-} from './listings.js'
+import { commandFailed, Pop3Error, Pop3ErrorCode, type Pop3Step } from './errors.js'
+import { LISTING_LINE_MAX, splitLines } from './framing.js'
 import { parseOptions } from './options.js'
+import { readBodyBuffer, readStatus, simpleCommand } from './wire.js'
 
 // RFC 1939 §3: message numbers start at 1. The upper bound only keeps the command line short.
 const MessageNumber = z.int().min(1).max(2_147_483_647)
@@ -80,22 +72,6 @@ export async function uidlOne(s: Session, id: number): Promise<Pop3UidEntry> {
   return s.wire.check(() => parseUidListing(status.text))
 }
 
-/**
- * RFC 1939 §7 TOP: headers, the blank line, then `lines` body lines; dot-unstuffed, CRLFs kept.
- * Does I/O. @throws Pop3Error COMMAND_FAILED, TOO_LARGE (connection closed), PROTOCOL, TIMEOUT, CLOSED
- */
-export async function top(s: Session, id: number, lines: number, maxBytes: number): Promise<Buffer> {
-  s.wire.send(`TOP ${id} ${lines}`)
-  const status = await readStatus(s.wire, 'TOP', timeout(s))
-  if (!status.ok) {
-    s.wire.endResponse()
-    throw commandFailed('TOP', status)
-  }
-  const body = await readBodyBuffer(s.wire, { step: 'TOP', maxBytes, idleMs: timeout(s) })
-  s.wire.endResponse()
-  return body
-}
-
 /** A command whose only answer is a status line (DELE, RSET, NOOP). Does I/O. @throws Pop3Error */
 export async function simple(s: Session, line: string, step: Pop3Step): Promise<void> {
   await simpleCommand(s.wire, line, step, timeout(s))
@@ -112,4 +88,54 @@ export async function quit(s: Session): Promise<void> {
   s.wire.endResponse()
   s.wire.end()
   if (!status.ok) throw commandFailed('QUIT', status)
+}
+
+// ─── Listings (STAT, LIST, UIDL replies). Pure. ─────────────────────────────────────────────────
+// Numbers must be plain decimal within the safe-integer range; anything else is a protocol error
+// rather than a NaN that flows into the app.
+
+/** `STAT` result: number of messages and total size in octets. */
+export type Pop3Stat = { readonly count: number; readonly size: number }
+/** One `LIST` scan listing: message number and size in octets. */
+export type Pop3ListEntry = { readonly id: number; readonly size: number }
+/** One `UIDL` listing: message number and its unique-id (1–70 printable ASCII octets, RFC 1939 §7). */
+export type Pop3UidEntry = { readonly id: number; readonly uid: string }
+
+function badListing(step: Pop3Step): Pop3Error {
+  return new Pop3Error(Pop3ErrorCode.Protocol, `POP3 server sent a malformed ${step} listing`, { step })
+}
+
+function decimal(text: string, step: Pop3Step, min: number): number {
+  if (!/^\d{1,15}$/.test(text)) throw badListing(step)
+  const n = Number(text)
+  if (n < min) throw badListing(step)
+  return n
+}
+
+// RFC 1939 §5: "This memo makes no requirement on what follows" the two numbers, so a trailing
+// " anything" is accepted and ignored; the numbers themselves are strict.
+const TWO_NUMBERS = /^(\d+) (\d+)(?: [\x20-\x7e]*)?$/
+
+/** Parses the text after `+OK` of a STAT reply, e.g. `2 320`. @throws Pop3Error PROTOCOL */
+export function parseStat(text: Buffer): Pop3Stat {
+  const m = TWO_NUMBERS.exec(text.toString('latin1'))
+  if (m === null) throw badListing('STAT')
+  return { count: decimal(m[1]!, 'STAT', 0), size: decimal(m[2]!, 'STAT', 0) }
+}
+
+/** Parses a scan listing `n size` (a LIST data line, or the text of `LIST n`). @throws Pop3Error PROTOCOL */
+export function parseScanListing(line: Buffer): Pop3ListEntry {
+  const m = TWO_NUMBERS.exec(line.toString('latin1'))
+  if (m === null) throw badListing('LIST')
+  return { id: decimal(m[1]!, 'LIST', 1), size: decimal(m[2]!, 'LIST', 0) }
+}
+
+// RFC 1939 §7: unique-id is 1 to 70 characters in the range 0x21 to 0x7E.
+const UID_LISTING = /^(\d+) ([\x21-\x7e]{1,70})$/
+
+/** Parses a unique-id listing `n uid` (a UIDL data line, or the text of `UIDL n`). @throws Pop3Error PROTOCOL */
+export function parseUidListing(line: Buffer): Pop3UidEntry {
+  const m = UID_LISTING.exec(line.toString('latin1'))
+  if (m === null) throw badListing('UIDL')
+  return { id: decimal(m[1]!, 'UIDL', 1), uid: m[2]! }
 }

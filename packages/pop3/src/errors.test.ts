@@ -1,7 +1,16 @@
 import { ErrorCode, ErrorMessages, isSdkError, SdkError } from '@mua-sts/core'
 import { describe, expect, it } from 'vitest'
-import { closedAfter, isPop3Error, Pop3Error, Pop3ErrorCode } from './errors.js'
-import { redactSecrets, SERVER_TEXT_MAX, sanitizeServerText } from './server-text.js'
+import {
+  closedAfter,
+  isPop3Error,
+  loginRefused,
+  Pop3Error,
+  Pop3ErrorCode,
+  redactSecrets,
+  responseCodeOf,
+  SERVER_TEXT_MAX,
+  sanitizeServerText,
+} from './errors.js'
 
 describe('Pop3ErrorCode', () => {
   it('pins every code (they are public API; changing one is a breaking change)', () => {
@@ -14,6 +23,7 @@ describe('Pop3ErrorCode', () => {
       TlsUnavailable: 'MUASTS_ERR_POP3_TLS_UNAVAILABLE',
       GuardBypassed: 'MUASTS_ERR_GUARD_BYPASSED',
       InvalidOption: 'MUASTS_ERR_INVALID_OPTION',
+      AuthFailed: 'MUASTS_ERR_AUTH_FAILED',
     })
   })
 
@@ -78,5 +88,59 @@ describe('redactSecrets', () => {
     expect(redactSecrets('bad pass hunter2 for bob (hunter2)', ['hunter2', 'bob', ''])).toBe(
       'bad pass [redacted] for [redacted] ([redacted])',
     )
+  })
+})
+
+describe('loginRefused (one code per meaning: AUTH_FAILED for rejected credentials, as IMAP and SMTP)', () => {
+  const err = (text: string) => ({ ok: false, text: Buffer.from(text, 'latin1') })
+
+  it.each([
+    ['PASS', '[AUTH] invalid password', 'AUTH'],
+    ['USER', 'no such mailbox', undefined],
+    ['AUTH PLAIN', '', undefined],
+    ['PASS', '[SYS/TEMPX] odd', 'SYS/TEMPX'],
+  ] as const)(
+    'turns -ERR to %s "%s" into AUTH_FAILED unless the code names another cause',
+    (step, text, rc) => {
+      const error = loginRefused(step, err(text), [])
+      const expected = rc?.startsWith('SYS/') ? Pop3ErrorCode.CommandFailed : Pop3ErrorCode.AuthFailed
+      expect(error).toMatchObject({ code: expected, step, responseCode: rc })
+      expect(isSdkError(error, expected)).toBe(true)
+    },
+  )
+
+  it.each(['IN-USE', 'LOGIN-DELAY', 'SYS/TEMP', 'SYS/PERM', 'sys/temp'])(
+    'keeps COMMAND_FAILED for [%s]: the credentials may be right (RFC 2449 §8, RFC 3206)',
+    (rc) => {
+      const error = loginRefused('PASS', err(`[${rc}] later`), [])
+      expect(error.code).toBe(Pop3ErrorCode.CommandFailed)
+      expect(error.message).toBe(
+        `The POP3 server refused the login at PASS for a reason other than the credentials ([${rc}] later). Try again later; nothing else was sent.`,
+      )
+    },
+  )
+
+  it('says what happened and what to do, with sanitized text and the secrets redacted', () => {
+    const error = loginRefused('PASS', err('bad s3cret \u001b[31m for alice'), ['s3cret', 'alice'])
+    expect(error.message).toBe(
+      'The POP3 server rejected the user name or password (bad [redacted] \ufffd[31m for [redacted]). Check the credentials; nothing else was sent.',
+    )
+    expect(error.serverText).toBe('bad [redacted] \ufffd[31m for [redacted]')
+    const bare = loginRefused('AUTH XOAUTH2', err(''), [])
+    expect(bare.message).toBe(
+      'The POP3 server rejected the access token. Get a fresh token; nothing else was sent.',
+    )
+  })
+})
+
+const b = (s: string) => Buffer.from(s, 'latin1')
+
+describe('responseCodeOf (RFC 2449 §8)', () => {
+  it('extracts hierarchical codes and ignores anything that is not one', () => {
+    expect(responseCodeOf(b('[SYS/TEMP] try later'))).toBe('SYS/TEMP')
+    expect(responseCodeOf(b('[AUTH] bad'))).toBe('AUTH')
+    expect(responseCodeOf(b('no code'))).toBeUndefined()
+    expect(responseCodeOf(b('[BAD CODE] x'))).toBeUndefined()
+    expect(responseCodeOf(b(`[${'A'.repeat(65)}]`))).toBeUndefined()
   })
 })

@@ -1,8 +1,9 @@
-// RETR (RFC 1939 §5) as a stream: the message is dot-unstuffed on the fly and never buffered whole.
+// The commands that carry a message: RETR (RFC 1939 §5) as a stream, dot-unstuffed on the fly and
+// never buffered whole, and TOP (RFC 1939 §7) as a bounded buffer.
 import { Readable } from 'node:stream'
 import type { Session } from './connect.js'
-import { Pop3Error, Pop3ErrorCode } from './errors.js'
-import { commandFailed, readStatus } from './exchange.js'
+import { commandFailed, Pop3Error, Pop3ErrorCode } from './errors.js'
+import { readBodyBuffer, readStatus } from './wire.js'
 
 /**
  * Sends `RETR id` and, once the server said `+OK`, returns a byte stream of the exact message
@@ -60,4 +61,20 @@ export async function retr(s: Session, id: number, maxBytes: number, release: ()
     })
     .finally(release)
   return stream
+}
+
+/**
+ * RFC 1939 §7 TOP: headers, the blank line, then `lines` body lines; dot-unstuffed, CRLFs kept.
+ * Does I/O. @throws Pop3Error COMMAND_FAILED, TOO_LARGE (connection closed), PROTOCOL, TIMEOUT, CLOSED
+ */
+export async function top(s: Session, id: number, lines: number, maxBytes: number): Promise<Buffer> {
+  s.wire.send(`TOP ${id} ${lines}`)
+  const status = await readStatus(s.wire, 'TOP', s.options.timeouts.commandMs)
+  if (!status.ok) {
+    s.wire.endResponse()
+    throw commandFailed('TOP', status)
+  }
+  const body = await readBodyBuffer(s.wire, { step: 'TOP', maxBytes, idleMs: s.options.timeouts.commandMs })
+  s.wire.endResponse()
+  return body
 }

@@ -3,25 +3,22 @@
 // - Bytes that arrive while nothing is pending, or that trail a complete reply, are a protocol error:
 //   a desynchronised or injected stream is torn down, never parsed as the next reply.
 // - Every read has a deadline; any failure destroys the socket, and later calls fail with CLOSED.
+// The helpers at the end (readStatus, readBodyBuffer, simpleCommand) are the request/response shapes
+// every command is built from.
 import type { Socket } from 'node:net'
-import { closedAfter, Pop3Error, Pop3ErrorCode, type Pop3Step } from './errors.js'
-import { takeLine } from './line-reader.js'
-import { MultilineDecoder } from './multiline.js'
+import type { SdkError } from '@mua-sts/core'
+import {
+  closedAfter,
+  commandFailed,
+  Pop3Error,
+  Pop3ErrorCode,
+  type Pop3Step,
+  UnsolicitedData,
+} from './errors.js'
+import { MultilineDecoder, parseStatusLine, STATUS_LINE_MAX, type StatusLine, takeLine } from './framing.js'
 
 const EMPTY = Buffer.alloc(0)
 const noop = (): void => {}
-
-/**
- * The server sent bytes no command asked for: while nothing was pending, or trailing a complete reply.
- * A MUASTS_ERR_POP3_PROTOCOL whose `bytes` (never shown, only hashed as evidence) are the offending data.
- */
-export class UnsolicitedData extends Pop3Error {
-  readonly bytes: Buffer
-  constructor(message: string, bytes: Buffer) {
-    super(Pop3ErrorCode.Protocol, message)
-    this.bytes = bytes
-  }
-}
 
 /** Receives decoded body bytes; returning false asks the wire to pause the socket (backpressure). */
 export type BodySink = (chunk: Buffer) => boolean
@@ -38,20 +35,17 @@ export class Wire {
   readonly socket: Socket
   #buf: Buffer
   #expecting: boolean
-  #failure: Pop3Error | undefined
+  #failure: SdkError | undefined
   #wake: (() => void) | undefined
   #paused = false
   #attached = true
   #closedByUs = false
 
-  /**
-   * Attaches to `socket`. Does no I/O itself. `expectingReply` is true when the server speaks first
-   * (a greeting). `initialBytes` exists only for the test-only guard removal in guard-removal.ts.
-   */
-  constructor(socket: Socket, expectingReply: boolean, initialBytes: Buffer = EMPTY) {
+  /** Attaches to `socket`. Does no I/O itself. `expectingReply` is true when the server speaks first (a greeting). */
+  constructor(socket: Socket, expectingReply: boolean) {
     this.socket = socket
     this.#expecting = expectingReply
-    this.#buf = initialBytes
+    this.#buf = EMPTY
     socket.on('data', this.#onData)
     socket.on('end', this.#onEnd)
     socket.on('close', this.#onEnd)
@@ -59,7 +53,7 @@ export class Wire {
   }
 
   /** The first failure on this wire, if any. */
-  get failure(): Pop3Error | undefined {
+  get failure(): SdkError | undefined {
     return this.#failure
   }
 
@@ -82,8 +76,11 @@ export class Wire {
     this.fail(new Pop3Error(Pop3ErrorCode.Closed, `POP3 connection error (${code})`, { cause: err }))
   }
 
-  /** Records the first failure, destroys the socket, and wakes a pending read. Idempotent. */
-  fail(err: Pop3Error): void {
+  /**
+   * Records the first failure, destroys the socket, and wakes a pending read, which rejects with `err`
+   * (a Pop3Error, or the caller's MUASTS_ERR_ABORTED). Idempotent.
+   */
+  fail(err: SdkError): void {
     if (this.#failure === undefined) {
       this.#failure = err
       if (this.#attached) this.socket.destroy()
@@ -252,4 +249,60 @@ export class Wire {
     this.fail(closedAfter(undefined))
     this.socket.destroy()
   }
+}
+
+/**
+ * Reads and parses one status line (RFC 1939 §3, at most 512 octets per RFC 2449 §4). Does I/O.
+ * @throws Pop3Error PROTOCOL, TIMEOUT, CLOSED; the wire is torn down on any of them.
+ */
+export async function readStatus(wire: Wire, step: Pop3Step, timeoutMs: number): Promise<StatusLine> {
+  const line = await wire.readLine(STATUS_LINE_MAX, timeoutMs, step)
+  return wire.check(() => parseStatusLine(line))
+}
+
+/**
+ * Sends a single-line command and returns its `+OK` reply. Does I/O.
+ * @throws Pop3Error COMMAND_FAILED on `-ERR` (the connection stays usable), PROTOCOL, TIMEOUT, CLOSED.
+ */
+export async function simpleCommand(
+  wire: Wire,
+  line: string,
+  step: Pop3Step,
+  timeoutMs: number,
+): Promise<StatusLine> {
+  wire.send(line)
+  const status = await readStatus(wire, step, timeoutMs)
+  wire.endResponse()
+  if (!status.ok) throw commandFailed(step, status)
+  return status
+}
+
+export type BufferedBodyOptions = {
+  readonly step: Pop3Step
+  readonly maxBytes: number
+  readonly idleMs: number
+  readonly totalMs?: number
+}
+
+/**
+ * Reads a whole multi-line body into memory, up to `maxBytes` decoded octets. Does I/O.
+ * @throws Pop3Error TOO_LARGE (connection torn down: the rest of the body is never read), TIMEOUT, CLOSED.
+ */
+export async function readBodyBuffer(wire: Wire, o: BufferedBodyOptions): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  let size = 0
+  await wire.readBody(
+    (chunk) => {
+      size += chunk.length
+      if (size > o.maxBytes) {
+        throw new Pop3Error(Pop3ErrorCode.TooLarge, `POP3 ${o.step} reply exceeds ${o.maxBytes} octets`, {
+          step: o.step,
+        })
+      }
+      chunks.push(chunk)
+      return true
+    },
+    { step: o.step, idleMs: o.idleMs, ...(o.totalMs === undefined ? {} : { totalMs: o.totalMs }) },
+  )
+  return Buffer.concat(chunks)
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { parseScanListing, parseStat, parseUidListing } from './commands.js'
 import { isPop3Error, Pop3ErrorCode } from './errors.js'
-import { parseScanListing, parseStat, parseUidListing } from './listings.js'
 
 const b = (s: string) => Buffer.from(s, 'latin1')
 

@@ -1,6 +1,9 @@
 // STARTTLS attack classes (spec-digest §2a-I) against the fake. Every test asserts on the server's
-// byte log, and each guard has a contrast run with that guard removed (guard-removal.ts) showing the
-// same server then receives credentials or attacker-chosen post-TLS state.
+// byte log. Each attack has a contrast run: a deliberately unguarded client (test/pop3/bare-client.ts)
+// against the same server receives the credentials or attacker-chosen "post-TLS" state, so the attack
+// is real and the refusal is what stops it. The tripwire is also tested on its own, on a cleartext
+// socket handed straight to login.
+import type { TLSSocket } from 'node:tls'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   DEFAULT_CAPA_BEFORE_TLS,
@@ -10,8 +13,13 @@ import {
   type FakePop3Server,
   startFakePop3,
 } from '../../../test/fakes/pop3-server.js'
-import { connectWithGuardsRemovedForTests } from './client.js'
+import { bareConnect } from '../../../test/pop3/bare-client.js'
+import { authenticate } from './auth.js'
+import type { Session } from './connect.js'
+import { deepStatusOf } from './framing.js'
 import { Pop3Client, Pop3ErrorCode, type Pop3GateContext } from './index.js'
+import type { SessionConfig } from './options.js'
+import { Wire } from './wire.js'
 
 const servers: FakePop3Server[] = []
 afterEach(async () => {
@@ -66,28 +74,33 @@ describe('STLS stripping', () => {
     expect(server.sawCredentials()).toBe(false)
   })
 
-  it('contrast: with the STLS and tripwire guards removed, the same server receives the password in cleartext', async () => {
+  it('contrast: a client that carries on without STLS sends the password to the same server in cleartext', async () => {
     const server = await serve({ capaBeforeTls: stripped })
-    const client = await connectWithGuardsRemovedForTests(
-      { ...server.clientEndpoint(), gate: async () => {} },
-      { cleartextFallback: true, skipTripwire: true },
-    )
-    await client.login(credentials)
+    const bare = await bareConnect(server)
+    expect(bare.tls).toBe(false)
+    await bare.login(FAKE_USER, FAKE_PASS)
+    bare.close()
     expect(server.bytes('plain').toString()).toContain(`PASS ${FAKE_PASS}`)
     expect(server.sawCredentials()).toBe(true)
-    client.close()
   })
 
-  it('the tripwire alone stops a cleartext login when only the STLS check is removed', async () => {
+  it('the tripwire alone refuses a login on the cleartext socket, sending nothing', async () => {
     const server = await serve({ capaBeforeTls: stripped })
-    const client = await connectWithGuardsRemovedForTests(
-      { ...server.clientEndpoint(), gate: async () => {} },
-      { cleartextFallback: true },
-    )
-    await expect(client.login(credentials)).rejects.toMatchObject({ code: Pop3ErrorCode.GuardBypassed })
-    client.close()
+    const socket = (await bareConnect(server)).release()
+    // A session no connect sequence would build: what a future path that skipped STLS would hand to login.
+    const session: Session = {
+      socket: socket as TLSSocket,
+      wire: new Wire(socket, false),
+      options: { timeouts: { commandMs: 1000 } } as SessionConfig,
+      capsAfterTls: [],
+    }
+    await expect(authenticate(session, credentials)).rejects.toMatchObject({
+      code: Pop3ErrorCode.GuardBypassed,
+    })
+    session.wire.destroy()
     await server.connectionsClosed()
     expect(server.sawCredentials()).toBe(false)
+    expect(wire(server)).toEqual(['plain CAPA'])
   })
 })
 
@@ -106,20 +119,17 @@ describe('STLS refused', () => {
     expect(server.sawCredentials()).toBe(false)
   })
 
-  it('contrast: with the guards removed, a refused STLS leads to a cleartext login', async () => {
+  it('contrast: a client that carries on after -ERR to STLS logs in in cleartext', async () => {
     const server = await serve({ stlsReply: '-ERR no' })
-    const client = await connectWithGuardsRemovedForTests(
-      { ...server.clientEndpoint(), gate: async () => {} },
-      { cleartextFallback: true, skipTripwire: true },
-    )
-    await client.login(credentials)
+    const bare = await bareConnect(server)
+    await bare.login(FAKE_USER, FAKE_PASS)
+    bare.close()
     expect(server.commands.filter((c) => c.phase === 'plain').map((c) => c.verb)).toEqual([
       'CAPA',
       'STLS',
       'USER',
       'PASS',
     ])
-    client.close()
   })
 })
 
@@ -151,22 +161,12 @@ describe('response injection after STLS +OK', () => {
     expect(server.sawCredentials()).toBe(false)
   })
 
-  it('contrast: keeping the injected bytes lets the attacker choose the "post-TLS" CAPA the gate sees', async () => {
+  it("contrast: a client that keeps the injected bytes reads the attacker's DEEP status as the post-TLS CAPA", async () => {
     const server = await serve({ injectAfterStls: injected, capaAfterTls: ['USER'] })
-    const seen: Pop3GateContext[] = []
-    await connectWithGuardsRemovedForTests(
-      {
-        ...server.clientEndpoint(),
-        gate: async (ctx) => {
-          seen.push(ctx)
-        },
-      },
-      { keepBytesAfterStls: true },
-    ).then(
-      (client) => client.close(),
-      () => {},
-    )
-    expect(seen[0]?.deepStatusAfterTls).toBe('tls12 tls-cert <https://evil.example>')
+    const bare = await bareConnect(server)
+    bare.close()
+    expect(bare.tls).toBe(true)
+    expect(deepStatusOf(bare.caps)).toBe('tls12 tls-cert <https://evil.example>')
   })
 })
 

@@ -1,4 +1,6 @@
-// The policy gate and the tripwire behind it. Byte-log assertions plus guard-removal contrasts.
+// The policy gate and the tripwire behind it. Byte-log assertions, plus contrast runs of a deliberately
+// unguarded client (test/pop3/bare-client.ts) against the same server, and the tripwire on its own: a
+// TLS socket no gate ever passed, handed straight to login.
 import { once } from 'node:events'
 import type { TLSSocket } from 'node:tls'
 import { hasPassed } from '@mua-sts/transport'
@@ -10,9 +12,12 @@ import {
   type FakePop3Server,
   startFakePop3,
 } from '../../../test/fakes/pop3-server.js'
-import { connectWithGuardsRemovedForTests } from './client.js'
-import { assertGatePassed } from './gate.js'
+import { bareConnect } from '../../../test/pop3/bare-client.js'
+import { authenticate } from './auth.js'
+import { assertGatePassed, type Session } from './connect.js'
 import { isPop3Error, Pop3Client, Pop3ErrorCode } from './index.js'
+import type { SessionConfig } from './options.js'
+import { Wire } from './wire.js'
 
 const servers: FakePop3Server[] = []
 afterEach(async () => {
@@ -57,20 +62,13 @@ describe.each(['implicit', 'starttls'] as const)('gate refusal over %s', (mode) 
     expect(server.sawCredentials()).toBe(false)
   })
 
-  it('contrast: ignoring the refusal lets the credentials through', async () => {
+  it('contrast: a client without a gate sends the credentials to the same server', async () => {
     const server = await serve(mode)
-    const client = await connectWithGuardsRemovedForTests(
-      {
-        ...server.clientEndpoint(),
-        gate: async () => {
-          throw new PolicyRefusal('ignored')
-        },
-      },
-      { ignoreGateRefusal: true },
-    )
-    await client.login({ user: FAKE_USER, pass: FAKE_PASS })
+    const bare = await bareConnect(server)
+    expect(bare.tls).toBe(true)
+    expect(await bare.login(FAKE_USER, FAKE_PASS)).toMatch(/^\+OK/)
+    bare.close()
     expect(server.sawCredentials()).toBe(true)
-    await client.quit()
   })
 })
 
@@ -105,33 +103,35 @@ describe('gate edge cases', () => {
 })
 
 describe('tripwire', () => {
-  it('refuses to send credentials on a connection whose gate never ran', async () => {
+  it('refuses to send credentials on a TLS connection whose gate never ran', async () => {
     const server = await serve('implicit')
-    const client = await connectWithGuardsRemovedForTests(
-      { ...server.clientEndpoint(), gate: async () => {} },
-      { skipGate: true },
-    )
+    const socket = (await bareConnect(server)).release() as TLSSocket
+    const session: Session = {
+      socket,
+      wire: new Wire(socket, false),
+      options: { timeouts: { commandMs: 1000 } } as SessionConfig,
+      capsAfterTls: ['SASL PLAIN'],
+    }
     for (const credentials of [
       { user: FAKE_USER, pass: FAKE_PASS },
       { user: FAKE_USER, pass: FAKE_PASS, mechanism: 'USER' as const },
       { user: FAKE_USER, accessToken: 'token' },
     ]) {
-      await expect(client.login(credentials)).rejects.toMatchObject({ code: Pop3ErrorCode.GuardBypassed })
+      await expect(authenticate(session, credentials)).rejects.toMatchObject({
+        code: Pop3ErrorCode.GuardBypassed,
+      })
     }
-    client.close()
+    session.wire.destroy()
     await server.connectionsClosed()
     expect(server.sawCredentials()).toBe(false)
   })
 
   it('contrast: without the tripwire, the ungated connection sends the password', async () => {
     const server = await serve('implicit')
-    const client = await connectWithGuardsRemovedForTests(
-      { ...server.clientEndpoint(), gate: async () => {} },
-      { skipGate: true, skipTripwire: true },
-    )
-    await client.login({ user: FAKE_USER, pass: FAKE_PASS })
+    const bare = await bareConnect(server)
+    await bare.login(FAKE_USER, FAKE_PASS)
+    bare.close()
     expect(server.sawCredentials()).toBe(true)
-    await client.quit()
   })
 
   it('records the socket in the SDK-wide tripwire set only once the gate resolved', async () => {

@@ -4,9 +4,12 @@
 import { type Commitment, createCommitment, isSdkError, type Report } from '@mua-sts/core'
 import { Guard } from '@mua-sts/transport'
 import { describe, expect, it } from 'vitest'
-import type { Pop3PreTlsAnomaly, Pop3PreTlsAnomalyCode } from './anomaly.js'
-import { Pop3Error, Pop3ErrorCode } from './errors.js'
-import { GuardCheckpoints } from './guard-checkpoints.js'
+import { Pop3Error, Pop3ErrorCode, type Pop3PreTlsAnomaly, type Pop3PreTlsAnomalyCode } from './errors.js'
+import { advertisementFromCapa, GuardCheckpoints } from './guard.js'
+
+// Checkpoint 3 as a table: which connect failures are violations (reported, CommitmentViolationError),
+// which are connection errors or stalls (their own report), and which are plain coded errors (no
+// report). End-to-end versions live in test/pop3/.
 
 function setup(transport: 'implicit-tls' | 'starttls') {
   const commitment: Commitment = createCommitment({
@@ -120,5 +123,35 @@ describe('GuardCheckpoints.refusalFor', () => {
     const wrapped = checkpoints.refusalFor(new TypeError('boom'))
     expect(isSdkError(wrapped, 'MUASTS_ERR_INTERNAL')).toBe(true)
     expect(reports).toEqual([])
+  })
+})
+
+describe('advertisementFromCapa', () => {
+  it('reads the DEEP status tags and the https status URL (DEEP -04 §7.2)', () => {
+    expect(advertisementFromCapa('tls12 TLS-CERT <https://status.example.test/mail>', [])).toEqual({
+      deep: { tags: ['tls12', 'tls-cert'], url: 'https://status.example.test/mail' },
+    })
+  })
+
+  it('reads a -05 STS policy from the CAPA lines (-05 §9.2)', () => {
+    const caps = ['USER', 'STS tls-version=1.3; tls-cert=pkix; sts-url=https://status.example.test/sts']
+    expect(advertisementFromCapa(undefined, caps)).toEqual({
+      sts: { tlsVersion: '1.3', tlsCert: 'pkix', stsUrl: 'https://status.example.test/sts' },
+    })
+  })
+
+  it('treats a bare DEEP as an empty status', () => {
+    expect(advertisementFromCapa('', ['DEEP'])).toEqual({ deep: { tags: [] } })
+  })
+
+  it('returns undefined when the server advertises nothing', () => {
+    expect(advertisementFromCapa(undefined, ['USER', 'SASL PLAIN'])).toBeUndefined()
+  })
+
+  it('drops malformed tokens and non-https URLs instead of failing (DEEP -04 §5.3)', () => {
+    expect(advertisementFromCapa('<http://plain.example/> 9bad tls12', [])).toEqual({
+      deep: { tags: ['tls12'] },
+    })
+    expect(advertisementFromCapa('x'.repeat(5000), [])).toBeUndefined()
   })
 })
