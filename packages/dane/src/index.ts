@@ -14,7 +14,12 @@ export {
   validatingResolver,
 } from './resolver.js'
 export { spkiOfCertificate } from './spki-of-cert.js'
-export { daneOutcomeForSocket, peerChainDer, type SocketDaneOptions } from './tls-socket.js'
+export {
+  certificateChainDer,
+  daneOutcomeForSocket,
+  peerChainDer,
+  type SocketDaneOptions,
+} from './tls-socket.js'
 export { classifyTlsaAnswer, LOOKUP_FAILURES, type LookupFailure, type TlsaLookup } from './tlsa-answer.js'
 export { TlsaCache } from './tlsa-cache.js'
 export { tlsaRecordFor } from './tlsa-for-cert.js'

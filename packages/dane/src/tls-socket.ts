@@ -7,16 +7,15 @@ import type { TlsaLookup } from './tlsa-answer.js'
 const MAX_CHAIN = 10
 
 /**
- * The peer's certificate chain as DER, leaf first, from `getPeerCertificate(true)`. Node builds it from
- * the chain the server sent and, when the last certificate's issuer is in the local trust store, appends
- * that issuer; the walk stops at a self-issued certificate (whose `issuerCertificate` is itself).
- * Empty when the socket has no peer certificate (closed, or no handshake yet).
+ * The chain as DER, leaf first, of a detailed peer certificate: what `getPeerCertificate(true)` returns
+ * and what Node hands `checkServerIdentity`. Node builds it from the chain the server sent and, when the
+ * last certificate's issuer is in the local trust store, appends that issuer; the walk stops at a
+ * self-issued certificate (whose `issuerCertificate` is itself). Empty for undefined or `{}`.
  */
-export function peerChainDer(socket: TLSSocket): Uint8Array[] {
-  if (socket.destroyed) return []
+export function certificateChainDer(peer: PeerCertificate | undefined): Uint8Array[] {
   const chain: Uint8Array[] = []
   const seen = new Set<PeerCertificate>()
-  let cert: PeerCertificate | undefined = socket.getPeerCertificate(true) as PeerCertificate | undefined
+  let cert: PeerCertificate | undefined = peer
   while (cert?.raw !== undefined && !seen.has(cert) && chain.length < MAX_CHAIN) {
     seen.add(cert)
     chain.push(Uint8Array.from(cert.raw))
@@ -25,6 +24,15 @@ export function peerChainDer(socket: TLSSocket): Uint8Array[] {
     cert = next
   }
   return chain
+}
+
+/**
+ * The peer's certificate chain as DER, leaf first (`certificateChainDer` of `getPeerCertificate(true)`).
+ * Empty when the socket has no peer certificate (closed, or no handshake yet).
+ */
+export function peerChainDer(socket: TLSSocket): Uint8Array[] {
+  if (socket.destroyed) return []
+  return certificateChainDer(socket.getPeerCertificate(true) as PeerCertificate | undefined)
 }
 
 export type SocketDaneOptions = {

@@ -28,6 +28,17 @@ describe('TlsaCache', () => {
     for (const i of others.keys()) expect(cache.get(`k${i}`, 1)).toBeUndefined()
   })
 
+  it('drops the least recently used entry, and a hit never extends the TTL', () => {
+    const cache = new TlsaCache(2)
+    cache.set('a', secure(60), 0)
+    cache.set('b', secure(60), 0)
+    expect(cache.get('a', 1)).toBeDefined() // now b is the least recently used
+    cache.set('c', secure(60), 2)
+    expect(cache.get('b', 3)).toBeUndefined()
+    expect(cache.get('a', 59_999)).toBeDefined()
+    expect(cache.get('a', 60_000)).toBeUndefined()
+  })
+
   it('holds at most maxEntries, dropping the oldest', () => {
     const cache = new TlsaCache(2)
     cache.set('a', secure(60), 0)

@@ -15,25 +15,24 @@ export class TlsaCache {
     readonly maxTtlMs = 300_000,
   ) {}
 
-  /** The cached lookup for `key`, or undefined when absent or expired at `nowMs`. */
+  /** The cached lookup for `key`, or undefined when absent or expired at `nowMs`. A hit is kept longest. */
   get(key: string, nowMs: number): TlsaLookup | undefined {
     const e = this.#entries.get(key)
     if (e === undefined) return undefined
-    if (nowMs >= e.expires) {
-      this.#entries.delete(key)
-      return undefined
-    }
+    this.#entries.delete(key)
+    if (nowMs >= e.expires) return undefined
+    this.#entries.set(key, e) // least recently used goes first; its expiry is unchanged
     return e.lookup
   }
 
-  /** Remembers a `secure` lookup for its TTL (capped); anything else is ignored. */
+  /** Remembers a `secure` lookup for its TTL (capped); anything else is ignored. Full: drops the LRU entry. */
   set(key: string, lookup: TlsaLookup, nowMs: number): void {
     if (lookup.status !== 'secure' || lookup.ttl === undefined || lookup.ttl <= 0) return
+    this.#entries.delete(key) // replacing an entry never evicts another
     if (this.#entries.size >= this.maxEntries) {
       const oldest = this.#entries.keys().next().value
       if (oldest !== undefined) this.#entries.delete(oldest)
     }
-    this.#entries.delete(key)
     this.#entries.set(key, { lookup, expires: nowMs + Math.min(lookup.ttl * 1000, this.maxTtlMs) })
   }
 }

@@ -18,15 +18,12 @@ export type LookupOptions = {
   readonly nowMs?: () => number
 }
 
-/**
- * Looks up the TLSA RRset for `base` (RFC 6698 §3). Does I/O. Never rejects for DNS trouble: a timeout,
- * an unreachable resolver or a malformed answer is `dnssec-invalid` with that reason (fail closed).
- * Rejects with `MUASTS_ERR_INVALID_OPTION` for a bad host/port and `MUASTS_ERR_ABORTED` on abort.
- */
-export async function lookupTlsa(base: TlsaBase, options: LookupOptions): Promise<TlsaLookup> {
-  const name = canonicalName(tlsaQueryName(base))
-  const { host, port } = options.resolver.address
-  const key = `${host}|${port}|${name}`
+const cacheKey = (resolver: ValidatingResolver, name: string): string =>
+  `${resolver.address.host}|${resolver.address.port}|${name}`
+
+/** The lookup of an already validated, canonical owner name. */
+async function lookupName(name: string, options: LookupOptions): Promise<TlsaLookup> {
+  const key = cacheKey(options.resolver, name)
   const nowMs = options.nowMs ?? Date.now
   const cached = options.cache?.get(key, nowMs())
   if (cached !== undefined) return cached
@@ -44,10 +41,25 @@ export async function lookupTlsa(base: TlsaBase, options: LookupOptions): Promis
   }
 }
 
+/**
+ * Looks up the TLSA RRset for `base` (RFC 6698 §3). Does I/O. Never rejects for DNS trouble: a timeout,
+ * an unreachable resolver or a malformed answer is `dnssec-invalid` with that reason (fail closed).
+ * Rejects with `MUASTS_ERR_INVALID_OPTION` for a bad host/port and `MUASTS_ERR_ABORTED` on abort.
+ */
+export async function lookupTlsa(base: TlsaBase, options: LookupOptions): Promise<TlsaLookup> {
+  return lookupName(canonicalName(tlsaQueryName(base)), options)
+}
+
 /** A lookup already in flight, started before the TCP connect. */
 export type TlsaPrefetch = {
   /** The TLSA RRset for this endpoint; same contract as `lookupTlsa`. */
   readonly lookup: Promise<TlsaLookup>
+  /**
+   * The same answer, present only when `cache` already held it: then no query was sent and there is
+   * nothing to wait for, so a caller can use it at once instead of awaiting `lookup` (#15: with a warm
+   * cache DANE adds no asynchronous step to the dial).
+   */
+  readonly cached?: TlsaLookup
   /** Stops the query (e.g. the connection failed first); `lookup` then rejects `MUASTS_ERR_ABORTED`. */
   cancel(): void
 }
@@ -60,16 +72,19 @@ export type TlsaPrefetch = {
  *   // …handshake…
  *   const outcome = await daneOutcomeForSocket(socket, await tlsa.lookup, …)
  *
- * Does I/O. A rejection nobody awaits (the connection failed and the caller never looks) is not an
- * unhandled rejection; awaiting `lookup` still sees it.
+ * Does I/O. Throws `MUASTS_ERR_INVALID_OPTION` for a bad host or port, before any I/O. A rejection
+ * nobody awaits (the connection failed and the caller never looks) is not an unhandled rejection;
+ * awaiting `lookup` still sees it.
  */
 export function prefetchTlsa(base: TlsaBase, options: LookupOptions): TlsaPrefetch {
-  tlsaQueryName(base) // a bad host or port throws here, before any I/O, not later from `lookup`
+  const name = canonicalName(tlsaQueryName(base))
+  const cached = options.cache?.get(cacheKey(options.resolver, name), (options.nowMs ?? Date.now)())
+  if (cached !== undefined) return { lookup: Promise.resolve(cached), cached, cancel: () => {} }
   const controller = new AbortController()
   const onOuterAbort = (): void => controller.abort(options.signal?.reason)
   options.signal?.addEventListener('abort', onOuterAbort, { once: true })
   if (options.signal?.aborted === true) onOuterAbort()
-  const lookup = lookupTlsa(base, { ...options, signal: controller.signal }).finally(() =>
+  const lookup = lookupName(name, { ...options, signal: controller.signal }).finally(() =>
     options.signal?.removeEventListener('abort', onOuterAbort),
   )
   lookup.catch(() => {})

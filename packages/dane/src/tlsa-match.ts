@@ -1,5 +1,6 @@
 // Matching a presented certificate chain against a secure TLSA RRset (RFC 6698 §2.1, RFC 7671 §5).
-// Pure computation over DER buffers (node:crypto parses and verifies; nothing is read or written).
+// Pure computation over DER buffers (node:crypto parses and verifies; nothing is read or written),
+// apart from the bounded memo of per-certificate facts described below.
 //
 // Per usage:
 // - DANE-EE (3): the leaf's certificate or SPKI matches. Nothing else is checked: RFC 7671 §5.1 says the
@@ -16,8 +17,12 @@
 //   verdict must be valid (RFC 6698 §2.1.1); they are only ever used together with PKIX.
 // Several records (a key rollover publishes old and new side by side, RFC 7671 §8): any usable match
 // passes. Unusable records are skipped (RFC 6698 §4.1); weaker digests are dropped (§9, tlsa-record.ts).
-import { createHash, createPublicKey, type KeyObject, X509Certificate } from 'node:crypto'
-import { spkiOfCertificate } from './spki-of-cert.js'
+//
+// Parsing and hashing go through the CertFacts memo (cert-facts.ts): a hit returns what a fresh parse of
+// the same DER bytes would, and everything that depends on the connection (`now`, names, PKIX verdict,
+// the records) is evaluated below on every call.
+import { createPublicKey, type KeyObject } from 'node:crypto'
+import { CERT_FACTS, type CertFacts } from './cert-facts.js'
 import { type TlsaRecord, TlsaSelector, TlsaUsage, usableRecords } from './tlsa-record.js'
 
 export type MatchContext = {
@@ -52,50 +57,44 @@ export type TlsaMatch =
 // RFC 8446 §4.4.2 allows long chains, but no mail server sends more; a bound keeps the work linear.
 const MAX_CHAIN = 10
 
-function digest(matchingType: number, bytes: Uint8Array): Uint8Array {
-  if (matchingType === 1) return createHash('sha256').update(bytes).digest()
-  if (matchingType === 2) return createHash('sha512').update(bytes).digest()
-  return bytes
+function matchesCert(r: TlsaRecord, cert: CertFacts): boolean {
+  const data = cert.associationData(r.selector, r.matchingType)
+  return data !== undefined && Buffer.from(data.buffer, data.byteOffset, data.byteLength).equals(r.data)
 }
 
-function matchesCert(r: TlsaRecord, der: Uint8Array): boolean {
-  const selected = r.selector === TlsaSelector.Cert ? der : spkiOfCertificate(der)
-  return selected !== undefined && Buffer.from(digest(r.matchingType, selected)).equals(r.data)
-}
-
-const inValidity = (c: X509Certificate, now: Date): boolean =>
-  Date.parse(c.validFrom) <= now.getTime() && now.getTime() <= Date.parse(c.validTo)
+const inValidity = (c: CertFacts, now: Date): boolean =>
+  Date.parse(c.x509.validFrom) <= now.getTime() && now.getTime() <= Date.parse(c.x509.validTo)
 
 /** Checks certs[0..depth-1] each issued by the next; undefined when the path holds. */
-function pathFailure(certs: readonly X509Certificate[], depth: number, now: Date): MatchFailure | undefined {
+function pathFailure(certs: readonly CertFacts[], depth: number, now: Date): MatchFailure | undefined {
   for (let k = 0; k < depth; k++) {
-    const child = certs[k] as X509Certificate
-    const parent = certs[k + 1] as X509Certificate
-    if (!parent.ca || !child.checkIssued(parent) || !child.verify(parent.publicKey)) return 'chain-invalid'
+    if (!(certs[k] as CertFacts).signedBy(certs[k + 1] as CertFacts)) return 'chain-invalid'
   }
-  for (let k = 0; k < depth; k++) if (!inValidity(certs[k] as X509Certificate, now)) return 'expired'
+  for (let k = 0; k < depth; k++) if (!inValidity(certs[k] as CertFacts, now)) return 'expired'
   return undefined
 }
 
-/** A full trust anchor published in DNS (2 0 0 / 2 1 0): it must have signed certs[k] for some k. */
-function anchorInDns(r: TlsaRecord, certs: readonly X509Certificate[], now: Date): TlsaMatch | MatchFailure {
-  let key: KeyObject
-  let anchor: X509Certificate | undefined
+/** The key of a full TA key published in DNS (2 1 0), or undefined when the data is no SPKI. */
+function dnsKey(r: TlsaRecord): KeyObject | undefined {
   try {
-    if (r.selector === TlsaSelector.Cert) {
-      anchor = new X509Certificate(r.data)
-      key = anchor.publicKey
-    } else {
-      key = createPublicKey({ key: Buffer.from(r.data), format: 'der', type: 'spki' })
-    }
+    return createPublicKey({ key: Buffer.from(r.data), format: 'der', type: 'spki' })
   } catch {
-    return 'no-match' // association data that is no certificate or key matches nothing
+    return undefined
   }
+}
+
+/** A full trust anchor published in DNS (2 0 0 / 2 1 0): it must have signed certs[k] for some k. */
+function anchorInDns(r: TlsaRecord, certs: readonly CertFacts[], now: Date): TlsaMatch | MatchFailure {
+  // Association data that is no certificate or key matches nothing.
+  const anchor = r.selector === TlsaSelector.Cert ? CERT_FACTS.get(r.data) : undefined
+  const key = r.selector === TlsaSelector.Cert ? undefined : dnsKey(r)
+  if (anchor === undefined && key === undefined) return 'no-match'
   let best: MatchFailure = 'no-match'
   for (let k = 0; k < certs.length; k++) {
-    const top = certs[k] as X509Certificate
-    const issued = anchor === undefined ? true : anchor.ca && top.checkIssued(anchor)
-    if (!issued || !top.verify(key)) continue
+    const top = certs[k] as CertFacts
+    // A 2 0 0 anchor must be a CA that issued `top` (signedBy); a bare 2 1 0 key only has to verify it.
+    const issued = anchor !== undefined ? top.signedBy(anchor) : top.x509.verify(key as KeyObject)
+    if (!issued) continue
     const failure = pathFailure(certs, k, now) ?? (inValidity(top, now) ? undefined : 'expired')
     if (failure === undefined) return { ok: true, record: r, depth: certs.length }
     best = failure
@@ -103,23 +102,18 @@ function anchorInDns(r: TlsaRecord, certs: readonly X509Certificate[], now: Date
   return best
 }
 
-function matchOne(
-  r: TlsaRecord,
-  chain: readonly Uint8Array[],
-  certs: readonly X509Certificate[],
-  ctx: MatchContext,
-) {
-  const leaf = certs[0] as X509Certificate
+function matchOne(r: TlsaRecord, certs: readonly CertFacts[], ctx: MatchContext) {
+  const leaf = (certs[0] as CertFacts).x509
   const pkixUsage = r.usage === TlsaUsage.PkixTa || r.usage === TlsaUsage.PkixEe
   if (r.usage === TlsaUsage.DaneEe || r.usage === TlsaUsage.PkixEe) {
-    if (!matchesCert(r, chain[0] as Uint8Array)) return 'no-match'
+    if (!matchesCert(r, certs[0] as CertFacts)) return 'no-match'
     if (pkixUsage && !ctx.pkixValid) return 'pkix-invalid'
     return { ok: true, record: r, depth: 0 } as const
   }
   // Trust-anchor usages: find the TA, verify the path to it, then the leaf's name.
   let found: TlsaMatch | MatchFailure = 'no-match'
   for (let depth = 1; depth < certs.length && found === 'no-match'; depth++) {
-    if (!matchesCert(r, chain[depth] as Uint8Array)) continue
+    if (!matchesCert(r, certs[depth] as CertFacts)) continue
     found = pathFailure(certs, depth, ctx.now) ?? { ok: true, record: r, depth }
   }
   if (found === 'no-match' && r.usage === TlsaUsage.DaneTa && r.matchingType === 0) {
@@ -144,16 +138,16 @@ export function matchTlsa(
 ): TlsaMatch {
   const usable = usableRecords(records)
   if (usable.length === 0) return { ok: false, failure: 'no-usable-records' }
-  let certs: X509Certificate[]
-  try {
-    if (chain.length === 0 || chain.length > MAX_CHAIN) return { ok: false, failure: 'bad-chain' }
-    certs = chain.map((der) => new X509Certificate(der))
-  } catch {
-    return { ok: false, failure: 'bad-chain' }
+  if (chain.length === 0 || chain.length > MAX_CHAIN) return { ok: false, failure: 'bad-chain' }
+  const certs: CertFacts[] = []
+  for (const der of chain) {
+    const facts = CERT_FACTS.get(der)
+    if (facts === undefined) return { ok: false, failure: 'bad-chain' } // any certificate Node cannot parse
+    certs.push(facts)
   }
   let best: MatchFailure = 'no-match'
   for (const r of usable) {
-    const result = matchOne(r, chain, certs, ctx)
+    const result = matchOne(r, certs, ctx)
     if (typeof result !== 'string') return result
     if (MATCH_FAILURES.indexOf(result) < MATCH_FAILURES.indexOf(best)) best = result
   }

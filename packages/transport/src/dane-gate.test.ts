@@ -1,10 +1,18 @@
 // The DANE half of the gate (#15): TLS options keep PKIX inside the handshake for every commitment
 // except a DANE-only one, the TLSA lookup only starts with a resolver and a host name, and a DANE
 // requirement is never written by a guard that cannot check it.
+import { X509Certificate } from 'node:crypto'
+import { createSocket } from 'node:dgram'
+import { once } from 'node:events'
+import type { LookupFunction } from 'node:net'
+import tls from 'node:tls'
 import { type Commitment, ErrorCode, isSdkError } from '@mua-sts/core'
 import { FIXED_NOW, goodObservation, sampleCommitment } from '@mua-sts/core/testing'
+import { type TlsaLookup, tlsaRecordFor, validatingResolver } from '@mua-sts/dane'
 import { MemoryCommitmentStore } from '@mua-sts/store'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { type Leaf, testPki } from '../../../test/support/certs.js'
+import { type DaneState, observeDane, recordHandshakePeer, startDane } from './dane-gate.js'
 import { Guard } from './guard.js'
 
 // A port nothing answers on: the lookups these tests start are never awaited, only cancelled by GC.
@@ -99,5 +107,138 @@ describe('Guard.learn() and DANE (#15 item 4)', () => {
     const learned = await g.learn(c, advertisesDane)
     expect(learned.latches).toContain('tls-dane-tlsa')
     expect((await store.get(c.account, c.service))?.latches).toContain('tls-dane-tlsa')
+  })
+})
+
+// The chain the DANE check reads (#15 benchmark): the one Node built for checkServerIdentity in this very
+// handshake, never one left over from another, and read from the socket whenever the callback did not run.
+describe('observeDane() and the handshake chain', () => {
+  const pki = testPki()
+  const HOST = 'mail.example.test'
+  const servers: tls.Server[] = []
+  const sockets: tls.TLSSocket[] = []
+  afterEach(() => {
+    for (const s of sockets.splice(0)) s.destroy()
+    for (const s of servers.splice(0)) s.close()
+  })
+
+  const der = (leaf: Leaf) => new Uint8Array(new X509Certificate(leaf.cert).raw)
+  /** A secure lookup whose only record is `3 1 1` for `leaf`. */
+  const lookupFor = (leaf: Leaf): TlsaLookup => ({
+    status: 'secure',
+    name: `_993._tcp.${HOST}`,
+    owner: `_993._tcp.${HOST}`,
+    records: [tlsaRecordFor(der(leaf))],
+    ttl: 300,
+  })
+  const stateFor = (leaf: Leaf): DaneState => ({
+    lookup: lookupFor(leaf),
+    now: () => new Date(FIXED_NOW),
+    relaxPkix: false,
+  })
+
+  async function serve(leaf: Leaf): Promise<number> {
+    const s = tls.createServer({ key: leaf.key, cert: leaf.cert }, (sock) => sock.on('error', () => {}))
+    servers.push(s)
+    s.listen(0, '127.0.0.1')
+    await once(s, 'listening')
+    return (s.address() as { port: number }).port
+  }
+
+  async function dial(port: number, state: DaneState, pkix: boolean): Promise<tls.TLSSocket> {
+    const socket = tls.connect({
+      host: '127.0.0.1',
+      port,
+      servername: HOST,
+      ca: pki.caCert,
+      rejectUnauthorized: pkix,
+      checkServerIdentity: recordHandshakePeer(undefined, state),
+    })
+    sockets.push(socket)
+    await once(socket, 'secureConnect')
+    return socket
+  }
+
+  it('reuses the chain Node handed checkServerIdentity, and judges it like a fresh read', async () => {
+    const port = await serve(pki.good)
+    for (const [leaf, status] of [
+      [pki.good, 'valid'],
+      [pki.rekeyed, 'invalid'],
+    ] as const) {
+      const state = stateFor(leaf)
+      const socket = await dial(port, state, true)
+      expect(socket.authorized).toBe(true)
+      expect(state.handshakePeer?.raw.equals(der(pki.good))).toBe(true)
+      const read = vi.spyOn(socket, 'getPeerCertificate')
+      expect(observeDane(socket, state, HOST, true)?.dane.status).toBe(status)
+      expect(read).not.toHaveBeenCalled()
+      // The same verdict from the socket itself, with nothing recorded.
+      delete state.handshakePeer
+      expect(observeDane(socket, state, HOST, true)?.dane.status).toBe(status)
+      expect(read).toHaveBeenCalled()
+    }
+  })
+
+  it('never uses a chain recorded in another handshake: an unverified one is read from its socket', async () => {
+    // The record matches `good`; the state still holds good's chain from an earlier handshake when a
+    // self-signed server (no checkServerIdentity: Node skips it for an unverified chain) answers.
+    const state = stateFor(pki.good)
+    const first = await dial(await serve(pki.good), state, true)
+    expect(observeDane(first, state, HOST, true)?.dane.status).toBe('valid')
+    const stranger = await dial(await serve(pki.selfSigned), state, false)
+    expect(stranger.authorized).toBe(false)
+    expect(state.handshakePeer?.raw.equals(der(pki.good))).toBe(true) // stale, and must be ignored
+    const facts = observeDane(stranger, state, HOST, false)
+    expect(facts?.dane.status).toBe('invalid')
+    expect(facts?.identity?.spkiSha256).toBe(pki.selfSigned.spki) // the identity facts are its too
+  })
+
+  it('takes the chain of a verified second handshake, not the first one', async () => {
+    const state = stateFor(pki.good)
+    await dial(await serve(pki.good), state, true)
+    const second = await dial(await serve(pki.rekeyed), state, true)
+    expect(state.handshakePeer?.raw.equals(der(pki.rekeyed))).toBe(true)
+    expect(observeDane(second, state, HOST, true)?.dane.status).toBe('invalid')
+  })
+})
+
+describe('startDane() with a warm TLSA cache', () => {
+  it('hands a cached answer to the state at once, and the dial then waits for nothing but the address', async () => {
+    // An in-process loopback resolver that answers every TLSA query with AD set and one record (TTL 300).
+    const resolverSocket = createSocket('udp4')
+    let queries = 0
+    resolverSocket.on('message', (query, peer) => {
+      queries++
+      let end = 12
+      while ((query[end] as number) !== 0) end += 1 + (query[end] as number)
+      const header = Buffer.from([query[0] as number, query[1] as number, 0x81, 0xa0, 0, 1, 0, 1, 0, 0, 0, 0])
+      const rr = Buffer.from([0xc0, 0x0c, 0, 52, 0, 1, 0, 0, 1, 44, 0, 35, 3, 1, 1, ...new Array(32).fill(7)])
+      resolverSocket.send(Buffer.concat([header, query.subarray(12, end + 5), rr]), peer.port, peer.address)
+    })
+    resolverSocket.bind(0, '127.0.0.1')
+    await once(resolverSocket, 'listening')
+    try {
+      const resolver = validatingResolver({ address: `127.0.0.1:${resolverSocket.address().port}` })
+      const c = dnsHost({ latches: ['tls-cert', 'tls-dane-tlsa'] })
+      const base: LookupFunction = (_host, _options, callback) =>
+        (callback as (e: null, a: string, f: number) => void)(null, '127.0.0.1', 4)
+      const now = () => new Date(FIXED_NOW)
+
+      const cold = startDane(c, resolver, base, now)
+      expect(cold?.state.lookup).toBeUndefined()
+      expect(cold?.lookup).not.toBe(base)
+      await new Promise<void>((resolve, reject) =>
+        cold?.lookup('imap.example.net', {}, (e) => (e ? reject(e) : resolve())),
+      )
+      expect(cold?.state.lookup?.status).toBe('secure')
+      expect(queries).toBe(1)
+
+      const warm = startDane(c, resolver, base, now)
+      expect(warm?.state.lookup).toBe(cold?.state.lookup)
+      expect(warm?.lookup).toBe(base)
+      expect(queries).toBe(1)
+    } finally {
+      resolverSocket.close()
+    }
   })
 })

@@ -1,19 +1,30 @@
 // DANE inside the shared gate (issue #15), for every guarded protocol at once: the TLSA lookup starts
 // when the connection's TLS parameters are made (before any dialing), the dial waits for it beside the
-// address lookup, and the observation carries its outcome. Nothing here decides: core's DANE and
-// certificate rules do.
+// address lookup unless the answer is already cached, and the observation carries its outcome. Nothing
+// here decides: core's DANE and certificate rules do.
+//
+// Per-connection cost (#15 benchmark, docs/benchmarks.md): a cached TLSA answer is used synchronously,
+// the chain is the one Node already built for `checkServerIdentity` (building it again costs about as
+// much as a loopback round trip), and the matcher reuses parsed certificates (@mua-sts/dane cert-facts).
 import { lookup as systemLookup } from 'node:dns'
 import type { LookupFunction } from 'node:net'
-import type { PeerCertificate, TLSSocket } from 'node:tls'
-import { type Commitment, daneOnly, matchServerIdentity, parseSubjectAltName } from '@mua-sts/core'
+import { type ConnectionOptions, checkServerIdentity, type PeerCertificate, type TLSSocket } from 'node:tls'
 import {
+  type Commitment,
+  daneOnly,
+  ErrorCode,
+  isSdkError,
+  matchServerIdentity,
+  parseSubjectAltName,
+} from '@mua-sts/core'
+import {
+  certificateChainDer,
   type DaneStatus,
   daneOutcome,
-  peerChainDer,
   prefetchTlsa,
   TlsaCache,
   type TlsaLookup,
-  tlsaQueryName,
+  type TlsaPrefetch,
   type ValidatingResolver,
 } from '@mua-sts/dane'
 import { spkiSha256 } from './spki.js'
@@ -29,27 +40,33 @@ export type DaneState = {
    * for DANE alone (core `daneOnly`). PKIX stays enforced inside the handshake for every other one.
    */
   readonly relaxPkix: boolean
+  /**
+   * The detailed peer certificate Node passed to `checkServerIdentity` in this connection's handshake
+   * (see recordHandshakePeer); read only when that handshake's verdict says the callback ran.
+   */
+  handshakePeer?: PeerCertificate
 }
 
 // One process-wide cache of secure TLSA answers (per resolver and name, for their TTL, at most five
 // minutes): a reconnect to a server whose records just validated does not wait for DNS again.
 const TLSA_CACHE = new TlsaCache()
 
-/** True when `host` can carry TLSA records (a DNS name, not an IP literal). */
-function tlsaCapable(host: string, port: number): boolean {
+/** Starts the lookup; undefined when `host` cannot carry TLSA records (an IP literal, not a DNS name). */
+function prefetch(host: string, port: number, resolver: ValidatingResolver): TlsaPrefetch | undefined {
   try {
-    tlsaQueryName({ host, port })
-    return true
-  } catch {
-    return false
+    return prefetchTlsa({ host, port }, { resolver, cache: TLSA_CACHE })
+  } catch (error) {
+    if (isSdkError(error) && error.code === ErrorCode.InvalidOption) return undefined
+    throw error
   }
 }
 
 /**
  * Starts the TLSA lookup for the committed endpoint now and returns the state plus a `lookup` for the
- * dial: it resolves the address (with `base`, or the system resolver) and calls back only once the
- * TLSA lookup settled too, so both run concurrently and a warm resolver adds no serial round trip.
- * Undefined when no resolver is configured or the endpoint is an IP literal. Does I/O (DNS).
+ * dial. With the answer cached, `state.lookup` is set at once and the dial's `lookup` is the address
+ * lookup itself. Otherwise the dial's `lookup` resolves the address (with `base`, or the system
+ * resolver) and calls back only once the TLSA lookup settled too, so both run concurrently. Undefined
+ * when no resolver is configured or the endpoint is an IP literal. Does I/O (DNS).
  */
 export function startDane(
   c: Commitment,
@@ -58,10 +75,15 @@ export function startDane(
   now: () => Date,
 ): { state: DaneState; lookup: LookupFunction } | undefined {
   const { host, port } = c.endpoint
-  if (resolver === undefined || !tlsaCapable(host, port)) return undefined
-  const tlsa = prefetchTlsa({ host, port }, { resolver, cache: TLSA_CACHE })
+  if (resolver === undefined) return undefined
+  const tlsa = prefetch(host, port, resolver)
+  if (tlsa === undefined) return undefined
   const state: DaneState = { now, relaxPkix: daneOnly(c) }
   const addressLookup = (base ?? systemLookup) as LookupFunction
+  if (tlsa.cached !== undefined) {
+    state.lookup = tlsa.cached
+    return { state, lookup: addressLookup }
+  }
   const lookup: LookupFunction = (hostname, options, callback) => {
     let address: Parameters<typeof callback> | undefined
     let tlsaDone = false
@@ -71,15 +93,14 @@ export function startDane(
     tlsa.lookup.then(
       (l) => {
         state.lookup = l
-      },
-      () => {},
-    )
-    tlsa.lookup
-      .finally(() => {
         tlsaDone = true
         finish()
-      })
-      .catch(() => {})
+      },
+      () => {
+        tlsaDone = true
+        finish()
+      },
+    )
     addressLookup(hostname, options, (...args: Parameters<typeof callback>) => {
       address = args
       // A failed address lookup fails the dial at once; the TLSA answer no longer matters.
@@ -92,6 +113,35 @@ export function startDane(
     })
   }
   return { state, lookup }
+}
+
+/**
+ * Wraps the handshake's identity callback so that it also keeps the detailed peer certificate Node hands
+ * it. Node builds that object (`getPeerCertificate(true)`, the whole chain) once per handshake, right
+ * before calling the callback; observeDane reuses it instead of building it a second time. Does no I/O.
+ */
+export function recordHandshakePeer(
+  check: ConnectionOptions['checkServerIdentity'],
+  state: DaneState,
+): NonNullable<ConnectionOptions['checkServerIdentity']> {
+  const inner = check ?? checkServerIdentity
+  return (hostname, cert) => {
+    state.handshakePeer = cert
+    return inner(hostname, cert)
+  }
+}
+
+/**
+ * The detailed peer certificate of `socket`'s handshake. The recorded one only when `socket.authorized`
+ * and the session was not resumed: Node sets `authorized` only after `checkServerIdentity` accepted the
+ * certificate of this very handshake (and skips the callback only on resumption, which the SDK never
+ * offers), so the recorded object cannot be another handshake's. Otherwise it is read from the socket.
+ */
+function peerOf(socket: TLSSocket, state: DaneState): PeerCertificate | undefined {
+  if (socket.destroyed) return undefined
+  if (socket.authorized && !socket.isSessionReused() && state.handshakePeer !== undefined)
+    return state.handshakePeer
+  return socket.getPeerCertificate(true) as PeerCertificate | undefined
 }
 
 export type DaneFacts = {
@@ -111,12 +161,13 @@ export function observeDane(
   pkixValid: boolean,
 ): DaneFacts | undefined {
   if (state?.lookup === undefined) return undefined
-  const chain = peerChainDer(socket)
+  // The detailed leaf, read once: its chain for the match and, below, its names and key.
+  const leaf = peerOf(socket, state)
+  const chain = certificateChainDer(leaf)
   const outcome = daneOutcome(state.lookup, chain, { referenceNames: [host], pkixValid, now: state.now() })
   if (socket.authorized) return { dane: { status: outcome.status } }
   // Node skips checkServerIdentity for an unverified chain: do the RFC 7817 check here, so a DANE-only
   // session still reports (and may latch on) an honest name match.
-  const leaf = socket.getPeerCertificate() as PeerCertificate | undefined
   if (leaf?.raw === undefined) return { dane: { status: outcome.status } }
   const m = matchServerIdentity([host], {
     ...parseSubjectAltName(leaf.subjectaltname),
