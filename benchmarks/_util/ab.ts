@@ -2,10 +2,11 @@
 // arms in alternating order; rows for each arm's median and for the ratio A/B with its IQR and a paired
 // bootstrap 95% CI. The ratio is "within target" only if the CI's upper bound is.
 import { interleave } from './measure.js'
+import { rounds } from './quick.js'
 import { ratioSummary, type Summary, summarize } from './stats.js'
 import type { BenchRow } from './types.js'
 
-export const AB_ROUNDS = 200
+export const AB_ROUNDS = rounds(200)
 
 function stats(s: Summary): NonNullable<BenchRow['stats']> {
   return { n: s.n, q1: s.q1, q3: s.q3, ciLow: s.ciLow, ciHigh: s.ciHigh }

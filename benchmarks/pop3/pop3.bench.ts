@@ -1,12 +1,17 @@
 // connect + TLS + auth + RETR + QUIT through connectPop3() vs node-pop3 0.11.0, same server, same
 // credentials, same trust, a new connection per round for both, at 1 KB, 1 MB and 20 MB (issue #17).
-// Implicit TLS only: node-pop3 has no STLS. Both arms send the same commands as far as node-pop3 can:
-// USER, PASS, RETR 1, QUIT (the guard is told to use USER/PASS, and node-pop3 no longer sends an extra
-// STAT). The guard also sends CAPA after TLS, which it needs for its checks and node-pop3 cannot send
-// (it has no multi-line CAPA); the relay-counted round trips show that turn. Two trust rows: custom CA
+// Implicit TLS only: node-pop3 has no STLS. Both arms send the same commands: CAPA, USER, PASS, RETR 1,
+// QUIT (issue #17). The guard must send CAPA after TLS (its checks need the capabilities) and is told
+// to use USER/PASS; node-pop3 sends the same through its own connect() and command(). node-pop3 frames
+// only RETR, TOP, LIST and UIDL as multi-line, so CAPA is added to that list (its own reader then
+// collects the capability lines up to the terminator, as it does for RETR). The relay counts the turns
+// of each arm, so a table shows at once if they differ. Two trust rows: custom CA
 // for both, and system trust (a child trusting the test CA via NODE_EXTRA_CA_CERTS). Interleaved
 // rounds; the ratio connectPop3/node-pop3 is within target (≤ 1.0) only if its CI's upper bound is.
 // Server: a real Dovecot on 127.0.0.1 when available, else the tests' fake server.
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { createCommitment } from '@mua-sts/core'
 import { connectPop3 } from '@mua-sts/pop3'
 import { MemoryCommitmentStore } from '@mua-sts/store'
@@ -15,16 +20,20 @@ import { FAKE_PASS, FAKE_USER, startFakePop3 } from '../../test/fakes/pop3-serve
 import { testPki } from '../../test/support/certs.js'
 import { dovecotAvailable, startDovecot } from '../../test/support/dovecot.js'
 import { AB_ROUNDS, abRows } from '../_util/ab.js'
+import { sizes } from '../_util/quick.js'
 import { countTurns } from '../_util/relay.js'
 import { inSystemTrust } from '../_util/system-trust.js'
 import type { BenchRow } from '../_util/types.js'
 
 /** Sizes and rounds. 20 MB has fewer rounds: node-pop3's quadratic Buffer.concat makes one RETR take seconds. */
-const SIZES = [
-  { label: '1 KB', bytes: 1024, rounds: AB_ROUNDS },
-  { label: '1 MB', bytes: 1024 * 1024, rounds: AB_ROUNDS },
-  { label: '20 MB', bytes: 20 * 1024 * 1024, rounds: 30 },
-] as const
+const SIZES = sizes(
+  [
+    { label: '1 KB', bytes: 1024, rounds: AB_ROUNDS },
+    { label: '1 MB', bytes: 1024 * 1024, rounds: AB_ROUNDS },
+    { label: '20 MB', bytes: 20 * 1024 * 1024, rounds: Math.min(30, AB_ROUNDS) },
+  ] as const,
+  (s) => s.label,
+)
 
 /** An RFC 5322 message of about `MESSAGE_BYTES` with CRLF lines of 78 octets, every 50th starting with a dot. */
 function bigMessage(MESSAGE_BYTES: number): string {
@@ -70,6 +79,17 @@ async function startTarget(messages: readonly string[]): Promise<Target> {
 
 type Creds = { readonly user: string; readonly pass: string }
 
+/**
+ * Makes node-pop3 read CAPA's reply as the multi-line response it is (RFC 2449 §5). Its list of
+ * multi-line commands is a module constant (src/constant.js, next to the ESM entry this file imports).
+ */
+async function teachNodePop3Capa(): Promise<void> {
+  const entry = createRequire(import.meta.url).resolve('node-pop3')
+  const src = join(dirname(entry), '..', 'src', 'constant.js')
+  const constants = (await import(pathToFileURL(src).href)) as { MULTI_LINE_COMMAND_NAME: string[] }
+  if (!constants.MULTI_LINE_COMMAND_NAME.includes('CAPA')) constants.MULTI_LINE_COMMAND_NAME.push('CAPA')
+}
+
 /** Both arms retrieving message `id` (of `size` octets) on `port`, with `ca` for both or none for both. */
 async function clients(port: number, creds: Creds, ca: string | undefined, id: number, size: number) {
   const store = new MemoryCommitmentStore()
@@ -96,6 +116,7 @@ async function clients(port: number, creds: Creds, ca: string | undefined, id: n
     if (n !== size) throw new Error(`guarded RETR returned ${n} octets, expected ${size}`)
     await client.quit()
   }
+  await teachNodePop3Capa()
   const nodePop3 = async () => {
     const client = new Pop3Command({
       user: creds.user,
@@ -106,7 +127,16 @@ async function clients(port: number, creds: Creds, ca: string | undefined, id: n
       servername: 'localhost',
       tlsOptions: { ...(ca === undefined ? {} : { ca }), minVersion: 'TLSv1.2', rejectUnauthorized: true },
     })
-    const text = await client.RETR(id) // connects, USER, PASS, then RETR
+    // The guard's sequence: CAPA after TLS, then USER and PASS, then RETR (which sees the session is
+    // already open) and QUIT.
+    await client.connect()
+    const [, capa] = await client.command('CAPA')
+    let capaBytes = 0
+    for await (const chunk of capa) capaBytes += (chunk as Buffer).length
+    if (capaBytes === 0) throw new Error('node-pop3 read no CAPA lines')
+    await client.command('USER', creds.user)
+    await client.command('PASS', creds.pass)
+    const text = await client.RETR(id)
     if (text.length < size * 0.99) throw new Error(`node-pop3 RETR returned ${text.length} chars`)
     await client.QUIT()
   }

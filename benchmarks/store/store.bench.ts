@@ -11,12 +11,13 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { FileStore, keytarSecretStore, MemorySecretStore, type SecretStore } from '@mua-sts/store'
 import { writeAtomic } from '../../packages/store/src/fs/safe-file.js'
 import { consume } from '../_util/measure.js'
+import { rounds, sizes } from '../_util/quick.js'
 import { type Summary, summarize } from '../_util/stats.js'
 import type { BenchRow } from '../_util/types.js'
 import { benchCommitment, buildStore } from './fixture.js'
 
-const SIZES = [100, 1_000, 10_000, 50_000]
-const N = 200
+const SIZES = sizes([100, 1_000, 10_000, 50_000], String)
+const N = rounds(200)
 const WARM_BATCH = 100
 
 async function keytarBackend(): Promise<{ secrets: SecretStore; cleanup: () => Promise<void> } | undefined> {

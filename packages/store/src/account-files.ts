@@ -12,23 +12,22 @@ import {
   fileIdOf,
 } from './format/store-file.js'
 import { type FileIdentity, identityOf, readCapped, writeAtomic } from './fs/safe-file.js'
+import { settledNow, unchangedSince } from './fs/settled.js'
 import { contentHash, type StoreKeys } from './integrity/keys.js'
 import { BUCKET_MISSING } from './integrity/mark-buckets.js'
+import type { KnownMarks } from './integrity/mark-keeper.js'
 import type { Marks } from './integrity/mark-snapshot.js'
 import { checkMark, markKey } from './integrity/marks.js'
 import { errnoOf, io, rollback } from './store-errors.js'
 
 export const QUARANTINE_DIR = 'quarantine'
 
-// Git's "racily clean" problem: a file rewritten within the same timestamp tick as the version we cached,
-// reusing the freed inode number and with the same size, would look unchanged. So a version is cached only
-// once its change time is this far in the past; any later change then necessarily gets a newer ctime.
-const RACY_MS = 100
-
 type Cached = { readonly identity: FileIdentity; readonly body: AccountBody }
 
 /** Marks to check against: null in an unprotected store; a thunk so the keychain is read only when needed. */
 export type MarksSource = () => Promise<Marks | null>
+/** Marks already in hand with the moment they were the keychain's (see `read`), if any. */
+export type KnownSource = () => KnownMarks | undefined
 
 // Bodies are shared between callers through the cache, so nobody may mutate one in place.
 function deepFreeze<T>(value: T): T {
@@ -67,13 +66,15 @@ export class AccountFiles {
    * still the file on disk; otherwise a full read, MAC check and high-water-mark check. Throws
    * MUASTS_ERR_STORE_CORRUPT / _ROLLBACK / _IO (and whatever `marks` throws).
    */
-  async read(account: string, marks: MarksSource): Promise<AccountBody | undefined> {
+  async read(account: string, marks: MarksSource, known?: KnownSource): Promise<AccountBody | undefined> {
     const fileId = fileIdOf(account)
+    const cached = this.#cached(fileId)
+    if (cached !== undefined) return cached
+    const settled = known === undefined ? undefined : this.#readKnown(fileId, known)
+    if (settled !== undefined) return settled
     // Marks are fetched before the file is read. A writer renames the file before it records the mark,
     // so the file read afterwards is never older than those marks; the other order would let a lock-free
     // reader pair an old file with a newer mark and report a rollback that did not happen.
-    const cached = this.#cached(fileId)
-    if (cached !== undefined) return cached
     try {
       return this.#load(fileId, await marks())
     } catch (error) {
@@ -97,6 +98,27 @@ export class AccountFiles {
     return identity?.key === cached.identity.key ? cached.body : undefined
   }
 
+  /**
+   * Accepts a file against marks already in hand (read from the keychain at moment T, usually when the
+   * store was opened, or written by this instance) without reading the keychain again. Only for a file
+   * in place, unchanged, since before T (settled.ts): the answer is then the one a read at T gave or
+   * would have given, kept while the file stays the same, which is the rule of the read cache above.
+   * Everything else (no file, a file changed since T, any failure) returns undefined and is judged with
+   * fresh marks, so a rejection never rests on marks in hand.
+   */
+  #readKnown(fileId: string, known: KnownSource): AccountBody | undefined {
+    const k = known()
+    if (k === undefined) return undefined
+    try {
+      const file = readCapped(this.#dir, nameOf(fileId), this.#maxBytes)
+      if (file === undefined || !unchangedSince(file.identity.settledAtMs, k.at)) return undefined
+      return this.#verify(fileId, file, k.marks)
+    } catch (error) {
+      if (isSdkError(error)) return undefined
+      throw error
+    }
+  }
+
   #load(fileId: string, marks: Marks | null): AccountBody | undefined {
     const file = readCapped(this.#dir, nameOf(fileId), this.#maxBytes)
     if (file === undefined) {
@@ -107,10 +129,15 @@ export class AccountFiles {
       }
       return undefined
     }
+    return this.#verify(fileId, file, marks)
+  }
+
+  #verify(fileId: string, file: { bytes: Buffer; identity: FileIdentity }, marks: Marks | null): AccountBody {
     const body = deepFreeze(decodeAccountFile(file.bytes, fileId, this.#keys))
     if (marks !== null) checkMark(marks.mark(fileId), fileId, body.seq, contentHash(file.bytes))
-    if (Date.now() - file.identity.changedAtMs > RACY_MS)
-      this.#cache.set(fileId, { identity: file.identity, body })
+    // Git's "racily clean" problem: a rewrite within the same timestamp tick, reusing the freed inode
+    // number, with the same size, would look unchanged; so only a settled version is cached.
+    if (settledNow(file.identity.settledAtMs)) this.#cache.set(fileId, { identity: file.identity, body })
     else this.#cache.delete(fileId)
     return body
   }

@@ -2,8 +2,8 @@
 // from the constructor, before any file or keychain is touched.
 import { createHash } from 'node:crypto'
 import { join, resolve } from 'node:path'
-import envPaths from 'env-paths'
 import * as z from 'zod'
+import { perUserDataDir } from './data-dir.js'
 import { IntegrityModeSchema } from './integrity/store-marker.js'
 import { parseOptions } from './parse-options.js'
 import { keytarSecretStore } from './secrets/keytar.js'
@@ -12,7 +12,7 @@ import { type SecretStore, SecretStoreShape } from './secrets/secret-store.js'
 /** Schema of FileStore options (see the package README for each option). */
 export const FileStoreOptionsSchema = z
   .strictObject({
-    /** Store directory. Default: `<envPaths('mua-sts').data>/commitments` (per-user data dir). */
+    /** Store directory. Default: `<per-user data dir>/mua-sts/commitments` (see `perUserDataDir`). */
     dir: z.string().min(1).max(4096).optional(),
     /** Where the integrity key and high-water marks live. Default: keytar (service "mua-sts"). */
     secrets: SecretStoreShape.optional(),
@@ -60,7 +60,7 @@ export type ResolvedOptions = {
 /** Validates and resolves options. Throws MUASTS_ERR_INVALID_OPTION. No I/O. */
 export function resolveOptions(input: unknown): ResolvedOptions {
   const o = parseOptions(FileStoreOptionsSchema, input ?? {}, 'FileStore')
-  const dir = resolve(o.dir ?? join(envPaths('mua-sts', { suffix: '' }).data, 'commitments'))
+  const dir = resolve(o.dir ?? join(perUserDataDir('mua-sts'), 'commitments'))
   // The default id binds the keychain items to the directory, so wiping or swapping the directory
   // cannot start a fresh store under the old marks; moving it needs the old storeId passed explicitly.
   const storeId = o.storeId ?? createHash('sha256').update(dir).digest('hex').slice(0, 32)

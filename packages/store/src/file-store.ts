@@ -30,9 +30,9 @@ import {
   SdkError,
   type Service,
 } from '@mua-sts/core'
-import { AccountFiles } from './account-files.js'
+import type { AccountFiles } from './account-files.js'
 import { checkAccount, checkService, invalid } from './arguments.js'
-import { AuditLog, type StoreAuditRecord } from './audit/audit-log.js'
+import type { StoreAuditRecord } from './audit/audit-log.js'
 import { type FileStoreEvents, integrityFailureOf } from './file-store-events.js'
 import { type FileStoreOptions, type ResolvedOptions, resolveOptions } from './file-store-options.js'
 import {
@@ -45,19 +45,16 @@ import {
 import { canonicalJson } from './format/canonical-json.js'
 import { type AccountBody, fileIdOf, type ServiceCommitments } from './format/store-file.js'
 import { acquireLock, type HeldLock } from './fs/dir-lock.js'
-import { ensureStoreDir } from './fs/store-dir.js'
-import type { StoreKeys } from './integrity/keys.js'
 import { MarkKeeper } from './integrity/mark-keeper.js'
 import type { Marks } from './integrity/mark-snapshot.js'
-import { openKeys, type SecretNames, secretNames } from './integrity/open-keys.js'
-import { openUnprotected } from './integrity/open-unprotected.js'
+import { type SecretNames, secretNames } from './integrity/open-keys.js'
 import { readMarker } from './integrity/store-marker.js'
+import { type Opened, openStore } from './open-store.js'
 import type { ResetConfirmation, ResetRequest } from './reset/reset-request.js'
 import { StoreReset } from './reset/store-reset.js'
 import { corrupt } from './store-errors.js'
 
 const LOCK_FILE = '.lock'
-type Opened = { readonly keys: StoreKeys | null; readonly files: AccountFiles; readonly audit: AuditLog }
 
 /**
  * The default CommitmentStore: one MACed file per account in a directory, key and anti-rollback marks in
@@ -119,7 +116,7 @@ export class FileStore extends EventEmitter<FileStoreEvents> implements Commitme
     const svc = checkService(service)
     return this.#reported(ref, async () => {
       const { files } = await this.#ready()
-      return (await files.read(ref, () => this.#freshMarks()))?.commitments[svc]
+      return (await files.read(ref, () => this.#freshMarks(), this.#knownMarks))?.commitments[svc]
     })
   }
 
@@ -156,7 +153,9 @@ export class FileStore extends EventEmitter<FileStoreEvents> implements Commitme
     const ref = account === undefined ? undefined : checkAccount(account)
     return this.#reported(ref, async () => {
       const { files } = await this.#ready()
-      if (ref !== undefined) return selectServices(await files.read(ref, () => this.#freshMarks()), undefined)
+      if (ref !== undefined) {
+        return selectServices(await files.read(ref, () => this.#freshMarks(), this.#knownMarks), undefined)
+      }
       const bodies = await files.readAll(await this.#freshMarks())
       bodies.sort((a, b) => (a.account < b.account ? -1 : a.account > b.account ? 1 : 0))
       return bodies.flatMap((b) => selectServices(b, undefined))
@@ -249,7 +248,7 @@ export class FileStore extends EventEmitter<FileStoreEvents> implements Commitme
    */
   async reset(request: ResetConfirmation): Promise<StoreAuditRecord> {
     const record = await this.#resetCeremony().confirm(request)
-    this.#opened = undefined // reopen with the new key
+    this.#closed() // reopen with the new key and marks
     this.#notify('reset', record)
     return record
   }
@@ -270,28 +269,14 @@ export class FileStore extends EventEmitter<FileStoreEvents> implements Commitme
     return this.#opened
   }
 
-  async #open(): Promise<Opened> {
-    await ensureStoreDir(this.dir)
+  #open(): Promise<Opened> {
     const { secrets } = this.#o
-    const keys =
-      secrets === null || this.#names === null
-        ? await openUnprotected({
-            ...{ dir: this.dir, storeId: this.storeId, now: this.#o.now },
-            exclusive: (work) => this.#exclusive(() => work()),
-          })
-        : await openKeys({
-            dir: this.dir,
-            storeId: this.storeId,
-            secrets,
-            names: this.#names,
-            now: this.#o.now,
-            exclusive: (work) => this.#exclusive(() => work()),
-          })
-    return {
-      keys,
-      files: new AccountFiles(this.dir, keys, this.#o.maxFileBytes),
-      audit: new AuditLog(this.dir, keys),
-    }
+    return openStore({
+      ...{ dir: this.dir, storeId: this.storeId, now: this.#o.now, maxFileBytes: this.#o.maxFileBytes },
+      keychain: secrets === null || this.#names === null ? null : { secrets, names: this.#names },
+      exclusive: (work) => this.#exclusive(() => work()),
+      sawMarks: (raw, at) => this.#marks?.seen(raw, at),
+    })
   }
 
   /** Step 2 of the forget ceremony and its variants. `change` validates before the token is used up. */
@@ -326,7 +311,7 @@ export class FileStore extends EventEmitter<FileStoreEvents> implements Commitme
   #write<T>(opened: Opened, work: (lock: HeldLock) => Promise<T>): Promise<T> {
     return this.#exclusive(async (lock) => {
       if (opened.keys !== null && (await readMarker(this.dir))?.keyId !== opened.keys.keyId) {
-        this.#opened = undefined
+        this.#closed()
         throw corrupt('the store was re-keyed by another process since it was opened; retry')
       }
       return work(lock)
@@ -362,6 +347,15 @@ export class FileStore extends EventEmitter<FileStoreEvents> implements Commitme
     return this.#marks === null ? null : this.#marks.fresh()
   }
 
+  /** The last marks read or written, for reads of files unchanged since (account-files.ts). */
+  readonly #knownMarks = () => this.#marks?.known()
+
+  /** Forgets the opened key and the marks in hand: the next call opens the store again. */
+  #closed(): void {
+    this.#opened = undefined
+    this.#marks?.forgetKnown()
+  }
+
   /** Writes an account file, then its high-water mark (and the audit head), all under `lock`. */
   async #commit(
     files: AccountFiles,
@@ -380,7 +374,13 @@ export class FileStore extends EventEmitter<FileStoreEvents> implements Commitme
       { fileId: fileIdOf(body.account), seq: body.seq, hash },
       auditHead,
     )
-    await Promise.all([files.write(body.account, bytes, held), this.#marks.writeBuckets(staged, held)])
+    // allSettled, not all: if one write fails, the other must finish (and clean up its temp file) while
+    // the lock is still held, never race the next writer of the same file.
+    const writes = await Promise.allSettled([
+      files.write(body.account, bytes, held),
+      this.#marks.writeBuckets(staged, held),
+    ])
+    for (const w of writes) if (w.status === 'rejected') throw w.reason
     await lock.assertHeld()
     await this.#marks.commit(staged)
   }
@@ -398,7 +398,7 @@ export class FileStore extends EventEmitter<FileStoreEvents> implements Commitme
     const failure = integrityFailureOf(account, error)
     if (failure === undefined) return
     // Re-read key and marker next time: the store may have been reset by another process meanwhile.
-    this.#opened = undefined
+    this.#closed()
     this.#notify('integrity-failure', failure)
   }
 

@@ -35,3 +35,4 @@ export {
   napiKeyringSecretStore,
 } from './secrets/napi-keyring.js'
 export type { SecretStore } from './secrets/secret-store.js'
+export { StoreIoError } from './store-errors.js'

@@ -16,12 +16,39 @@ export function keychainUnavailable(reason: string, details: Details = {}, cause
   })
 }
 
-/** Wraps a file-system failure as MUASTS_ERR_STORE_IO, keeping the errno code for diagnosis. */
-export function io(operation: string, cause: unknown, details: Details = {}): SdkError {
-  return new SdkError(ErrorCode.StoreIo, `Commitment store I/O failed (${operation}).`, {
-    cause,
-    details: { operation, errno: errnoOf(cause), ...details },
-  })
+/**
+ * MUASTS_ERR_STORE_IO: a file-system call failed. The message names the file or directory and the
+ * errno; the same facts are properties, and Node's own error is the `cause`.
+ */
+export class StoreIoError extends SdkError {
+  /** The file or directory the failed call was about, if known. */
+  readonly path: string | undefined
+  /** The symbolic errno (`ENOTDIR`, `ENOSPC`, `EACCES`, …), if known. */
+  readonly errno: string | undefined
+  /** The system call that failed (`open`, `mkdir`, `rename`, …), if known. */
+  readonly syscall: string | undefined
+
+  constructor(operation: string, cause: unknown, details: Details = {}, path?: string) {
+    const fields = (cause ?? {}) as { path?: unknown; syscall?: unknown }
+    // Node's error names the path of path-based calls; calls on a descriptor (read, fsync) need it given.
+    const where = typeof fields.path === 'string' ? fields.path : path
+    const errno = errnoOf(cause)
+    const syscall = typeof fields.syscall === 'string' ? fields.syscall : undefined
+    const what = `${errno ?? 'error'}${syscall === undefined ? '' : ` in ${syscall}()`}`
+    super(
+      ErrorCode.StoreIo,
+      `Commitment store I/O failed (${operation}): ${what}${where === undefined ? '' : ` on ${where}`}.`,
+      { cause, details: { operation, errno, syscall, path: where, ...details } },
+    )
+    this.path = where
+    this.errno = errno
+    this.syscall = syscall
+  }
+}
+
+/** Wraps a file-system failure as MUASTS_ERR_STORE_IO (see StoreIoError); `path` if `cause` has none. */
+export function io(operation: string, cause: unknown, details: Details = {}, path?: string): StoreIoError {
+  return new StoreIoError(operation, cause, details, path)
 }
 
 /** The errno of a Node fs error, or undefined (also for SDK errors, whose `code` is not an errno). */

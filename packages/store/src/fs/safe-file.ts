@@ -8,14 +8,20 @@ import {
   closeSync,
   constants,
   fstatSync,
+  fsync,
   lstatSync,
   openSync,
   readSync,
+  renameSync,
+  rmSync,
   type Stats,
+  writeSync,
 } from 'node:fs'
-import { open, rename, rm } from 'node:fs/promises'
+import { open, rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { corrupt, errnoOf, io } from '../store-errors.js'
+import { settledAtMs } from './settled.js'
 
 // O_NOFOLLOW / O_NONBLOCK do not exist on Windows; there an lstat check is the guard. O_NONBLOCK keeps
 // a FIFO planted in place of a file from blocking the open; the fstat check then refuses it.
@@ -29,15 +35,12 @@ function refuseNonFile(st: Stats | BigIntStats, name: string): void {
 /**
  * Stat identity used by the read cache. `key` changes with any rewrite, except one made within the same
  * timestamp tick as the version it replaces (file times are coarse, and inode numbers are reused); so a
- * cache may only trust a key whose `changedAtMs` is safely in the past (see account-files.ts).
+ * cache may only trust a key once the wall clock is past `settledAtMs` (see settled.ts).
  */
-export type FileIdentity = { readonly key: string; readonly changedAtMs: number }
+export type FileIdentity = { readonly key: string; readonly settledAtMs: number }
 
 function identityOfStats(st: BigIntStats): FileIdentity {
-  return {
-    key: `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`,
-    changedAtMs: Number(st.ctimeNs / 1_000_000n),
-  }
+  return { key: `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`, settledAtMs: settledAtMs(st) }
 }
 
 /**
@@ -63,7 +66,7 @@ export function readCapped(
     if (errno === 'ENOENT') return undefined
     if (errno === 'ELOOP') throw corrupt('a symlink is in place of a store file', { file: name })
     if (errno === undefined) throw error
-    throw io('read', error, { file: name })
+    throw io('read', error, { file: name }, path)
   }
   try {
     const st = fstatSync(fd, { bigint: true })
@@ -83,7 +86,7 @@ export function readCapped(
     return { bytes: buf.subarray(0, total), identity: identityOfStats(st) }
   } catch (error) {
     if (errnoOf(error) === undefined) throw error
-    throw io('read', error, { file: name })
+    throw io('read', error, { file: name }, path)
   } finally {
     closeSync(fd)
   }
@@ -103,37 +106,42 @@ export async function writeAtomic(
   // One fixed temp name per target is safe because all writers hold the store lock; a leftover from a
   // crashed writer is removed first, and 'wx' (O_EXCL) never follows a symlink planted there.
   const tmp = join(dir, `.${name}.tmp`)
+  // Only the fsyncs wait for the disk and run in the thread pool; the other calls are short syscalls on
+  // a small capped file, made synchronously as reads are (readCapped), so that a durable write costs two
+  // trips through the event loop instead of ten (each one more chance to wait on a busy machine).
   try {
-    await rm(tmp, { force: true })
-    const handle = await open(tmp, 'wx', 0o600)
+    rmSync(tmp, { force: true })
+    const fd = openSync(tmp, 'wx', 0o600)
     try {
-      await handle.writeFile(bytes)
-      await handle.sync()
+      for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done)
+      await fsyncFd(fd)
     } finally {
-      await handle.close()
+      closeSync(fd)
     }
     await beforeCommit()
-    await rename(tmp, join(dir, name))
+    renameSync(tmp, join(dir, name))
   } catch (error) {
     await rm(tmp, { force: true }).catch(() => {})
     if (errnoOf(error) === undefined) throw error
-    throw io('write', error, { file: name })
+    throw io('write', error, { file: name }, tmp)
   }
   await syncDir(dir)
 }
+
+const fsyncFd = promisify(fsync)
 
 /** fsyncs a directory so that a rename in it survives power loss. No-op where directories cannot be opened. */
 export async function syncDir(dir: string): Promise<void> {
   if (process.platform === 'win32') return // NTFS journals the rename; directories cannot be fsynced there.
   try {
-    const handle = await open(dir, constants.O_RDONLY | (constants.O_DIRECTORY ?? 0))
+    const fd = openSync(dir, constants.O_RDONLY | (constants.O_DIRECTORY ?? 0))
     try {
-      await handle.sync()
+      await fsyncFd(fd)
     } finally {
-      await handle.close()
+      closeSync(fd)
     }
   } catch (error) {
-    throw io('fsync directory', error)
+    throw io('fsync directory', error, {}, dir)
   }
 }
 
@@ -149,7 +157,7 @@ export function identityOf(dir: string, name: string): FileIdentity | undefined 
   } catch (error) {
     if (errnoOf(error) === 'ENOENT') return undefined
     if (errnoOf(error) === undefined) throw error
-    throw io('stat', error, { file: name })
+    throw io('stat', error, { file: name }, join(dir, name))
   }
 }
 
@@ -182,7 +190,7 @@ export async function appendDurable(
   } catch (error) {
     if (errnoOf(error) === 'ELOOP') throw corrupt('a symlink is in place of a store file', { file: name })
     if (errnoOf(error) === undefined) throw error
-    throw io('append', error, { file: name })
+    throw io('append', error, { file: name }, join(dir, name))
   }
   if (created) await syncDir(dir)
 }

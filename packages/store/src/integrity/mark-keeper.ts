@@ -1,5 +1,6 @@
 // Reads and records the high-water marks of one store: the anchor in its SecretStore, the buckets on
 // disk (see marks.ts for the design and its security argument, mark-buckets.ts for the files).
+import { type Instant, instant } from '../fs/settled.js'
 import type { SecretStore } from '../secrets/secret-store.js'
 import { keychainUnavailable, rollback } from '../store-errors.js'
 import { pruneBucket, readBucket, writeBucket } from './mark-buckets.js'
@@ -14,7 +15,16 @@ export type Staged = {
   readonly previous: Anchor
   readonly changed: ReadonlyMap<string, AccountMarks>
   readonly anchor: Anchor & { buckets: Record<string, string> }
+  /** When the marks it builds on were read from the keychain (null: unknown). */
+  readonly at: Instant | null
 }
+
+/** Marks with the moment they were known to be the keychain's (see `known`). */
+export type KnownMarks = { readonly marks: Marks; readonly at: Instant }
+
+// The last anchor seen or written. `at` is a moment at which the keychain held it (or something older
+// that it includes): taken before the read, or before the locked read a write built on. Parsed lazily.
+type Seen = { readonly raw: string; at: Instant | null; marks?: Marks }
 
 // Verified buckets by content hash: a hash names exactly one content, so an entry never goes stale.
 const CACHE_LIMIT = 1024
@@ -23,8 +33,8 @@ export class MarkKeeper {
   readonly #secrets: SecretStore
   readonly #names: SecretNames
   readonly #dir: string
-  // The last item seen or written, parsed: unchanged anchors are compared, not re-validated.
-  #last: { readonly raw: string; readonly marks: Marks } | undefined
+  // The last item seen or written: unchanged anchors are compared, not re-validated.
+  #last: Seen | undefined
   readonly #buckets = new Map<string, AccountMarks>()
 
   constructor(secrets: SecretStore, names: SecretNames, dir: string) {
@@ -39,12 +49,12 @@ export class MarkKeeper {
    * MUASTS_ERR_STORE_ROLLBACK when only the marks are gone, MUASTS_ERR_STORE_CORRUPT when malformed.
    */
   async fresh(): Promise<Marks> {
+    const at = instant()
     const value = await this.#secrets.get(this.#names.marks)
     if (value !== null) {
-      if (this.#last?.raw === value) return this.#last.marks
-      const marks = this.#view(value)
-      this.#last = { raw: value, marks }
-      return marks
+      if (this.#last?.raw !== value) this.#last = { raw: value, at }
+      else this.#last.at = at
+      return this.#marksOf(this.#last)
     }
     // Marks exist from the moment the key does; null now means a locked keychain or a deleted item.
     if ((await this.#secrets.get(this.#names.probe)) === null) {
@@ -53,6 +63,35 @@ export class MarkKeeper {
       })
     }
     throw rollback('the high-water marks are missing from the keychain')
+  }
+
+  /**
+   * Remembers the keychain item as read at `at` by someone else (opening the store reads it), so that
+   * `known` can offer it without another keychain round trip. Parsed only when used.
+   */
+  seen(raw: string, at: Instant): void {
+    if (this.#last?.raw !== raw) this.#last = { raw, at }
+    else if (this.#last.at === null || this.#last.at.wallMs < at.wallMs) this.#last.at = at
+  }
+
+  /**
+   * The last marks read or written, with a moment at which the keychain held them; undefined if there
+   * are none or they do not parse (a fresh read then reports that). No I/O. Account reads may check a
+   * file against these instead of fresh marks only where that gives the same answer (account-files.ts).
+   */
+  known(): KnownMarks | undefined {
+    const last = this.#last
+    if (last?.at == null) return undefined
+    try {
+      return { marks: this.#marksOf(last), at: last.at }
+    } catch {
+      return undefined
+    }
+  }
+
+  /** Drops what `known` offers (the store was reset: the keychain items were replaced). */
+  forgetKnown(): void {
+    this.#last = undefined
   }
 
   /**
@@ -91,7 +130,10 @@ export class MarkKeeper {
     const audit =
       auditHead === undefined ? marks.anchor.audit : { records: auditHead.records, head: auditHead.head }
     const buckets = marks.legacy === undefined ? { ...marks.anchor.buckets } : {}
-    return { previous: marks.anchor, changed, anchor: { ...marks.anchor, version: 2, buckets, audit } }
+    // The moment the base was read, if it is the keeper's current view (callers pass fresh() marks read
+    // under the lock, so no other writer can change the item until this update is committed).
+    const at = this.#last?.marks === marks ? this.#last.at : null
+    return { previous: marks.anchor, changed, anchor: { ...marks.anchor, version: 2, buckets, audit }, at }
   }
 
   /** Writes the staged bucket files durably and enters their hashes into the staged anchor. Throws _STORE_IO. */
@@ -119,7 +161,7 @@ export class MarkKeeper {
         error,
       )
     }
-    this.#last = { raw, marks: new Marks(staged.anchor, this.#loader) }
+    this.#last = { raw, at: staged.at, marks: new Marks(staged.anchor, this.#loader) }
     // Keep the bucket the previous anchor named: a lock-free reader may still hold that anchor.
     for (const b of staged.changed.keys()) {
       const keep = [staged.anchor.buckets[b], staged.previous.buckets[b]].filter(
@@ -136,6 +178,11 @@ export class MarkKeeper {
     if (this.#buckets.size >= CACHE_LIMIT) this.#buckets.clear()
     this.#buckets.set(hash, accounts)
     return accounts
+  }
+
+  #marksOf(seen: Seen): Marks {
+    seen.marks ??= this.#view(seen.raw)
+    return seen.marks
   }
 
   #view(value: string): Marks {

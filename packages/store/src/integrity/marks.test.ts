@@ -1,12 +1,15 @@
 import { ErrorCode } from '@mua-sts/core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import * as z from 'zod'
 import {
   bucketHash,
   checkMark,
   emptyAnchor,
   encodeAnchor,
   encodeBucket,
+  isAccountMarks,
+  isBucketHashes,
   parseBucket,
   parseMarksItem,
 } from './marks.js'
@@ -115,6 +118,46 @@ describe('high-water marks', () => {
         expect(encodeBucket('ab', reordered)).toEqual(bytes)
       }),
       { numRuns: 200 },
+    )
+  })
+
+  // The hand-written map checks replace these zod records for speed; they must accept exactly the same,
+  // except an own "__proto__" member, which z.record skips unchecked and the checks refuse.
+  it('checks the mark and bucket maps exactly as the zod records they replace (property)', () => {
+    const seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)
+    const hash = z.string().regex(/^[A-Za-z0-9_-]{22}$/)
+    const marksRecord = z.record(z.string().regex(/^[0-9a-f]{32}$/), z.tuple([seq, hash]))
+    const bucketsRecord = z.record(z.string().regex(/^[0-9a-f]{2}$/), hash)
+    // Values near the rules: right and wrong key lengths and alphabets, seq edges, tuples of 1-3 items.
+    const key = fc.oneof(
+      fc.stringMatching(/^[0-9a-f]{32}$/),
+      fc.stringMatching(/^[0-9a-f]{2}$/),
+      fc.stringMatching(/^[0-9a-fA-G]{1,33}$/),
+      fc.constantFrom('__proto__', 'constructor', ''),
+    )
+    const hashLike = fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{21,23}$/), fc.string({ maxLength: 24 }))
+    const seqLike = fc.oneof(
+      fc.nat(),
+      fc.constantFrom(-1, -0, 0.5, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 1, Number.NaN),
+      fc.string({ maxLength: 3 }),
+    )
+    const markLike = fc.oneof(
+      fc.tuple(seqLike, hashLike),
+      fc.array(fc.oneof(seqLike, hashLike), { maxLength: 3 }),
+      hashLike,
+      fc.constant(null),
+    )
+    const map = (value: fc.Arbitrary<unknown>) =>
+      fc.oneof(fc.dictionary(key, value, { maxKeys: 6 }), fc.constantFrom(null, [], 'x', 1))
+    fc.assert(
+      fc.property(map(markLike), map(hashLike), (marks, buckets) => {
+        // Through JSON, as the parsers see them (own "__proto__" keys included).
+        const [m, b] = [JSON.parse(JSON.stringify(marks)), JSON.parse(JSON.stringify(buckets))]
+        const proto = (v: unknown) => typeof v === 'object' && v !== null && Object.hasOwn(v, '__proto__')
+        expect(isAccountMarks(m)).toBe(!proto(m) && marksRecord.safeParse(m).success)
+        expect(isBucketHashes(b)).toBe(!proto(b) && bucketsRecord.safeParse(b).success)
+      }),
+      { numRuns: 2_000 },
     )
   })
 })

@@ -6,6 +6,8 @@
 // value written with the key) and `marks` (high-water marks). Creation order is marks, probe, key, then
 // the marker file, so that any interrupted creation is either repeated (no key yet) or complete.
 import { randomBytes } from 'node:crypto'
+import { ErrorCode, isSdkError } from '@mua-sts/core'
+import { type Instant, instant } from '../fs/settled.js'
 import type { SecretStore } from '../secrets/secret-store.js'
 import { corrupt, keychainUnavailable, rollback } from '../store-errors.js'
 import { deriveKeys, newMasterKey, type StoreKeys } from './keys.js'
@@ -26,6 +28,8 @@ export type OpenKeysContext = {
   readonly now: () => Date
   /** Runs `work` under the store lock. */
   readonly exclusive: <T>(work: () => Promise<T>) => Promise<T>
+  /** Receives the marks item read while opening, and a moment before it was read (saves a re-read). */
+  readonly sawMarks?: (raw: string, at: Instant) => void
 }
 
 /**
@@ -39,6 +43,10 @@ export async function openKeys(ctx: OpenKeysContext): Promise<StoreKeys> {
   if (marker?.integrity === 'none-explicit-opt-in') {
     throw corrupt('this store was written without integrity protection and cannot be opened with a key')
   }
+  // Before any keychain call: another backend cannot see this store's items (keytar and keyring-rs file
+  // them under different attributes), and its "nothing here" would read like a lost key.
+  if (marker?.backend != null && marker.backend !== ctx.secrets.backend)
+    throw backendMismatch(marker.backend, ctx.secrets.backend)
   const encoded = await ctx.secrets.get(ctx.names.key)
   if (encoded !== null) return finishOpen(ctx, encoded, marker)
   if (marker !== undefined || (await hasStoreData(ctx.dir))) throw await missingKey(ctx)
@@ -50,6 +58,36 @@ export async function openKeys(ctx: OpenKeysContext): Promise<StoreKeys> {
     if (markerNow !== undefined || (await hasStoreData(ctx.dir))) throw await missingKey(ctx)
     return createKeys(ctx)
   })
+}
+
+// How to open a store with each built-in backend: the CLI flag and the SDK factory.
+const HOW_TO_OPEN: Readonly<Record<string, string>> = {
+  keytar: '`--keychain keytar` / `keytarSecretStore()`',
+  'napi-keyring': '`--keychain napi-keyring` / `napiKeyringSecretStore()`',
+  'encrypted-file':
+    '`--keychain file` / `encryptedFileSecretStore()` with the encryption it was created with',
+  memory: 'the same `MemorySecretStore`',
+}
+
+// store.json is a file anyone with write access can edit: quote the recorded name only if it is plain.
+const printable = (name: string): string =>
+  /^[A-Za-z0-9._-]{1,64}$/.test(name) ? name : 'an unrecognised backend'
+
+function backendMismatch(recorded: string, opened: string): Error {
+  const name = printable(recorded)
+  const how = HOW_TO_OPEN[recorded] ?? `a SecretStore whose backend is "${name}"`
+  return keychainUnavailable(
+    `this store was created with ${name}; it was opened with ${printable(opened)}. Open it with ${how}`,
+    { backend: opened, recordedBackend: name },
+  )
+}
+
+/** True for the error above: the store is fine, only opened with the wrong backend (never a reason to reset). */
+export function isBackendMismatch(error: unknown): boolean {
+  return (
+    isSdkError(error, ErrorCode.KeychainUnavailable) &&
+    typeof (error.details as { recordedBackend?: unknown } | undefined)?.recordedBackend === 'string'
+  )
 }
 
 async function missingKey(ctx: OpenKeysContext): Promise<Error> {
@@ -76,9 +114,10 @@ async function finishOpen(
     throw corrupt('the keychain holds a different integrity key than the one this store was created with')
   }
   if (marker !== undefined) {
-    if ((await ctx.secrets.get(ctx.names.marks)) === null) {
-      throw rollback('the high-water marks are missing from the keychain')
-    }
+    const at = instant()
+    const marks = await ctx.secrets.get(ctx.names.marks)
+    if (marks === null) throw rollback('the high-water marks are missing from the keychain')
+    ctx.sawMarks?.(marks, at)
     return keys
   }
   // Key present, marker absent: a store from before the marker existed, or a creation interrupted after

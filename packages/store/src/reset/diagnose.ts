@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { ErrorCode, isSdkError, SdkError } from '@mua-sts/core'
 import type { StoreKeys } from '../integrity/keys.js'
 import type { Marks } from '../integrity/mark-snapshot.js'
-import type { SecretNames } from '../integrity/open-keys.js'
+import { isBackendMismatch, type SecretNames } from '../integrity/open-keys.js'
 import { readMarker } from '../integrity/store-marker.js'
 import type { SecretStore } from '../secrets/secret-store.js'
 import { keychainUnavailable } from '../store-errors.js'
@@ -130,6 +130,8 @@ async function openOrClassify(ctx: DiagnoseContext): Promise<StoreKeys | Diagnos
   } catch (error) {
     if (isIntegrity(error)) return unhealthy('store', error)
     if (!isSdkError(error, ErrorCode.KeychainUnavailable)) throw error
+    // Opened with another backend than the one it was made with: nothing is lost, so nothing is reset.
+    if (isBackendMismatch(error)) throw error
     if (!(await keychainWorks(ctx.secrets, ctx.names))) throw lockedError(ctx.secrets, error)
   }
   // The keychain works now; it may just have been unlocked, so look again before calling it lost.

@@ -1,7 +1,9 @@
 // Every native keychain call goes through here: a deadline (a Secret Service prompt that nobody answers
-// must not hang a mail connection forever) and one error code for every failure.
+// must not hang a mail connection forever) and one error code for every failure, whose message says
+// what the backend said and whose `cause` is the backend's own error.
 import { isSdkError } from '@mua-sts/core'
 import { keychainUnavailable } from '../store-errors.js'
+import { keychainFailureReason } from './keychain-failure.js'
 
 /** Runs `call` with a deadline. Rejects with MUASTS_ERR_KEYCHAIN_UNAVAILABLE on failure or timeout. */
 export async function keychainCall<T>(
@@ -23,7 +25,7 @@ export async function keychainCall<T>(
     return await Promise.race([call(), deadline])
   } catch (error) {
     if (isSdkError(error)) throw error
-    throw keychainUnavailable('the keychain refused the operation', { backend, operation }, error)
+    throw keychainUnavailable(keychainFailureReason(backend, operation, error), { backend, operation }, error)
   } finally {
     clearTimeout(timer)
   }

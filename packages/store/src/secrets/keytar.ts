@@ -6,6 +6,7 @@ import * as z from 'zod'
 import { parseOptions } from '../parse-options.js'
 import { keychainUnavailable } from '../store-errors.js'
 import { keychainCall } from './keychain-call.js'
+import { oneLineCause } from './keychain-failure.js'
 import { type SecretStore, ServiceNameSchema } from './secret-store.js'
 
 /** The part of keytar's API the store uses (keytar's own signatures). */
@@ -44,7 +45,11 @@ export function keytarSecretStore(options: KeytarSecretStoreOptions = {}): Secre
   const keytar = (): Promise<KeytarModule> => {
     loaded ??= load().catch((error: unknown) => {
       loaded = undefined
-      throw keychainUnavailable('keytar could not be loaded', { backend: 'keytar' }, error)
+      throw keychainUnavailable(
+        `keytar could not be loaded: ${oneLineCause(error)}`,
+        { backend: 'keytar' },
+        error,
+      )
     })
     return loaded
   }

@@ -6,6 +6,7 @@ import * as z from 'zod'
 import { parseOptions } from '../parse-options.js'
 import { keychainUnavailable } from '../store-errors.js'
 import { keychainCall } from './keychain-call.js'
+import { oneLineCause } from './keychain-failure.js'
 import { type SecretStore, ServiceNameSchema } from './secret-store.js'
 
 type AsyncEntryLike = {
@@ -35,7 +36,11 @@ export function napiKeyringSecretStore(options: NapiKeyringSecretStoreOptions = 
   const entry = async (name: string): Promise<AsyncEntryLike> => {
     loaded ??= load().catch((error: unknown) => {
       loaded = undefined
-      throw keychainUnavailable('@napi-rs/keyring could not be loaded', { backend: 'napi-keyring' }, error)
+      throw keychainUnavailable(
+        `@napi-rs/keyring could not be loaded: ${oneLineCause(error)}`,
+        { backend: 'napi-keyring' },
+        error,
+      )
     })
     const { AsyncEntry } = await loaded
     return new AsyncEntry(opts.service, name)

@@ -114,7 +114,7 @@ describe('keytarSecretStore', () => {
     })
     await expect(s.get('x')).rejects.toMatchObject({
       code: ErrorCode.KeychainUnavailable,
-      details: expect.objectContaining({ reason: 'keytar could not be loaded' }),
+      details: expect.objectContaining({ reason: "keytar could not be loaded: Cannot find module 'keytar'" }),
     })
   })
 
