@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // Builds one workspace package (run from its directory): ESM and CJS bundles with esbuild, and
-// declarations with tsc for both module systems, so Electron main processes that are still CJS get
-// correct `require` types. Layout: dist/esm/** (type: module) and dist/cjs/** (type: commonjs).
+// declarations with tsc, so Electron main processes that are still CJS get correct `require` types.
+// Layout: dist/esm/** (type: module) and dist/cjs/** (type: commonjs).
 import { spawnSync } from 'node:child_process'
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join, relative } from 'node:path'
 
@@ -66,5 +66,12 @@ function tsc(outDir, compilerOptions) {
   if (r.status !== 0) process.exit(r.status ?? 1)
 }
 tsc('dist/esm', {})
-tsc('dist/cjs', { module: 'commonjs', moduleResolution: 'node10', verbatimModuleSyntax: false })
+// The declarations are the same text for both module systems (they only use `export`/`import` with
+// relative `.js` specifiers and bare package names); what differs is how a consumer resolves them, which
+// dist/cjs/package.json (type: commonjs) decides. Copying them halves the build; attw checks the result
+// under node10, node16-cjs, node16-esm and bundler resolution (scripts/check-packages.mjs).
+cpSync(join(pkgDir, 'dist/esm'), join(pkgDir, 'dist/cjs'), {
+  recursive: true,
+  filter: (src) => !/\.(js|js\.map)$/.test(src) && !src.endsWith('package.json'),
+})
 console.log(`built ${pkg.name}`)

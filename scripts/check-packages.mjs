@@ -1,50 +1,58 @@
 #!/usr/bin/env node
-// Builds every package and checks what would be published: publint --strict (exports, files, types)
-// and @arethetypeswrong (ESM and CJS consumers under node16 and bundler resolution). Also checks that
-// all @mua-sts/* versions agree. Run by CI; `npm run check:packages` locally.
-import { spawnSync } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+// Builds every publishable package, packs it with `pnpm pack` (exactly what `pnpm publish` uploads) and
+// checks those tarballs: no `workspace:` range left and @mua-sts/* siblings pinned to the release
+// version, publint --strict (exports, files, types), and @arethetypeswrong (ESM and CJS consumers under
+// node16 and bundler resolution; node10 is not a supported consumer). Also checks that all @mua-sts/* versions agree.
+// Run by CI; `npm run check:packages` locally. The tarballs live in a temp dir removed at the end, or,
+// with `--out <dir>` (a release, see RELEASING.md), stay in <dir> so exactly the checked files are published.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import {
+  buildPackages,
+  packagesVersion,
+  packedManifestProblems,
+  packPackages,
+  publishablePackages,
+  ROOT,
+  readTarEntry,
+  spawnAsync,
+} from './lib/workspace-packages.mjs'
 
-const ROOT = join(import.meta.dirname, '..')
 const bin = (name) => join(ROOT, 'node_modules/.bin', name)
-function run(cmd, args, cwd = ROOT) {
-  const r = spawnSync(cmd, args, { cwd, stdio: 'inherit' })
-  return r.status ?? 1
-}
-
-// Topological order from the manifests, so each package builds against its dependencies' dist types.
-const manifests = new Map(
-  readdirSync(join(ROOT, 'packages')).map((d) => {
-    const pkg = JSON.parse(readFileSync(join(ROOT, 'packages', d, 'package.json'), 'utf8'))
-    return [pkg.name, { dir: join(ROOT, 'packages', d), pkg }]
-  }),
-)
-const order = []
-const visit = (name) => {
-  if (order.includes(name)) return
-  const { pkg } = manifests.get(name)
-  // devDependencies too: the CLI type-checks its lazily loaded demo against @mua-sts/testing's types.
-  for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies, ...pkg.devDependencies }))
-    if (manifests.has(dep)) visit(dep)
-  order.push(name)
-}
-for (const name of manifests.keys()) visit(name)
-
+const packages = publishablePackages()
 let failures = 0
-for (const name of order)
-  if (run(process.execPath, [join(ROOT, 'scripts/build.mjs')], manifests.get(name).dir) !== 0) process.exit(1)
-const versions = new Set()
-for (const name of order) {
-  const { dir, pkg } = manifests.get(name)
-  versions.add(pkg.version)
-  if (run(bin('publint'), ['--strict', '--pack', 'npm'], dir) !== 0) failures++
-  if (run(bin('attw'), ['--pack', '.', '--profile', 'node16', '--format', 'table-flipped'], dir) !== 0)
-    failures++
-}
-if (versions.size !== 1) {
-  console.error(`package versions disagree: ${[...versions].join(', ')}`)
+const fail = (message) => {
+  console.error(`  ✗ ${message}`)
   failures++
 }
-console.log(failures === 0 ? 'packages: all good' : `packages: ${failures} problem(s)`)
+
+const version = packagesVersion(packages, fail)
+await buildPackages({ packages })
+const outArg = process.argv.indexOf('--out')
+const keep = outArg === -1 ? undefined : process.argv[outArg + 1]
+if (outArg !== -1 && !keep) {
+  console.error('usage: node scripts/check-packages.mjs [--out <dir>]')
+  process.exit(2)
+}
+if (keep) mkdirSync(resolve(keep), { recursive: true })
+const out = keep ? resolve(keep) : mkdtempSync(join(tmpdir(), 'mua-sts-pack-'))
+try {
+  for (const { name, tarball } of await packPackages(out, { packages })) {
+    console.log(`\n── ${name} (${tarball.slice(out.length + 1)})`)
+    const manifest = JSON.parse(readTarEntry(tarball, 'package/package.json') ?? '{}')
+    for (const problem of packedManifestProblems(manifest, version)) fail(`${name}: ${problem}`)
+    if ((await spawnAsync(bin('publint'), ['run', tarball, '--strict'])).status !== 0)
+      fail(`${name}: publint`)
+    const attw = await spawnAsync(bin('attw'), [tarball, '--profile', 'node16', '--format', 'table-flipped'])
+    if (attw.status !== 0) fail(`${name}: arethetypeswrong`)
+  }
+} finally {
+  if (!keep) rmSync(out, { recursive: true, force: true })
+}
+if (keep && failures === 0)
+  console.log(
+    `\ntarballs kept in ${out}, in publish order:\n${packages.map((p) => `  ${p.name}`).join('\n')}`,
+  )
+console.log(failures === 0 ? '\npackages: all good' : `\npackages: ${failures} problem(s)`)
 process.exit(failures === 0 ? 0 : 1)

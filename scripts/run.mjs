@@ -1,16 +1,20 @@
 #!/usr/bin/env node
-// The README's two commands (`npm test`, `npm run demo`) and `npm run bench` land here. On a fresh
-// machine with only Node >= 20 and npm, this bootstraps the pinned pnpm, installs the workspace when
-// the lockfile or a manifest changed, then runs the task. Plain Node ESM: nothing to install first.
+// The README's two commands (`npm test`, `npm run demo`), `npm run build`, `npm run bench` and
+// `npm run check:packages` land here. On a fresh machine with only Node >= 20.3 and npm, this bootstraps
+// the pinned pnpm, installs the workspace when the lockfile or a manifest changed (and checks that
+// keytar's native module really built), then runs the task. Plain Node ESM: nothing to install first.
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { keytarVerdict, probeBuildTools, probeKeytar } from './lib/keytar-check.mjs'
+import { PNPM_VERSION, pnpmCommand } from './lib/pnpm.mjs'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
-const PNPM_VERSION = '12.4.2'
-const TASKS = ['test', 'demo', 'bench', 'packages']
+const TASKS = ['test', 'demo', 'bench', 'build', 'packages']
+// Tasks that run the keychain suites or the store with its default backend: a broken keytar fails them.
+const NEEDS_KEYTAR = new Set(['test', 'demo', 'bench'])
 
 function fail(message, code = 2) {
   console.error(`mua-sts: ${message}`)
@@ -21,13 +25,6 @@ function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit', ...opts })
   if (r.error) fail(`could not start ${cmd}: ${r.error.message}`)
   return r.status ?? 1
-}
-
-function pnpmCommand() {
-  const probe = spawnSync('pnpm', ['--version'], { encoding: 'utf8' })
-  if (probe.status === 0 && probe.stdout.trim() === PNPM_VERSION) return ['pnpm']
-  // npx caches the pinned pnpm under ~/.npm/_npx; no global install and no corepack needed.
-  return ['npx', '--yes', `pnpm@${PNPM_VERSION}`]
 }
 
 function manifestHash() {
@@ -47,7 +44,7 @@ function manifestHash() {
   return h.digest('hex')
 }
 
-function ensureInstalled(pnpm) {
+function ensureInstalled(pnpm, task) {
   const marker = join(ROOT, 'node_modules', '.mua-sts-installed')
   const want = manifestHash()
   if (existsSync(marker) && readFileSync(marker, 'utf8') === want) return
@@ -61,16 +58,30 @@ function ensureInstalled(pnpm) {
     env.npm_config_nodedir = '/usr'
   const status = run(pnpm[0], [...pnpm.slice(1), 'install', ...frozen], { env })
   if (status !== 0) fail('dependency installation failed', status)
-  writeFileSync(marker, want)
+  // pnpm only warns when an optional dependency's build fails, so the install above can succeed
+  // without keytar.node. Check it loads; rebuild once (e.g. libsecret-1-dev was installed since).
+  const storeDir = join(ROOT, 'packages', 'store')
+  let verdict = keytarVerdict(probeKeytar(storeDir), {})
+  if (!verdict.ok) {
+    console.log('mua-sts: keytar does not load; rebuilding it …')
+    run(pnpm[0], [...pnpm.slice(1), 'rebuild', 'keytar'], { env })
+    verdict = keytarVerdict(probeKeytar(storeDir), probeBuildTools())
+  }
+  // The marker is written only for a complete install, so the next run checks (and rebuilds) again.
+  if (verdict.ok) writeFileSync(marker, want)
+  else if (NEEDS_KEYTAR.has(task)) fail(verdict.message)
+  else console.warn(`mua-sts: warning: ${verdict.message}`)
 }
 
 const task = process.argv[2]
 if (!TASKS.includes(task)) fail(`usage: node scripts/run.mjs <${TASKS.join('|')}> [args…]`)
-const [major] = process.versions.node.split('.').map(Number)
-if (major < 20) fail(`Node >= 20 is required (found ${process.versions.node})`)
+// engines.node in package.json: AbortSignal.any() arrived in Node 20.3.
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number)
+if (major < 20 || (major === 20 && minor < 3))
+  fail(`Node >= 20.3 is required (found ${process.versions.node})`)
 
 const pnpm = pnpmCommand()
-ensureInstalled(pnpm)
+ensureInstalled(pnpm, task)
 const exec = (args) => run(pnpm[0], [...pnpm.slice(1), 'exec', ...args])
 const extra = process.argv.slice(3)
 
@@ -87,6 +98,8 @@ if (task === 'test') {
   process.exit(exec(['tsx', '--conditions=@mua-sts/source', 'packages/cli/src/bin.ts', 'demo', ...extra]))
 } else if (task === 'packages') {
   process.exit(run(process.execPath, ['scripts/check-packages.mjs', ...extra]))
+} else if (task === 'build') {
+  process.exit(run(process.execPath, ['scripts/build-packages.mjs', ...extra]))
 } else {
   // Under the keyring wrapper, so the keytar rows of the store benchmark always appear (issue #17); where
   // no keyring can start, the store benchmark prints a failed row instead of silently dropping them.

@@ -19,17 +19,19 @@ export const TLS_FLOORS = ['TLSv1.2', 'TLSv1.3'] as const
 export const TlsFloorSchema = z.enum(TLS_FLOORS)
 export type TlsFloor = z.infer<typeof TlsFloorSchema>
 
-const TLS_RANK: Readonly<Record<string, number>> = {
-  SSLv2: 0,
-  SSLv3: 1,
-  TLSv1: 2,
-  'TLSv1.1': 3,
-  'TLSv1.2': 4,
-  'TLSv1.3': 5,
-}
+// A Map, not an object literal: 'toString' or 'constructor' must not rank as a function, which compares
+// as neither below nor above the floor (fail open). Found by mutation testing (issue #16 item 8).
+const TLS_RANK: ReadonlyMap<string | undefined, number> = new Map([
+  ['SSLv2', 0],
+  ['SSLv3', 1],
+  ['TLSv1', 2],
+  ['TLSv1.1', 3],
+  ['TLSv1.2', 4],
+  ['TLSv1.3', 5],
+])
 /** Rank of a TLS version string as Node's `getProtocol()` reports it; unknown → -1 (below everything). */
 export function tlsRank(version: string | undefined): number {
-  return version === undefined ? -1 : (TLS_RANK[version] ?? -1)
+  return TLS_RANK.get(version) ?? -1
 }
 
 // Lower-case LDH hostname (RFC 1123) or an IPv4 literal; canonical form only (see canonicalHost).
