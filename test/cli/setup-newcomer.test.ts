@@ -32,7 +32,6 @@ type Run = { status: number | null; stdout: string; stderr: string }
 function cli(args: readonly string[], stdin = ''): Promise<Run> {
   return new Promise((resolve, reject) => {
     const env: NodeJS.ProcessEnv = { ...process.env, MUA_STS_KEYCHAIN_PASSPHRASE: PASSPHRASE }
-    delete env['MUA_STS_TEST_ZONE']
     const child = spawn(process.execPath, ['--conditions=@mua-sts/source', '--import', 'tsx', BIN, ...args], {
       cwd: ROOT,
       env,

@@ -53,7 +53,6 @@ function switchingRelay(first: number, later: number): Promise<Relay> {
 function cli(args: readonly string[], stdin: string) {
   return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
     const env: NodeJS.ProcessEnv = { ...process.env }
-    delete env['MUA_STS_TEST_ZONE']
     const child = spawn(process.execPath, ['--conditions=@mua-sts/source', '--import', 'tsx', BIN, ...args], {
       cwd: ROOT,
       env,

@@ -34,3 +34,31 @@ it('a LOGIN NO with a markup response code yields error details without markup',
   const visible = JSON.stringify({ message: error.message, details: error.details })
   expect(visible).not.toMatch(/[<>]|onload/i)
 })
+
+it('a wrong password is MUASTS_ERR_AUTH_FAILED saying the login was rejected and what to check (#16)', async () => {
+  server = await startHostile({ leaf: pki.good, implicit: true }, async (c) => {
+    c.write('* OK [CAPABILITY IMAP4rev1] hi\r\n')
+    for (;;) {
+      const line = await c.line().catch(() => undefined)
+      if (line === undefined) return
+      const [tag, name = ''] = line.split(' ')
+      if (/^LOGIN$/i.test(name)) c.write(`${tag} NO [AUTHENTICATIONFAILED] Authentication failed.\r\n`)
+      else c.write(`${tag} OK done\r\n`)
+    }
+  })
+  const setup = await commit(server.port, { transport: 'implicit-tls' })
+  const error = await setup.connect({ timeoutMs: 5000 }).then(
+    (client) => {
+      client.close()
+      return new Error('connectImap resolved')
+    },
+    (e: unknown) => e,
+  )
+  expect(error).toMatchObject({
+    code: 'MUASTS_ERR_AUTH_FAILED',
+    message:
+      'The IMAP server rejected the login (NO [AUTHENTICATIONFAILED] Authentication failed.). Check the username and password (or the access token).',
+    details: { serverResponseCode: 'AUTHENTICATIONFAILED' },
+  })
+  expect(setup.reports).toEqual([])
+})

@@ -1,12 +1,16 @@
-// `mua-sts probe` end to end: the real binary, discovery through the test-only zone file
-// (MUA_STS_TEST_ZONE), probes against fake servers on 127.0.0.1 with the test CA.
+// `mua-sts probe` end to end: the real binary, discovery and every address lookup through a real DNS
+// server on 127.0.0.1 given with `--resolver` (no test-only hook exists), probes against fake servers
+// on 127.0.0.1 with the test CA given with `--ca`.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FakeSmtpServer, startFakeImap } from '@mua-sts/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { requireOrSkip } from '../support/availability.js'
 import { testPki } from '../support/certs.js'
+import { type LoopbackDns, startLoopbackDns, type Zone } from '../support/dns-server.js'
 
 const ROOT = join(import.meta.dirname, '../..')
 const BIN = join(ROOT, 'packages/cli/src/bin.ts')
@@ -16,8 +20,10 @@ const caFile = join(dir, 'ca.pem')
 writeFileSync(caFile, pki.caCert)
 const closers: Array<() => Promise<void>> = []
 const ports = { imaps: 0, stripped: 0, submissions: 0 }
+let dns: LoopbackDns
 
 beforeAll(async () => {
+  dns = await startLoopbackDns()
   const imaps = await startFakeImap({ mode: 'implicit', leaf: pki.good })
   const stripped = await startFakeImap({
     mode: 'starttls',
@@ -31,6 +37,7 @@ beforeAll(async () => {
     ehloAfterTls: ['DEEP tls12 tls-cert', 'AUTH PLAIN'],
   })
   closers.push(
+    () => dns.close(),
     () => imaps.close(),
     () => stripped.close(),
     () => submissions.close(),
@@ -42,22 +49,19 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-const srv = (port: number) => ({ SRV: [{ name: 'mail.example.test', port, priority: 0, weight: 1 }] })
+const srv = (port: number) => ({ SRV: [{ priority: 0, weight: 1, port, target: 'mail.example.test' }] })
 
-function zoneFile(name: string, dns: Record<string, unknown>): string {
-  const file = join(dir, `${name}.json`)
-  writeFileSync(file, JSON.stringify({ dns, hosts: { 'mail.example.test': '127.0.0.1' } }))
-  return file
+/** Serves `records` plus the address of mail.example.test; returns the `--resolver` argument. */
+function zone(records: Zone): string[] {
+  dns.setZone({ ...records, 'mail.example.test': { A: ['127.0.0.1'] } })
+  return ['--resolver', dns.server]
 }
 
-function cli(
-  args: string[],
-  zone: string,
-): Promise<{ status: number | null; stdout: string; stderr: string }> {
+function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--conditions=@mua-sts/source', '--import', 'tsx', BIN, ...args], {
       cwd: ROOT,
-      env: { ...process.env, MUA_STS_TEST_ZONE: zone },
+      env: process.env,
     })
     let stdout = ''
     let stderr = ''
@@ -74,16 +78,22 @@ function cli(
 
 describe('mua-sts probe', () => {
   it('prints discovery, probe results and the proposal as JSON, and exits 0', async () => {
-    const zone = zoneFile('good', {
+    const resolver = zone({
       '_imaps._tcp.example.test': srv(ports.imaps),
       '_submissions._tcp.example.test': srv(ports.submissions),
     })
-    const r = await cli(
-      ['probe', 'alice@example.test', '--json', '--ca', caFile, '--account', 'acct_cli'],
-      zone,
-    )
+    const r = await cli([
+      'probe',
+      'alice@example.test',
+      '--json',
+      '--ca',
+      caFile,
+      '--account',
+      'acct_cli',
+      ...resolver,
+    ])
     expect(r.status).toBe(0)
-    expect(r.stderr).toContain('TEST ONLY: MUA_STS_TEST_ZONE=')
+    expect(r.stderr).not.toContain('TEST ONLY')
     const doc = JSON.parse(r.stdout)
     expect(doc.exitCode).toBe(0)
     expect(doc.domain).toBe('example.test')
@@ -100,8 +110,8 @@ describe('mua-sts probe', () => {
   })
 
   it('shows a table and exits 1 when every reachable candidate is refused', async () => {
-    const zone = zoneFile('stripped', { '_imap._tcp.example.test': srv(ports.stripped) })
-    const r = await cli(['probe', 'alice@example.test', '--ca', caFile], zone)
+    const resolver = zone({ '_imap._tcp.example.test': srv(ports.stripped) })
+    const r = await cli(['probe', 'alice@example.test', '--ca', caFile, ...resolver])
     expect(r.status).toBe(1)
     expect(r.stdout).toContain('Candidates for example.test:')
     expect(r.stdout).toMatch(
@@ -117,9 +127,9 @@ describe('mua-sts probe', () => {
   })
 
   it('never proposes a server whose certificate fails, and exits 1', async () => {
-    const zone = zoneFile('untrusted', { '_imaps._tcp.example.test': srv(ports.imaps) })
+    const resolver = zone({ '_imaps._tcp.example.test': srv(ports.imaps) })
     // Without --ca the test CA is unknown: the certificate is untrusted and nothing is proposed.
-    const r = await cli(['probe', 'alice@example.test', '--json'], zone)
+    const r = await cli(['probe', 'alice@example.test', '--json', ...resolver])
     expect(r.status).toBe(1)
     const doc = JSON.parse(r.stdout)
     expect(doc.proposal.services).toEqual([])
@@ -129,9 +139,114 @@ describe('mua-sts probe', () => {
   })
 
   it('exits 4 when nothing can be reached', async () => {
-    const zone = zoneFile('unreachable', { '_imaps._tcp.example.test': srv(1) })
-    const r = await cli(['probe', 'alice@example.test', '--json', '--ca', caFile], zone)
+    const resolver = zone({ '_imaps._tcp.example.test': srv(1) })
+    const r = await cli(['probe', 'alice@example.test', '--json', '--ca', caFile, ...resolver])
     expect(r.status).toBe(4)
     expect(JSON.parse(r.stdout).results.every((x: { status: string }) => x.status === 'failed')).toBe(true)
+  })
+})
+
+describe('mua-sts probe --resolver', () => {
+  it('sends every lookup to the resolver: SRV, MX, TLSA and the A/AAAA of probes and autoconfig', async () => {
+    const resolver = zone({ '_imaps._tcp.example.test': srv(ports.imaps) })
+    dns.questions.length = 0
+    const r = await cli(['probe', 'alice@example.test', '--json', '--ca', caFile, ...resolver])
+    expect(r.status, r.stderr).toBe(0)
+    const asked = new Set(dns.questions.map((q) => `${q.type} ${q.name}`))
+    for (const q of [
+      'SRV _imaps._tcp.example.test',
+      'MX example.test',
+      'A mail.example.test',
+      `TLSA _${ports.imaps}._tcp.mail.example.test`,
+      // The autoconfig fetches resolve their host through --resolver too.
+      'A autoconfig.example.test',
+      'A example.test',
+    ])
+      expect(asked, q).toContain(q)
+  })
+})
+
+describe('mua-sts probe --ca', () => {
+  it.each([
+    ['a file that is not PEM', '/etc/hostname', 'holds no PEM certificate'],
+    ['a private key', 'key.pem', 'holds a "PRIVATE KEY" PEM block'],
+    ['a missing file', 'missing.pem', 'cannot read it (ENOENT)'],
+  ])('refuses %s as a usage error naming --ca and the file, before any lookup', async (_what, name, why) => {
+    const file = name.startsWith('/') ? name : join(dir, name)
+    if (name === 'key.pem') writeFileSync(file, pki.good.key)
+    const resolver = zone({ '_imaps._tcp.example.test': srv(ports.imaps) })
+    dns.questions.length = 0
+    const r = await cli(['probe', 'alice@example.test', '--ca', file, ...resolver])
+    expect(r.status).toBe(2)
+    expect(r.stderr).toContain(`--ca ${file}: ${why}`)
+    expect(r.stderr).toContain('MUASTS_ERR_INVALID_OPTION')
+    if (name === 'key.pem') expect(r.stderr).not.toContain('PRIVATE KEY-----')
+    expect(dns.questions).toEqual([])
+  })
+})
+
+// Autoconfig's URL has no port: the document must be served on 443. Any 127/8 address is local, so a
+// random one keeps this from colliding with anything else on the machine; binding 443 needs root or
+// CAP_NET_BIND_SERVICE (CI runs as root).
+const AUTOCONFIG_ADDRESS = `127.${1 + Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`
+const requests: string[] = []
+const web: Server = createServer({ key: pki.good.key, cert: pki.good.cert }, (req, res) => {
+  requests.push(`${req.headers.host ?? ''}${req.url ?? ''}`)
+  if (req.headers.host !== 'autoconfig.example.test' || req.url !== '/mail/config-v1.1.xml') {
+    res.writeHead(404).end()
+    return
+  }
+  res.writeHead(200, { 'content-type': 'text/xml' }).end(`<?xml version="1.0" encoding="UTF-8"?>
+<clientConfig version="1.1">
+  <emailProvider id="example.test">
+    <domain>example.test</domain>
+    <incomingServer type="imap">
+      <hostname>mail.example.test</hostname><port>${ports.imaps}</port><socketType>SSL</socketType>
+      <authentication>password-cleartext</authentication><username>%EMAILADDRESS%</username>
+    </incomingServer>
+  </emailProvider>
+</clientConfig>`)
+})
+const port443 = await new Promise<boolean>((resolve) => {
+  web.once('error', () => resolve(false))
+  web.listen(443, AUTOCONFIG_ADDRESS, () => resolve(true))
+})
+afterAll(() => new Promise<void>((resolve) => web.close(() => resolve())))
+
+describe.skipIf(
+  !requireOrSkip(port443, 'binding port 443 on a loopback address (root or CAP_NET_BIND_SERVICE)'),
+)('mua-sts probe through HTTPS autoconfig', () => {
+  it('fetches autoconfig over HTTPS from the address --resolver gives, trusting only --ca, and probes what it names', async () => {
+    dns.setZone({
+      'autoconfig.example.test': { A: [AUTOCONFIG_ADDRESS] },
+      'mail.example.test': { A: ['127.0.0.1'] },
+    })
+    const r = await cli(['probe', 'alice@example.test', '--json', '--ca', caFile, '--resolver', dns.server])
+    expect(r.status, r.stderr).toBe(0)
+    expect(requests).toContain('autoconfig.example.test/mail/config-v1.1.xml')
+    const doc = JSON.parse(r.stdout)
+    expect(doc.proposal.services[0].commitment).toMatchObject({
+      service: 'imap',
+      endpoint: { host: 'mail.example.test', port: ports.imaps, transport: 'implicit-tls' },
+    })
+    const found = doc.discovery.candidates.find((c: { port: number }) => c.port === ports.imaps)
+    expect(found).toMatchObject({
+      source: 'autoconfig',
+      trust: { level: 'trusted', reason: 'https_from_mail_domain' },
+    })
+  })
+
+  it('does not take the document when --ca does not vouch for its server', async () => {
+    dns.setZone({
+      'autoconfig.example.test': { A: [AUTOCONFIG_ADDRESS] },
+      'mail.example.test': { A: ['127.0.0.1'] },
+    })
+    requests.length = 0
+    const r = await cli(['probe', 'alice@example.test', '--json', '--resolver', dns.server])
+    const doc = JSON.parse(r.stdout)
+    expect(doc.discovery.candidates.some((c: { source: string }) => c.source === 'autoconfig')).toBe(false)
+    expect(doc.discovery.errors.some((e: { code: string }) => e.code === 'http_tls_error')).toBe(true)
+    // The TLS handshake failed before any request was sent.
+    expect(requests).toEqual([])
   })
 })

@@ -152,7 +152,10 @@ describe('verify()', () => {
     await s.settled()
 
     expect(isSdkError(error, 'MUASTS_ERR_AUTH_FAILED')).toBe(true)
-    expect(String((error as Error).message)).toContain('535')
+    // What happened and what to do (#16), with only the reply codes of the server's answer.
+    expect(String((error as Error).message)).toMatch(
+      /^The SMTP server rejected the login \(535[^)]*\)\. Check the username and password/,
+    )
     expect(g.reports).toEqual([])
   })
 
@@ -164,6 +167,7 @@ describe('verify()', () => {
     await s.settled()
 
     expect(isSdkError(error, 'MUASTS_ERR_PROTOCOL')).toBe(true)
+    expect(String((error as Error).message)).toContain('offers no sign-in method this SDK uses')
     expect(s.verbs()).toEqual(['EHLO', 'QUIT'])
   })
 })

@@ -1,10 +1,13 @@
 // Where the main process keeps commitments. Two ways to hold the store's integrity key:
-//   - 'keychain' (default): keytar → macOS Keychain, Windows Credential Manager, libsecret on Linux.
-//     Also gives anti-rollback: the high-water marks live in the keychain, not next to the data.
-//   - 'safeStorage': Electron's safeStorage encrypts the key into a file beside the store. Use it
-//     when you cannot ship keytar's native module. Confidentiality only; restoring the whole
-//     directory rolls the store back undetected (see @mua-sts/store, encryptedFileSecretStore).
-// Either way the store fails closed: a locked keychain or a tampered file refuses connections.
+//   - 'safeStorage' (recommended, the default here): Electron's own safeStorage encrypts the key into a
+//     file beside the store (encryptedFileSecretStore). Maintained with Electron, no native module to
+//     rebuild. Confidentiality only: restoring the whole directory rolls the store back undetected (see
+//     @mua-sts/store, encryptedFileSecretStore).
+//   - 'keychain': keytar → macOS Keychain, Windows Credential Manager, libsecret on Linux. Also gives
+//     anti-rollback (the high-water marks live in the keychain), but keytar is archived upstream and is a
+//     native module: it must be rebuilt for Electron's ABI (`npx @electron/rebuild`) or it fails to load.
+// Either way the store fails closed: a locked keychain or a tampered file refuses connections. A store
+// records which of the two it was made with; opening it with the other one is a coded error naming both.
 import { join } from 'node:path'
 import { encryptedFileSecretStore, FileStore } from '@mua-sts/store'
 import { app, safeStorage } from 'electron'
@@ -27,7 +30,7 @@ async function safeStorageSecrets(path: string) {
 }
 
 /** Opens the app's commitment store under userData. Call after app 'ready'. Does I/O. */
-export async function openCommitmentStore(custody: KeyCustody = 'keychain'): Promise<FileStore> {
+export async function openCommitmentStore(custody: KeyCustody = 'safeStorage'): Promise<FileStore> {
   const dir = join(app.getPath('userData'), 'mua-sts')
   if (custody === 'keychain') return FileStore.open({ dir })
   // One secrets file per store, beside (not inside) the store directory.

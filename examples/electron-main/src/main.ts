@@ -1,4 +1,4 @@
-// An Electron main process embedding mua-sts: the commitment store (keychain or safeStorage), one
+// An Electron main process embedding mua-sts: the commitment store (safeStorage, or keytar), one
 // report dispatcher for every guard (renderer + JSONL outbox), the setup wizard over ipcMain.handle,
 // and the guarded IMAP/SMTP clients for the app's mail traffic (mail-clients.ts).
 //
@@ -21,8 +21,8 @@ let wizardWindow: BrowserWindow | undefined
 
 async function main(): Promise<void> {
   await app.whenReady()
-  const custody: KeyCustody =
-    process.env['MUA_STS_KEY_CUSTODY'] === 'safeStorage' ? 'safeStorage' : 'keychain'
+  // safeStorage unless the app ships a keytar rebuilt for this Electron (see commitment-store.ts).
+  const custody: KeyCustody = process.env['MUA_STS_KEY_CUSTODY'] === 'keychain' ? 'keychain' : 'safeStorage'
   const store = await openCommitmentStore(custody)
   const { reports } = createReportForwarding(() => wizardWindow?.webContents)
   // Tampering, rollback or a locked keychain: connections are already refused; tell the user why.

@@ -32,6 +32,8 @@ export type ConfirmStepInput = {
   readonly replace?: { readonly reason: string } | undefined
   /** This session's last confirm answered `conflict` for this very proposal. */
   readonly conflictShown: boolean
+  /** The page's Cancel (wizard:cancel): aborts the credential tests; the answer is then `cancelled`. */
+  readonly signal?: AbortSignal | undefined
 }
 
 const endpointOf = (c: Commitment): ConflictView['pinned'] => ({
@@ -78,14 +80,32 @@ function unacknowledged(error: SdkError): string[] | undefined {
  * Runs confirm() for one session. Does I/O (the credential tests, the store).
  *
  * @returns `pinned` (with `replaced` when the audited replacement ran), `not-pinned` with each failed
- *   credential test, `unacknowledged` with the items still to tick, or `conflict` with what is pinned.
+ *   credential test, `unacknowledged` with the items still to tick, `conflict` with what is pinned, or
+ *   `cancelled` when `signal` fired (nothing written).
  * @throws SdkError `MUASTS_ERR_INVALID_OPTION` for a replacement no conflict was shown for; any other
  *   error of confirm() or the store as it is.
  */
 export async function runConfirm(input: ConfirmStepInput): Promise<ConfirmResponse> {
-  const { store, proposal, verify, acknowledged } = input
+  try {
+    return await confirmOrExplain(input)
+  } catch (error) {
+    // Cancelled by the user: confirm() wrote nothing, and nothing about it is an error to show.
+    if (isSdkError(error, ErrorCode.Aborted) && input.signal?.aborted === true) return { status: 'cancelled' }
+    throw error
+  }
+}
+
+async function confirmOrExplain(input: ConfirmStepInput): Promise<ConfirmResponse> {
+  const { store, proposal, verify, acknowledged, signal } = input
   // This step only runs from the page's confirm button: the call itself is the user's consent.
-  const base = { proposal, store, verify, confirmed: true, acknowledged: [...acknowledged] }
+  const base = {
+    proposal,
+    store,
+    verify,
+    confirmed: true,
+    acknowledged: [...acknowledged],
+    ...(signal === undefined ? {} : { signal }),
+  }
   if (input.replace !== undefined) {
     if (!input.conflictShown)
       throw new SdkError(

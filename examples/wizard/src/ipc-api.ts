@@ -1,6 +1,7 @@
 // The wizard's main-process side, as IPC handlers: `wizard:discover` (→ `wizard:manual` when the user
 // types servers in) → `wizard:probe` (progress pushed as events) → `wizard:propose` → `wizard:confirm`
-// → `wizard:pins`. Transport-agnostic: Electron wires each handler to ipcMain.handle, the browser demo
+// → `wizard:pins`, and `wizard:cancel` for the Cancel button while a password is being tested.
+// Transport-agnostic: Electron wires each handler to ipcMain.handle, the browser demo
 // to an HTTP POST (server/http-bridge.ts).
 //
 // The page only ever holds a session id. Discovery, probe results and the proposal stay here, so a
@@ -78,6 +79,8 @@ type Session = {
   proposal?: Proposal
   /** The last confirm of `proposal` answered `conflict`: only then may the user ask to replace. */
   conflictShown: boolean
+  /** Aborts the running confirm's credential tests (wizard:cancel); undefined when none runs. */
+  confirming?: AbortController
 }
 
 /** A new probe or proposal invalidates everything decided about the old one. */
@@ -107,7 +110,7 @@ async function envelope<T>(work: () => Promise<T>): Promise<IpcResult<T>> {
 }
 
 /**
- * Builds the six handlers. Does no I/O until a handler is called; each handler validates its input
+ * Builds the seven handlers. Does no I/O until a handler is called; each handler validates its input
  * with zod (MUASTS_ERR_INVALID_OPTION in the envelope) and never throws.
  */
 export function createWizardApi(deps: WizardDeps): WizardApi {
@@ -181,23 +184,41 @@ export function createWizardApi(deps: WizardDeps): WizardApi {
         const request = parse(ConfirmRequestSchema, input, 'wizard:confirm')
         const s = session({ sessionId: request.sessionId }, 'wizard:confirm')
         if (s.proposal === undefined) throw invalid('wizard:confirm: propose first')
+        if (s.confirming !== undefined) throw invalid('wizard:confirm: already testing this session')
         const verify = guardedVerifiers({
           user: s.email,
           pass: request.password,
           reports: deps.reports,
           trust: deps.trust,
         })
-        const result = await runConfirm({
-          store: deps.store,
-          proposal: s.proposal,
-          verify,
-          acknowledged: request.acknowledged,
-          replace: request.replace,
-          conflictShown: s.conflictShown,
-        })
+        const cancel = new AbortController()
+        s.confirming = cancel
+        let result: Awaited<ReturnType<typeof runConfirm>>
+        try {
+          result = await runConfirm({
+            store: deps.store,
+            proposal: s.proposal,
+            verify,
+            acknowledged: request.acknowledged,
+            replace: request.replace,
+            conflictShown: s.conflictShown,
+            signal: cancel.signal,
+          })
+        } finally {
+          delete s.confirming
+        }
         s.conflictShown = result.status === 'conflict'
         if (result.status === 'pinned') await accounts.remember(s.email, s.account)
         return result
+      }),
+
+    'wizard:cancel': (input) =>
+      envelope(async () => {
+        const s = session(input, 'wizard:cancel')
+        const running = s.confirming
+        // The guarded clients destroy their sockets at once; wizard:confirm then answers `cancelled`.
+        running?.abort(new Error('cancelled by the user'))
+        return { cancelled: running !== undefined }
       }),
 
     'wizard:pins': (input) =>

@@ -8,6 +8,8 @@ export const WIZARD_CHANNELS = [
   'wizard:probe',
   'wizard:propose',
   'wizard:confirm',
+  /** The user pressed Cancel: aborts the session's running credential test (its guarded connects). */
+  'wizard:cancel',
   'wizard:pins',
 ] as const
 export type WizardChannel = (typeof WIZARD_CHANNELS)[number]

@@ -183,8 +183,12 @@ export const ConfirmResponseSchema = z.discriminatedUnion('status', [
   z.strictObject({ status: z.literal('unacknowledged'), items: z.array(text(400)).max(16) }),
   /** The account is pinned elsewhere (MUASTS_ERR_COMMITMENT_CONFLICT); nothing was pinned. */
   z.strictObject({ status: z.literal('conflict'), conflicts: z.array(ConflictViewSchema).min(1).max(3) }),
+  /** The user pressed Cancel (wizard:cancel) while the password was being tested; nothing was pinned. */
+  z.strictObject({ status: z.literal('cancelled') }),
 ])
 export type ConfirmResponse = z.infer<typeof ConfirmResponseSchema>
+/** `cancelled`: a credential test was running and is now being torn down; false: nothing was running. */
+export const CancelResponseSchema = z.strictObject({ cancelled: z.boolean() })
 
 /** Every call answers with this envelope: Electron's ipcMain.handle loses an Error's code on the way. */
 export const ipcResultSchema = <T extends z.ZodType>(value: T) =>
@@ -206,6 +210,7 @@ export const RESPONSE_SCHEMAS = {
   'wizard:probe': ProbeResponseSchema,
   'wizard:propose': ProposalViewSchema,
   'wizard:confirm': ConfirmResponseSchema,
+  'wizard:cancel': CancelResponseSchema,
   'wizard:pins': PinsResponseSchema,
 } as const satisfies Record<WizardChannel, z.ZodType>
 export type WizardResponses = { [K in WizardChannel]: z.infer<(typeof RESPONSE_SCHEMAS)[K]> }

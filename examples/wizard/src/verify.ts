@@ -1,7 +1,9 @@
 // The credential tests confirm() runs, one per service. RFC 8314 §5.1: the password is tried only over
 // a session that meets the proposed commitment, so each test is a guarded client run against the
 // staging store confirm() hands in (VerifyContext.store). Nothing here opens a socket itself, and no
-// test falls back to anything: a refused session is a failed test and nothing gets pinned.
+// test falls back to anything: a refused session is a failed test and nothing gets pinned. Each test
+// hands confirm()'s signal (VerifyContext.signal) to its guarded client, so the wizard's Cancel tears a
+// hanging connect down at once (MUASTS_ERR_ABORTED) instead of waiting for the connect deadline.
 import type { LookupFunction } from 'node:net'
 import type { Service } from '@mua-sts/core'
 import { connectImap } from '@mua-sts/imap'
@@ -26,6 +28,7 @@ function guardOptions(ctx: VerifyContext, o: VerifierOptions) {
   return {
     account: ctx.account,
     store: ctx.store,
+    signal: ctx.signal,
     ...(o.reports === undefined ? {} : { reports: o.reports }),
     ...(o.trust === undefined ? {} : { trust: { ...o.trust } }),
   }

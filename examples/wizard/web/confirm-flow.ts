@@ -2,7 +2,9 @@
 //   - an item not ticked: said next to that item, and nothing is sent (the main process refuses too);
 //   - a wrong password: said plainly, nothing pinned, the password field ready for another try;
 //   - the account pinned elsewhere (a provider move): the move explained, and the one-step audited
-//     replacement offered, which needs a reason the user picks or types.
+//     replacement offered, which needs a reason the user picks or types;
+//   - a server that hangs while the password is tested: Cancel (wizard:cancel) tears the guarded
+//     connections down at once, the page says "Cancelled", and nothing is pinned.
 import type { ConflictView } from '../src/ipc-schema.js'
 import { $, clearProblem, fieldError, showProblem, status } from './page.js'
 import { failureSentence, failuresSummary, SERVICE_NAME } from './plain-language.js'
@@ -80,13 +82,30 @@ export async function confirmAndPin(
   }
   const acknowledged = boxes.filter((b) => b.checked).map((b) => b.value)
   status('Testing your password through the guarded clients…')
-  const result = await client.call('wizard:confirm', {
-    sessionId,
-    password,
-    acknowledged,
-    ...(replace === undefined ? {} : { replace }),
-  })
+  const cancel = $<HTMLButtonElement>('#confirm-cancel')
+  cancel.hidden = false
+  cancel.disabled = false
+  const onCancel = (): void => {
+    cancel.disabled = true
+    void client.call('wizard:cancel', { sessionId }).catch(() => undefined)
+  }
+  cancel.addEventListener('click', onCancel)
+  let result: Awaited<ReturnType<typeof client.call<'wizard:confirm'>>>
+  try {
+    result = await client.call('wizard:confirm', {
+      sessionId,
+      password,
+      acknowledged,
+      ...(replace === undefined ? {} : { replace }),
+    })
+  } finally {
+    cancel.removeEventListener('click', onCancel)
+    cancel.hidden = true
+  }
   switch (result.status) {
+    case 'cancelled':
+      $<HTMLInputElement>('#password').value = ''
+      return status('Cancelled. Nothing was saved.')
     case 'unacknowledged':
       markUnticked(items, new Set(result.items))
       return status('Nothing was sent. Fix the items marked above first.')

@@ -1,16 +1,20 @@
 // How `probe` and `setup` reach DNS, HTTPS and the mail servers. With `--resolver <ip[:port]>` every
-// lookup goes to that one resolver: SRV and MX for discovery, its AD bit for DNSSEC (RFC 4035 §3.2.3,
-// loopback only, see @mua-sts/setup's dnssec option), and also the A/AAAA lookups of the autoconfig
-// fetches, the probes and the guarded clients. Otherwise a name could be discovered through the chosen
-// resolver and then dialled through another one that answers differently. Certificates are always
-// checked against the discovered host name, whatever address it resolved to.
+// lookup the command makes goes to that one resolver: SRV and MX for discovery, its AD bit for DNSSEC
+// (RFC 4035 §3.2.3, loopback only, see @mua-sts/setup's dnssec option), TLSA for DANE (`probe`), and
+// the A/AAAA lookups of the autoconfig fetches, the probes and the guarded clients. Otherwise a name
+// could be discovered through the chosen resolver and then dialled through another one that answers
+// differently. Certificates are always checked against the discovered host name, whatever address it
+// resolved to. There is no other way to point the CLI at a private zone, and no test-only one either.
 import { Resolver } from 'node:dns/promises'
 import { readFileSync } from 'node:fs'
 import { isIP, type LookupFunction } from 'node:net'
-import { type DiscoverOptions, type DiscoveryResolver, httpsFetch } from '@mua-sts/setup'
+import {
+  type DiscoverOptions,
+  type DiscoveryResolver,
+  type TrustOptions,
+  TrustOptionsSchema,
+} from '@mua-sts/setup'
 import { UsageError } from './exit.js'
-import type { CliIo } from './io.js'
-import { loadTestZone, TEST_ZONE_ENV } from './test-zone.js'
 
 export type NetArgs = {
   readonly resolver?: string | undefined
@@ -19,21 +23,37 @@ export type NetArgs = {
 }
 
 export type Net = {
-  /** discover() options except `signal`. */
+  /** discover() options except `signal`; its autoconfig fetches use `trust`. */
   readonly discover: Omit<DiscoverOptions, 'signal'>
-  /** PEM trust anchors replacing the system roots (`--ca`), for probes and guarded clients. */
-  readonly ca: string | undefined
-  /** Address lookups for probes and guarded clients; undefined means the system resolver. */
-  readonly lookup: LookupFunction | undefined
+  /**
+   * `--ca` anchors (checked when read) and the `--resolver` address lookup, in the SDK's one
+   * TrustOptions shape, for discovery's fetches, the probes and the guarded clients alike.
+   */
+  readonly trust: TrustOptions
 }
 
-function readCa(file: string | undefined): string | undefined {
+// A CA bundle larger than this is not a list of trust anchors (TrustOptionsSchema caps the text too).
+const MAX_CA_FILE_BYTES = 4_000_000
+
+/** Reads and checks `--ca <file>` (usage error naming the flag and the file); never echoes its content. */
+export function readCa(file: string | undefined): string | undefined {
   if (file === undefined) return undefined
+  let pem: string
   try {
-    return readFileSync(file, 'utf8')
+    const bytes = readFileSync(file)
+    if (bytes.length > MAX_CA_FILE_BYTES)
+      throw new UsageError(
+        `--ca ${file}: larger than ${MAX_CA_FILE_BYTES} bytes; not a list of CA certificates`,
+      )
+    pem = bytes.toString('utf8')
   } catch (error) {
-    throw new UsageError(`--ca: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`)
+    if (error instanceof UsageError) throw error
+    throw new UsageError(`--ca ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`)
   }
+  const checked = TrustOptionsSchema.safeParse({ ca: pem })
+  if (!checked.success)
+    throw new UsageError(`--ca ${file}: ${checked.error.issues[0]?.message ?? 'not PEM CA certificates'}`)
+  return pem
 }
 
 // discover() caps its per-source deadline lower than a probe's.
@@ -104,36 +124,19 @@ function resolverFor(server: string, timeoutMs: number): { dns: DiscoveryResolve
   }
 }
 
-/** The network wiring for one command run. `command` names it in the TEST ONLY announcement. */
-export function networkFor(args: NetArgs, io: CliIo, command: string): Net {
+/** The network wiring for one command run. Reads and checks `--ca`; no other I/O until used. */
+export function networkFor(args: NetArgs): Net {
   const ca = readCa(args.ca)
-  const zone = loadTestZone(io.env)
-  if (zone !== undefined) {
-    io.err(
-      `mua-sts ${command}: TEST ONLY: ${TEST_ZONE_ENV}=${zone.file} fakes DNS, autoconfig and host lookups`,
-    )
-    return {
-      ca,
-      lookup: zone.lookup,
-      discover: {
-        timeoutMs: Math.min(args.timeout, DISCOVER_MAX_TIMEOUT_MS),
-        resolver: zone.resolver,
-        fetch: zone.fetch,
-        ...(args.resolver === undefined ? {} : { dnssec: { server: args.resolver } }),
-      },
-    }
-  }
   const via = args.resolver === undefined ? undefined : resolverFor(args.resolver, args.timeout)
-  const fetchOptions = {
+  const trust: TrustOptions = {
     ...(ca === undefined ? {} : { ca }),
     ...(via === undefined ? {} : { lookup: via.lookup }),
   }
   return {
-    ca,
-    lookup: via?.lookup,
+    trust,
     discover: {
       timeoutMs: Math.min(args.timeout, DISCOVER_MAX_TIMEOUT_MS),
-      fetch: httpsFetch(fetchOptions),
+      trust,
       ...(via === undefined || args.resolver === undefined
         ? {}
         : { resolver: via.dns, dnssec: { server: args.resolver } }),

@@ -59,19 +59,22 @@ export function exitCodeFor(error: unknown): ExitCode {
 }
 
 // Keychain and I/O failures are only actionable with what the OS said ("keytar could not be loaded"
-// alone does not tell a missing libsecret from a locked keyring), so their cause chain is printed.
+// alone does not tell a missing libsecret from a locked keyring), so their cause chain is printed: one
+// line, bounded, and only what the message does not already say (the store quotes the cause itself).
 const SHOW_CAUSE: ReadonlySet<string> = new Set([
   ErrorCode.KeychainUnavailable,
   ErrorCode.StoreIo,
   ErrorCode.StoreInsecure,
   ErrorCode.ReportOutboxIo,
 ])
+const MAX_CAUSE_CHARS = 200
 
 function withCauses(error: Error): string {
   const parts = [error.message]
   let cause: unknown = error.cause
   for (let depth = 0; depth < 4 && cause instanceof Error; depth++) {
-    if (!parts.includes(cause.message)) parts.push(cause.message)
+    const line = cause.message.replace(/\s+/g, ' ').trim().slice(0, MAX_CAUSE_CHARS)
+    if (line !== '' && !parts.some((p) => p.includes(line))) parts.push(line)
     cause = cause.cause
   }
   return parts.join(': ')
@@ -84,6 +87,10 @@ export function errorLine(command: string, error: unknown): string {
   const raw =
     error instanceof Error ? (SHOW_CAUSE.has(code) ? withCauses(error) : error.message) : String(error)
   // One line, whatever the message carried (server text can contain CR/LF).
-  const message = raw.replace(/\s*[\r\n]+\s*/g, ' ').trim()
+  const message = raw
+    .replace(/\s*[\r\n]+\s*/g, ' ')
+    // Nor terminal control sequences (an OS error or a server's text could carry ESC).
+    .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
+    .trim()
   return `mua-sts${command === '' ? '' : ` ${command}`}: ${message} (${code})`
 }

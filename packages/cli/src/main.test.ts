@@ -39,7 +39,12 @@ describe('mua-sts dispatcher', () => {
     [['probe', 'a@example.test', '--timeout', 'soon'], '--timeout: expected a whole number'],
     [['probe', 'a@example.test', '--concurrency', '65'], '--concurrency: expected at most 64'],
     [['probe', 'a@example.test', '--account', 'alice@example.test'], '--account'],
-    [['probe', 'a@example.test', '--ca', '/nonexistent/ca.pem'], '--ca: cannot read'],
+    [['probe', 'a@example.test', '--ca', '/nonexistent/ca.pem'], '--ca /nonexistent/ca.pem: cannot read it'],
+    [['probe', 'a@example.test', '--ca', '/etc/hostname'], '--ca /etc/hostname: holds no PEM certificate'],
+    [
+      ['setup', 'a@example.test', '--yes', '--password-stdin', '--ca', '/etc/hostname'],
+      '--ca /etc/hostname: holds no PEM certificate',
+    ],
     [['probe', 'not-an-address'], 'expected local-part@domain'],
     [['probe', 'a@example.test', '--bogus'], "Unknown option '--bogus'"],
     [['pins'], 'expected list, show, forget or rotate'],

@@ -176,7 +176,7 @@ export {
   SecurityRecordSchema,
   type SocketFacts,
 } from './report/security-record.js'
-export { CommitmentViolationError } from './report/violation-error.js'
+export { CommitmentViolationError, isCommitmentViolation } from './report/violation-error.js'
 export {
   addedByCeremony,
   type CeremonyChange,

@@ -8,7 +8,12 @@ export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, wha
   const r = schema.safeParse(input)
   if (r.success) return r.data
   const issue = r.error.issues[0]
-  const path = issue?.path.length ? issue.path.join('.') : '(root)'
+  // `trust.ca[1]`: list indices the way a reader writes them in code.
+  const path = issue?.path.length
+    ? issue.path
+        .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
+        .join('')
+    : '(root)'
   throw new SdkError(ErrorCode.InvalidOption, `${what} options.${path}: ${issue?.message ?? 'invalid'}`, {
     cause: r.error,
     details: { issues: r.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })) },

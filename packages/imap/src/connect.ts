@@ -6,7 +6,13 @@
 // 300 s socket timeout. After login imapflow's socket timeout is the idle timeout (`idleTimeoutMs`).
 import type { Commitment } from '@mua-sts/core'
 import { ErrorCode, isSdkError, SdkError } from '@mua-sts/core'
-import { assertPassed, connectDeadline, DEFAULT_IDLE_TIMEOUT_MS, Guard } from '@mua-sts/transport'
+import {
+  assertPassed,
+  connectDeadline,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  Guard,
+  throwIfAborted,
+} from '@mua-sts/transport'
 import type { ImapFlowOptions, Logger } from 'imapflow'
 import { attachClientEvents } from './client-events.js'
 import { assertImapflowInternals, type GuardedImap, GuardedImapFlow } from './guarded-client.js'
@@ -82,6 +88,8 @@ function imapflowOptions(o: ParsedImapOptions, c: Commitment, session: ImapSessi
 function failureOf(session: ImapSession, error: unknown): SdkError {
   if (session.failure !== undefined) return session.failure
   const deadline = session.deadline
+  // The app cancelled: its own decision, not evidence about the server, so no report blames anyone.
+  if (deadline.aborted && deadline.error !== undefined) return deadline.error
   if (deadline.error !== undefined) return session.timedOut(deadline.error)
   const preTls = session.passedSocket === undefined
   const coded = toImapError(error, !preTls)
@@ -89,10 +97,14 @@ function failureOf(session: ImapSession, error: unknown): SdkError {
   if (coded.code === ErrorCode.Timeout) {
     const phase = deadline.phase
     return session.timedOut(
-      new SdkError(ErrorCode.Timeout, `IMAP server did not answer in time (stalled in ${phase})`, {
-        cause: error,
-        details: { phase, timeoutMs: deadline.timeoutMs },
-      }),
+      new SdkError(
+        ErrorCode.Timeout,
+        `The IMAP server did not answer in time (stalled in ${phase}). Try again later; if it keeps happening, check the server settings.`,
+        {
+          cause: error,
+          details: { phase, timeoutMs: deadline.timeoutMs },
+        },
+      ),
     )
   }
   if (!preTls) return coded
@@ -114,9 +126,11 @@ function failureOf(session: ImapSession, error: unknown): SdkError {
 export async function openGuardedImap(input: unknown, hooks?: ConnectHooks): Promise<GuardedImap> {
   assertImapflowInternals()
   const o = parseImapOptions(input)
+  throwIfAborted(o.signal, 'IMAP')
   const guard = new Guard(splitOptions(o).guard, 'imap', PACKAGE)
   const commitment = await guard.commitment()
-  const deadline = connectDeadline(o.timeoutMs, { what: 'IMAP' })
+  // Throws MUASTS_ERR_ABORTED if the signal fired during the store read: still no socket.
+  const deadline = connectDeadline(o.timeoutMs, { what: 'IMAP', signal: o.signal })
   const inBandMs = Math.min(deadline.timeoutMs, IN_BAND_MAX_MS)
   const session = new ImapSession(guard, commitment, inBandMs, deadline)
   const client = new GuardedImapFlow(imapflowOptions(o, commitment, session), commitment, () =>
@@ -163,6 +177,7 @@ export async function openGuardedImap(input: unknown, hooks?: ConnectHooks): Pro
  * `options.reports` synchronously before the promise rejects. `timeoutMs` (default 30 s) bounds
  * everything from TCP connect to the end of login; after that `idleTimeoutMs` (default 300 s) applies.
  * The returned client never emits an unhandled 'error': errors go to `onError` and the next command.
+ * Aborting `options.signal` before connectImap settles destroys the socket at once, in any phase.
  *
  * @throws SdkError `MUASTS_ERR_INVALID_OPTION` (bad or SDK-owned option), `MUASTS_ERR_NO_COMMITMENT`,
  *   store errors (`MUASTS_ERR_STORE_*`, reported), `MUASTS_ERR_COMMITMENT_VIOLATED`
@@ -170,7 +185,7 @@ export async function openGuardedImap(input: unknown, hooks?: ConnectHooks): Pro
  *   `MUASTS_ERR_PROTOCOL`, `MUASTS_ERR_AUTH_FAILED`, `MUASTS_ERR_TIMEOUT` (`details.phase`; with a
  *   `stalled_before_tls` `.report` when it stalled before TLS), `MUASTS_ERR_CONNECTION` (with a
  *   `connection_error` `.report` when it failed before the check), `MUASTS_ERR_TOO_LARGE`,
- *   `MUASTS_ERR_INTERNAL`.
+ *   `MUASTS_ERR_ABORTED` (`options.signal` fired; `details.phase`, no report), `MUASTS_ERR_INTERNAL`.
  */
 export function connectImap(options: ImapConnectOptions): Promise<GuardedImap> {
   return openGuardedImap(options)

@@ -145,7 +145,10 @@ function connectCleartext(session: ImapSession, onConnect: () => void, plain: We
     cleartextPhase(session)
     if (r.protocolError !== undefined) {
       session.fail(
-        new SdkError(ErrorCode.Protocol, `IMAP server sent malformed data before TLS: ${r.protocolError}`),
+        new SdkError(
+          ErrorCode.Protocol,
+          `The IMAP server sent malformed data before TLS (${r.protocolError}); the connection was closed before any credential was sent.`,
+        ),
       )
     } else if (r.anomalies.length > 0) {
       session.refusePreTls(session.scanner.anomalies)
@@ -179,7 +182,10 @@ function upgrade(
     if (anomalies.length > 0) session.refusePreTls(anomalies)
     else
       session.fail(
-        new SdkError(ErrorCode.Protocol, 'STARTTLS upgrade requested before its OK reply was seen'),
+        new SdkError(
+          ErrorCode.Protocol,
+          "The IMAP server's STARTTLS exchange was out of order (upgrade before its OK reply); the connection was closed before any credential was sent.",
+        ),
       )
   }
   if (taps === undefined) {

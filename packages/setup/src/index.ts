@@ -1,5 +1,7 @@
 // @mua-sts/setup: account-setup wizards — discover candidates, probe them without credentials,
 // propose commitments with trust labels, and pin them once the user confirms (issue #8).
+// The guards' one `trust` shape, taken by probe() and discover() (and httpsFetch) as well.
+export { type TrustOptions, TrustOptionsSchema } from '@mua-sts/transport'
 export {
   type ConfirmInput,
   ConfirmInputSchema,

@@ -8,7 +8,8 @@
 //     report (an outage is never called an attack). The same rule as IMAP and POP3;
 //   - the deadline fired after the handshake but before the check → the handshake is judged once
 //     (the same rule as IMAP and POP3, which check the handshake before any post-TLS byte);
-//   - anything later keeps its own coded error.
+//   - anything later keeps its own coded error;
+//   - an abort by the app's signal is MUASTS_ERR_ABORTED and reports nothing, in any phase.
 import { type Commitment, ErrorCode, isSdkError, type Observation, SdkError } from '@mua-sts/core'
 import { type ConnectDeadline, connectDeadline, type Guard } from '@mua-sts/transport'
 import type { PreTlsProgress } from './starttls.js'
@@ -25,10 +26,14 @@ export type ConnectProgress = PreTlsProgress & {
 
 export type ConnectAttempt = { readonly deadline: ConnectDeadline; readonly progress: ConnectProgress }
 
-/** Starts the hard deadline of one connect. Starts a timer; no other I/O. */
-export function startAttempt(timeoutMs: number): ConnectAttempt {
+/**
+ * Starts the hard deadline of one connect; aborting `signal` ends it like the timer does, with
+ * MUASTS_ERR_ABORTED. Starts a timer; no other I/O.
+ * @throws SdkError MUASTS_ERR_ABORTED when `signal` is already aborted (before any socket).
+ */
+export function startAttempt(timeoutMs: number, signal?: AbortSignal): ConnectAttempt {
   return {
-    deadline: connectDeadline(timeoutMs, { what: 'SMTP' }),
+    deadline: connectDeadline(timeoutMs, { what: 'SMTP', signal }),
     progress: { capsBeforeTls: [], tcp: undefined, tlsUp: false, handshake: undefined },
   }
 }
@@ -61,6 +66,8 @@ function systemCause(error: unknown): unknown {
 export function blame(guard: Guard, c: Commitment, attempt: ConnectAttempt, error: unknown): Error {
   if (reported(error)) return error as Error
   const { deadline, progress } = attempt
+  // The app cancelled: its own decision, not evidence about the server, so no report blames anyone.
+  if (deadline.aborted && deadline.error !== undefined) return deadline.error
   const timeout = deadline.error
   if (timeout !== undefined) {
     const pending = progress.handshake

@@ -77,7 +77,8 @@ export function call<T>(
       else resolve(value as T)
     }
     const onError = (e: Error): void => finish(e)
-    const onEnd = (): void => finish(new SdkError(ErrorCode.Connection, 'SMTP connection closed'))
+    const onEnd = (): void =>
+      finish(new SdkError(ErrorCode.Connection, 'The SMTP server closed the connection. Try again later.'))
     conn.once('error', onError)
     conn.once('end', onEnd)
     // A connection that already ended emits neither event again: fail now instead of waiting forever.
@@ -99,7 +100,11 @@ export function fromNodemailer(error: unknown, step: string): SdkError {
   const code = CODE_OF[String(e.code)] ?? ErrorCode.Connection
   // nodemailer quotes the server's reply in its messages: prose, markup and escapes are removed.
   const message = safeText(String(e.message ?? error))
-  return new SdkError(code, `SMTP ${step} failed: ${message}`, { cause: error })
+  const todo =
+    code === ErrorCode.AuthFailed
+      ? 'Check the username and password (or the access token).'
+      : 'Try again later; if it keeps happening, check the server settings.'
+  return new SdkError(code, `The SMTP ${step} step failed (${message}). ${todo}`, { cause: error })
 }
 
 /** The post-TLS EHLO reply as nodemailer received it: `lastServerResponse` when `connect` fires. */

@@ -3,7 +3,7 @@
 // (the response-injection attack class, CERT VU#555316), and it stops reading on release() so that
 // nothing is consumed from the socket the TLS handshake takes over.
 import type { Socket } from 'node:net'
-import { ErrorCode, SdkError } from '@mua-sts/core'
+import { ErrorCode, SdkError, safeToken } from '@mua-sts/core'
 import { PRE_TLS_LIMITS } from '@mua-sts/transport'
 import { type Reply, takeReply } from './reply.js'
 
@@ -45,9 +45,15 @@ export class ReplyReader {
     if (chunk.includes(0x0a)) this.#pump()
   }
   readonly #onEnd = (): void =>
-    this.#fail(new SdkError(ErrorCode.Connection, 'SMTP server closed the connection'))
+    this.#fail(new SdkError(ErrorCode.Connection, 'The SMTP server closed the connection. Try again later.'))
   readonly #onError = (e: Error): void =>
-    this.#fail(new SdkError(ErrorCode.Connection, `SMTP connection failed: ${e.message}`, { cause: e }))
+    this.#fail(
+      new SdkError(
+        ErrorCode.Connection,
+        `The SMTP connection failed (${safeToken((e as NodeJS.ErrnoException).code, 'socket error')}). Check the network and try again.`,
+        { cause: e },
+      ),
+    )
 
   constructor(socket: Socket) {
     this.#socket = socket

@@ -29,15 +29,17 @@ function serverText(r: CommandReply): string {
 }
 
 function refused(r: CommandReply): SdkError {
-  return new SdkError(ErrorCode.AuthFailed, `SMTP server rejected the credentials: ${serverText(r)}`, {
-    details: { status: r.status },
-  })
+  return new SdkError(
+    ErrorCode.AuthFailed,
+    `The SMTP server rejected the login (${serverText(r)}). Check the username and password (or the access token).`,
+    { details: { status: r.status } },
+  )
 }
 
 function unexpected(r: CommandReply, step: string): SdkError {
   return new SdkError(
     ErrorCode.Protocol,
-    `SMTP server sent an unexpected reply to ${step}: ${serverText(r)}`,
+    `The SMTP server sent an unexpected reply to ${step} (${serverText(r)}); the login did not complete. Try again later; if it keeps happening, check the server settings.`,
     {
       details: { status: r.status },
     },

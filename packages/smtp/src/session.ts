@@ -17,6 +17,7 @@ import {
   observeSecureSocket,
   type SessionFacts,
   type TlsParams,
+  throwIfAborted,
 } from '@mua-sts/transport'
 import { getLogger, type Logger } from 'nodemailer/lib/shared'
 import type SMTPConnection from 'nodemailer/lib/smtp-connection'
@@ -96,9 +97,13 @@ async function establishTls(
     // A socket-level hang-up or reset, not a TLS-layer error: an outage as far as anyone can tell (the
     // same rule as IMAP and POP3). Plaintext where the ServerHello belongs is a TLS-layer error.
     if (isHangUp(hs.error)) {
-      throw new SdkError(ErrorCode.Connection, 'SMTP server closed the connection during the TLS handshake', {
-        cause: hs.error,
-      })
+      throw new SdkError(
+        ErrorCode.Connection,
+        'The SMTP server closed the connection during the TLS handshake; no credentials were sent. Check the network and try again.',
+        {
+          cause: hs.error,
+        },
+      )
     }
     const obs = observeHandshakeFailure(hs.error, params, {
       ...facts,
@@ -114,7 +119,11 @@ async function establishTls(
 /** Capabilities from nodemailer's post-TLS EHLO reply. @throws SdkError MUASTS_ERR_PROTOCOL */
 function capabilitiesAfterTls(conn: SMTPConnection): string[] {
   const caps = ehloCapabilities(parseReplyText(lastReply(conn)))
-  if (caps === undefined) throw new SdkError(ErrorCode.Protocol, 'SMTP server refused EHLO after TLS')
+  if (caps === undefined)
+    throw new SdkError(
+      ErrorCode.Protocol,
+      'The SMTP server refused EHLO after TLS, so it cannot be used for submission; no credentials were sent.',
+    )
   return caps
 }
 
@@ -123,11 +132,15 @@ function capabilitiesAfterTls(conn: SMTPConnection): string[] {
  * to the completed AUTH; issue #13). Does I/O.
  * @throws CommitmentViolationError (report attached and already dispatched), or SdkError
  *   MUASTS_ERR_NO_COMMITMENT / _STORE_* / _CONNECTION / _TIMEOUT (`details.phase`) / _PROTOCOL /
- *   _AUTH_FAILED. Connection errors and pre-TLS stalls carry their own report (see connect-blame.ts).
+ *   _AUTH_FAILED / _ABORTED (the transport's `signal` fired; `details.phase`, no report). Connection
+ *   errors and pre-TLS stalls carry their own report (see connect-blame.ts).
  */
 export async function openSession(env: SessionEnv): Promise<GuardedSession> {
+  const signal = env.options.guard.signal
+  throwIfAborted(signal, 'SMTP')
   const c = await env.guard.commitment()
-  const attempt = startAttempt(env.options.timeoutMs)
+  // Throws MUASTS_ERR_ABORTED if the signal fired during the store read: still no socket.
+  const attempt = startAttempt(env.options.timeoutMs, signal)
   try {
     return await attempt.deadline.race(runSession(env, c, attempt))
   } catch (error) {
@@ -215,9 +228,13 @@ async function runSession(env: SessionEnv, c: Commitment, attempt: ConnectAttemp
   const mechanism = chooseMechanism(authMechanisms(capsAfterTls), o.auth)
   if (mechanism === undefined) {
     live.quit()
-    throw new SdkError(ErrorCode.Protocol, 'SMTP server offers no usable AUTH mechanism after TLS', {
-      details: { offered: authMechanisms(capsAfterTls) },
-    })
+    throw new SdkError(
+      ErrorCode.Protocol,
+      'The SMTP server offers no sign-in method this SDK uses (PLAIN, LOGIN, or XOAUTH2 for a token) after TLS; no credentials were sent. Check the server settings.',
+      {
+        details: { offered: authMechanisms(capsAfterTls) },
+      },
+    )
   }
   // The in-band lines are only built for servers that speak DEEP/MSTS (most do not).
   const clientLine =
@@ -234,7 +251,10 @@ async function runSession(env: SessionEnv, c: Commitment, attempt: ConnectAttemp
   const authenticated = login(live, step)
   // Learning needs only the passed observation. nodemailer writes the step's first command in a
   // setImmediate; queued after it, learning runs while the server is answering instead of before.
-  const learned = new Promise<void>((resolve) => setImmediate(() => resolve(learn(guard, c, obs, log))))
+  // A connect the app cancelled meanwhile writes nothing, not even what it learned.
+  const learned = new Promise<void>((resolve) =>
+    setImmediate(() => resolve(deadline.aborted ? undefined : learn(guard, c, obs, log))),
+  )
   await authenticated
   if (deadline.expired) throw deadline.error // the race already rejected; never hand out this session
   // The guard builds a record for every passed check (transport/guard.ts #passed); its absence is a bug.

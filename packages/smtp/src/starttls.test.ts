@@ -36,7 +36,9 @@ describe('negotiateStartTls() under hostile cleartext', () => {
     const socket = await peer((s) => s.write('554 Your mailbox is locked - call +1-555-0100 to unlock\r\n'))
     const error = (await negotiate(socket).catch((e: unknown) => e)) as Error
     expect((error as { code?: string }).code).toBe('MUASTS_ERR_PROTOCOL')
-    expect(error.message).toBe('SMTP greeting was not 220 (got 554)')
+    expect(error.message).toBe(
+      'The SMTP server refused the session at its greeting (554, not 220); no credentials were sent. Try again later.',
+    )
     socket.destroy()
   })
 

@@ -61,7 +61,10 @@ export async function negotiateStartTls(
     const greeting = await read('the greeting')
     if (greeting.code !== 220) {
       // Pre-TLS text is attacker-controlled: only the code, never the words (a phishing vector).
-      throw new SdkError(ErrorCode.Protocol, `SMTP greeting was not 220 (got ${greeting.code})`)
+      throw new SdkError(
+        ErrorCode.Protocol,
+        `The SMTP server refused the session at its greeting (${greeting.code}, not 220); no credentials were sent. Try again later.`,
+      )
     }
     const early = unsolicited()
     if (early !== undefined) return early

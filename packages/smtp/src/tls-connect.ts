@@ -5,7 +5,7 @@
 import type { LookupFunction } from 'node:net'
 import { connect as connectTcp, type Socket } from 'node:net'
 import { connect as connectTls, type TLSSocket } from 'node:tls'
-import { ErrorCode, SdkError } from '@mua-sts/core'
+import { ErrorCode, SdkError, safeToken } from '@mua-sts/core'
 import type { ConnectDeadline, TlsParams } from '@mua-sts/transport'
 
 const ignore = (): void => {}
@@ -33,7 +33,12 @@ export function openTcp(
     const timer = setTimeout(() => {
       dns.forget(host)
       socket.destroy()
-      reject(new SdkError(ErrorCode.Timeout, `connecting to ${host}:${port} timed out after ${timeoutMs} ms`))
+      reject(
+        new SdkError(
+          ErrorCode.Timeout,
+          `Connecting to the SMTP server ${host}:${port} timed out after ${timeoutMs} ms. Check the network and try again.`,
+        ),
+      )
     }, timeoutMs + BACKSTOP_MS)
     socket.once('connect', () => {
       clearTimeout(timer)
@@ -46,9 +51,11 @@ export function openTcp(
       clearTimeout(timer)
       dns.forget(host)
       reject(
-        new SdkError(ErrorCode.Connection, `connecting to ${host}:${port} failed (${e.code ?? e.message})`, {
-          cause: e,
-        }),
+        new SdkError(
+          ErrorCode.Connection,
+          `Could not connect to the SMTP server ${host}:${port} (${safeToken(e.code, 'connect failed')}). Check the network and the server settings.`,
+          { cause: e },
+        ),
       )
     }
     socket.once('error', onError)

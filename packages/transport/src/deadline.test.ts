@@ -85,7 +85,7 @@ describe('connectDeadline()', () => {
 
   it('words the timeout error without server text', () => {
     expect(timeoutError('IMAP', 'capabilities', 500).message).toBe(
-      'IMAP connect did not finish within 500 ms (stalled in capabilities)',
+      'IMAP connect did not finish within 500 ms (stalled in capabilities). Try again later; if it keeps happening, check the server settings.',
     )
   })
 })

@@ -3,6 +3,7 @@
 // server that trickles valid lines, so this one timer does. On expiry every attached socket is destroyed
 // and the coded error names the phase that stalled. After login a separate idle timeout applies.
 import { type ConnectPhase, ErrorCode, SdkError } from '@mua-sts/core'
+import { abortedError, throwIfAborted, whenAborted } from './connect-abort.js'
 
 /** Default connect deadline when the app sets no `timeoutMs`. */
 export const DEFAULT_TIMEOUT_MS = 30_000
@@ -15,7 +16,10 @@ export type Destroyable = { destroy(error?: Error): unknown; readonly destroyed?
 export type DeadlineOptions = {
   /** Protocol name for messages, e.g. `IMAP`. */
   readonly what: string
-  /** Aborting destroys the sockets with MUASTS_ERR_ABORTED (details.phase). */
+  /**
+   * Aborting destroys the sockets at once with MUASTS_ERR_ABORTED (`details.phase`). Already aborted:
+   * the constructor throws that error before any timer or socket exists.
+   */
   readonly signal?: AbortSignal | undefined
 }
 
@@ -23,7 +27,7 @@ export type DeadlineOptions = {
 export function timeoutError(what: string, phase: ConnectPhase, timeoutMs: number): SdkError {
   return new SdkError(
     ErrorCode.Timeout,
-    `${what} connect did not finish within ${timeoutMs} ms (stalled in ${phase})`,
+    `${what} connect did not finish within ${timeoutMs} ms (stalled in ${phase}). Try again later; if it keeps happening, check the server settings.`,
     {
       details: { phase, timeoutMs },
     },
@@ -45,13 +49,13 @@ export class ConnectDeadline {
   #error: SdkError | undefined
   #timer: NodeJS.Timeout | undefined
   #reject: ((error: SdkError) => void) | undefined
-  readonly #signal: AbortSignal | undefined
-  readonly #onAbort = (): void =>
-    this.#fire(new SdkError(ErrorCode.Aborted, undefined, { details: { phase: this.#phase } }))
+  // Removes the abort listener: called when the deadline clears, so a long-lived signal keeps none.
+  readonly #stopWatchingAbort: () => void
   /** Rejects with the timeout (or abort) error; never resolves. A no-op handler is attached. */
   readonly done: Promise<never>
 
   constructor(timeoutMs: number, options: DeadlineOptions) {
+    throwIfAborted(options.signal, options.what)
     this.timeoutMs = timeoutMs
     this.#what = options.what
     this.done = new Promise<never>((_resolve, reject) => {
@@ -61,9 +65,9 @@ export class ConnectDeadline {
     this.#timer = setTimeout(() => this.#fire(timeoutError(this.#what, this.#phase, timeoutMs)), timeoutMs)
     // The sockets keep the process alive while they matter; the deadline alone should not.
     this.#timer.unref()
-    this.#signal = options.signal
-    if (this.#signal?.aborted === true) queueMicrotask(this.#onAbort)
-    else this.#signal?.addEventListener('abort', this.#onAbort, { once: true })
+    this.#stopWatchingAbort = whenAborted(options.signal, (reason) =>
+      this.#fire(abortedError(this.#what, this.#phase, reason)),
+    )
   }
 
   /** The phase the connect is in now (the one a timeout names). */
@@ -78,6 +82,11 @@ export class ConnectDeadline {
 
   get expired(): boolean {
     return this.#error !== undefined
+  }
+
+  /** True once the app's signal ended the connect (MUASTS_ERR_ABORTED): no report blames the server. */
+  get aborted(): boolean {
+    return this.#error?.code === ErrorCode.Aborted
   }
 
   /** Records progress. Ignored after the deadline fired or was cleared. */
@@ -113,7 +122,7 @@ export class ConnectDeadline {
     if (this.#timer !== undefined) clearTimeout(this.#timer)
     this.#timer = undefined
     this.#sockets.clear()
-    this.#signal?.removeEventListener('abort', this.#onAbort)
+    this.#stopWatchingAbort()
   }
 
   #fire(error: SdkError): void {
@@ -135,6 +144,7 @@ export class ConnectDeadline {
 /**
  * Starts the hard deadline of one connect (`timeoutMs` defaults to {@link DEFAULT_TIMEOUT_MS}).
  * Starts a timer; no other I/O.
+ * @throws SdkError MUASTS_ERR_ABORTED when `options.signal` is already aborted.
  */
 export function connectDeadline(timeoutMs: number | undefined, options: DeadlineOptions): ConnectDeadline {
   return new ConnectDeadline(timeoutMs ?? DEFAULT_TIMEOUT_MS, options)

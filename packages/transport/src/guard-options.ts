@@ -1,10 +1,10 @@
 // Options every guarded client shares, validated eagerly (house style H15).
 
-import type { LookupFunction } from 'node:net'
 import { AccountRefSchema, CommitmentStoreSchema, InBandModeSchema } from '@mua-sts/core'
 import { ValidatingResolverSchema } from '@mua-sts/dane'
 import type { ReportDispatcher } from '@mua-sts/reports'
 import * as z from 'zod'
+import { TrustOptionsSchema } from './trust-options.js'
 
 const StoreShape = CommitmentStoreSchema
 const DispatcherShape = z.custom<ReportDispatcher>(
@@ -28,16 +28,8 @@ export const GuardOptionsSchema = z.strictObject({
    * `'spec'` whenever a TLS session is up, as the drafts do; `'never'`. Trade-offs: docs/security-model.md.
    */
   inBand: InBandModeSchema.optional(),
-  /** Extra trust anchors (PEM), e.g. an enterprise root or the tests' CA. */
-  trust: z
-    .strictObject({
-      ca: z.union([z.string(), z.array(z.string())]).optional(),
-      /** dns.lookup-compatible resolver used to dial the committed host (see TrustOptions.lookup). */
-      lookup: z
-        .custom<LookupFunction>((v) => typeof v === 'function', 'expected a dns.lookup-compatible function')
-        .optional(),
-    })
-    .optional(),
+  /** Extra trust anchors (PEM, checked now) and a dial-only resolver: the one TrustOptions shape. */
+  trust: TrustOptionsSchema.optional(),
   /**
    * A DNSSEC-validating resolver on this machine (@mua-sts/dane): `{ address: '127.0.0.1:53' }`. With
    * it, every connection looks up TLSA records and its observation carries the DANE outcome; without
@@ -54,5 +46,22 @@ export const GuardOptionsSchema = z.strictObject({
   timeoutMs: z.number().int().min(100).max(600_000).optional(),
   /** Idle timeout in milliseconds after login (no server data for this long closes the session). Default 300 000. */
   idleTimeoutMs: z.number().int().min(1000).max(86_400_000).optional(),
+  /**
+   * Cancels the connect (issue #16): aborting destroys the socket at once, in any phase up to the end
+   * of login, and rejects with MUASTS_ERR_ABORTED (`details.phase`); already aborted rejects before any
+   * socket. The listener is removed when the connect settles, so one signal may serve many connects.
+   * Duck-typed rather than `instanceof`, so an AbortSignal from another realm or a polyfill also works.
+   */
+  signal: z
+    .custom<AbortSignal>(
+      (v) =>
+        typeof v === 'object' &&
+        v !== null &&
+        typeof (v as AbortSignal).aborted === 'boolean' &&
+        typeof (v as AbortSignal).addEventListener === 'function' &&
+        typeof (v as AbortSignal).removeEventListener === 'function',
+      'expected an AbortSignal',
+    )
+    .optional(),
 })
 export type GuardOptions = z.infer<typeof GuardOptionsSchema>

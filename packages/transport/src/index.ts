@@ -3,6 +3,7 @@
 // Re-exported for adapters that import their option helper next to GuardOptionsSchema.
 export { parseOptions } from '@mua-sts/core'
 export { cipherBits } from './cipher-bits.js'
+export { type AbortPhase, abortedError, throwIfAborted, whenAborted } from './connect-abort.js'
 export type { DaneState } from './dane-gate.js'
 export {
   ConnectDeadline,
@@ -25,7 +26,13 @@ export {
   type DaneConfig,
   type IdentityRecord,
   type TlsParams,
-  type TrustOptions,
 } from './tls-params.js'
 export { assertPassed, hasPassed, markPassed } from './tripwire.js'
+export {
+  caProblem,
+  LookupSchema,
+  TrustAnchorsSchema,
+  type TrustOptions,
+  TrustOptionsSchema,
+} from './trust-options.js'
 export { SDK_VERSION } from './version.js'

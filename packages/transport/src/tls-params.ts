@@ -2,7 +2,7 @@
 // validation stays on inside the handshake (rejectUnauthorized: true — never turned off); our
 // checkServerIdentity adds the RFC 7817 identity check and captures the leaf for pins and reports.
 
-import { isIP, type LookupFunction } from 'node:net'
+import { isIP } from 'node:net'
 import type { ConnectionOptions, PeerCertificate } from 'node:tls'
 import {
   type Commitment,
@@ -12,20 +12,12 @@ import {
   tlsRank,
 } from '@mua-sts/core'
 import type { ValidatingResolver } from '@mua-sts/dane'
-import { type DaneState, startDane } from './dane-gate.js'
+import { type DaneState, recordHandshakePeer, startDane } from './dane-gate.js'
 import { secureContextFor } from './secure-context.js'
 import { spkiSha256 } from './spki.js'
+import type { TrustOptions } from './trust-options.js'
 
-export type TrustOptions = {
-  /** Extra trust anchors (PEM). When set, they replace Node's bundled roots, as Node's `ca` does. */
-  readonly ca?: string | readonly string[] | undefined
-  /**
-   * Name resolution for the connection (a `dns.lookup`-compatible function), e.g. a test resolver or
-   * an app's DNS-over-HTTPS resolver. It only decides where to dial: the certificate is still checked
-   * against the committed host name (RFC 7817), so a wrong answer fails closed.
-   */
-  readonly lookup?: LookupFunction | undefined
-}
+export type { TrustOptions }
 
 /** What the identity callback saw; filled during the handshake, read by observe(). */
 export type IdentityRecord = {
@@ -102,6 +94,7 @@ export function createTlsParams(
   )
   if (dane === undefined) return { options, identity }
   options.lookup = dane.lookup
+  options.checkServerIdentity = recordHandshakePeer(options.checkServerIdentity, dane.state)
   // Only a DANE-only commitment lets an unverified chain finish the handshake; core then refuses it
   // unless DANE is `valid` (rules/dane.ts, rules/certificate.ts). Every other commitment keeps PKIX here.
   if (dane.state.relaxPkix) options.rejectUnauthorized = false

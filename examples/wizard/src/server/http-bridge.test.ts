@@ -27,6 +27,7 @@ const api: WizardApi = {
   'wizard:probe': answer,
   'wizard:propose': answer,
   'wizard:confirm': answer,
+  'wizard:cancel': answer,
   'wizard:pins': answer,
 }
 

@@ -51,12 +51,14 @@ Nothing is stored.
 
 Options:
   --json               Print one JSON document (discovery, probe results, proposal) on stdout.
-  --resolver <ip[:port]>  DNSSEC-validating resolver (loopback only, e.g. 127.0.0.1:53). Its AD bit
-                       marks SRV answers as validated; all DNS queries go to it, including the
-                       address lookups of the probes.
+  --resolver <ip[:port]>  DNSSEC-validating resolver (loopback only, e.g. 127.0.0.1:53). Every DNS
+                       query goes to it and to nothing else: SRV and MX (its AD bit marks SRV answers
+                       validated), TLSA (DANE), and the A/AAAA lookups of the autoconfig fetches and
+                       of the probes. Without it, the system resolver answers and nothing is validated.
   --timeout <ms>       Deadline per discovery source and per probe. Default 5000.
   --concurrency <n>    Probes in flight at once (1-64). Default 8.
-  --ca <file>          PEM trust anchors replacing the system roots (tests, private CAs).
+  --ca <file>          PEM CA certificates replacing the system roots (private CAs, tests), for the
+                       autoconfig fetches and the probes. Checked first: anything else is exit 2.
   --account <ref>      Opaque account reference for the proposed commitments. Default "probe".
   -h, --help           Show this help.
 
@@ -90,7 +92,7 @@ function printHuman(
 async function run(argv: readonly string[], io: CliIo): Promise<ExitCode> {
   const args = parseCommand(argv, FLAGS, ArgsSchema, 'mua-sts probe --help')
   const email = args.positionals[0] as string
-  const net = networkFor(args, io, 'probe')
+  const net = networkFor(args)
   const controller = new AbortController()
   const unsubscribe = io.onInterrupt(() => controller.abort())
   try {
@@ -102,9 +104,8 @@ async function run(argv: readonly string[], io: CliIo): Promise<ExitCode> {
       signal: controller.signal,
       concurrency: args.concurrency,
       timeoutMs: args.timeout,
-      ...(net.ca === undefined ? {} : { trust: { ca: net.ca } }),
+      trust: net.trust,
       ...(progress === undefined ? {} : { onProgress: progress.onEvent }),
-      ...(net.lookup === undefined ? {} : { lookup: net.lookup }),
       // The same validating resolver answers TLSA (RFC 6698): a candidate whose records match is shown
       // DANE-validated, and propose() may offer a DANE requirement for it.
       ...(args.resolver === undefined ? {} : { dane: { address: args.resolver } }),

@@ -1,48 +1,45 @@
 // `mua-sts setup` in-process with a scripted terminal: each confirmation item is asked (y/N), then the
 // proposal, then the password without echo; declining anything pins nothing and sends no credential.
-// Discovery comes from the test-only zone file (MUA_STS_TEST_ZONE), the server is an in-process fake
-// IMAP server with a PKI generated now; TLS and every guard check run for real.
+// Discovery and every address lookup go to a real DNS server on 127.0.0.1 through `--resolver` (there
+// is no test-only hook), the server is an in-process fake IMAP server with a PKI generated now; TLS
+// and every guard check run for real.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FileStore } from '@mua-sts/store'
 import { FAKE_PASS, FAKE_USER, type FakeImapServer, generatePki, startFakeImap } from '@mua-sts/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type LoopbackDns, startLoopbackDns } from '../../../../test/support/dns-server.js'
 import { memoryIo } from '../__tests__/memory-io.js'
 import { EXIT } from '../exit.js'
 import { main } from '../main.js'
 
 let dir: string
 let server: FakeImapServer
-let zone: string
+let dns: LoopbackDns
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'mua-sts-cli-setup-'))
   const pki = await generatePki(['mail.other.test'])
   writeFileSync(join(dir, 'ca.pem'), pki.caCert)
   server = await startFakeImap({ mode: 'implicit', leaf: pki.good, id: { name: 'fake', deep: 'tls12' } })
-  zone = join(dir, 'zone.json')
   // The SRV target lies outside example.test and DNSSEC is not in play: RFC 6186 §6 wants the user asked.
-  writeFileSync(
-    zone,
-    JSON.stringify({
-      dns: {
-        '_imaps._tcp.example.test': {
-          SRV: [{ name: 'mail.other.test', port: server.port, priority: 0, weight: 1 }],
-        },
-      },
-      hosts: { 'mail.other.test': '127.0.0.1' },
-    }),
-  )
+  dns = await startLoopbackDns({
+    '_imaps._tcp.example.test': {
+      SRV: [{ priority: 0, weight: 1, port: server.port, target: 'mail.other.test' }],
+    },
+    'mail.other.test': { A: ['127.0.0.1'] },
+  })
 })
 afterAll(async () => {
   await server?.close()
+  await dns?.close()
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true })
 })
 
 function setup(storeName: string, answers: string[], extra: readonly string[] = []) {
   const store = join(dir, storeName)
-  const t = memoryIo({ tty: true, env: { MUA_STS_TEST_ZONE: zone }, answers })
+  const t = memoryIo({ tty: true, answers })
   const argv = [
     'setup',
     FAKE_USER,
@@ -56,6 +53,8 @@ function setup(storeName: string, answers: string[], extra: readonly string[] = 
     'none-explicit-opt-in',
     '--timeout',
     '2000',
+    '--resolver',
+    dns.server,
     ...extra,
   ]
   return {

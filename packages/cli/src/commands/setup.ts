@@ -65,8 +65,7 @@ async function discoverAndPropose(
       concurrency: args.concurrency,
       timeoutMs: args.timeout,
       onProgress: progress.onEvent,
-      ...(net.ca === undefined ? {} : { trust: { ca: net.ca } }),
-      ...(net.lookup === undefined ? {} : { lookup: net.lookup }),
+      trust: net.trust,
     })
   } finally {
     progress.stop()
@@ -122,7 +121,7 @@ async function pin(p: {
   const base: ConfirmInput = {
     proposal: p.proposal,
     store: p.store,
-    verify: guardedVerifiers({ user: p.user, pass: p.pass, ca: p.net.ca, lookup: p.net.lookup }),
+    verify: guardedVerifiers({ user: p.user, pass: p.pass, trust: p.net.trust }),
     confirmed: true,
     acknowledged: p.acknowledged,
     signal: p.signal,
@@ -177,7 +176,7 @@ async function setup(args: SetupArgs, io: CliIo, signal: AbortSignal): Promise<O
   const email = args.positionals[0] as string
   const account = args.account ?? defaultAccountRef(email)
   const user = args.user ?? email
-  const net = networkFor(args, io, 'setup')
+  const net = networkFor(args)
   // The store (and its keychain) first, so a locked keychain fails before any prompt or packet.
   const store = await openOrCreateStore(args, io)
   // Read a piped password before the network work, so the writer is never left blocking on a pipe.

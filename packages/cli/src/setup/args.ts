@@ -47,11 +47,14 @@ Options:
   --replace            Replace a conflicting commitment (provider move) without asking; needs --reason.
   --reason <text>      Why the old commitment is replaced (at least 3 characters); kept in the audit log.
   --actor <name>       Who confirmed the replacement; default "cli:<login name>".
-  --resolver <ip[:port]>  DNSSEC-validating resolver (loopback only). Every DNS query goes to it,
-                       including the address lookups of the probes and the login test.
+  --resolver <ip[:port]>  DNSSEC-validating resolver (loopback only). Every DNS query goes to it and
+                       to nothing else: SRV and MX (its AD bit marks SRV answers validated), and the
+                       A/AAAA lookups of the autoconfig fetches, the probes and the login test.
   --timeout <ms>       Deadline per discovery source and per probe. Default 5000.
   --concurrency <n>    Probes in flight at once (1-64). Default 8.
-  --ca <file>          PEM trust anchors replacing the system roots (private CAs, tests).
+  --ca <file>          PEM CA certificates replacing the system roots (private CAs, tests), for the
+                       autoconfig fetches, the probes and the login test. Checked first: anything
+                       else is exit 2.
 ${STORE_HELP}
   -h, --help           Show this help.
 

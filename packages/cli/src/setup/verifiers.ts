@@ -2,11 +2,10 @@
 // is tried only over a session that meets the proposed commitment, so each test is a guarded client run
 // against the staging store confirm() passes in (VerifyContext.store); nothing here opens a socket
 // itself, and nothing falls back: a refused session is a failed test and nothing gets pinned.
-import type { LookupFunction } from 'node:net'
 import type { Service } from '@mua-sts/core'
 import { connectImap } from '@mua-sts/imap'
 import { connectPop3 } from '@mua-sts/pop3'
-import type { VerifyContext, VerifyFn } from '@mua-sts/setup'
+import type { TrustOptions, VerifyContext, VerifyFn } from '@mua-sts/setup'
 import { guardedSmtpTransport } from '@mua-sts/smtp'
 import nodemailer from 'nodemailer'
 
@@ -14,16 +13,13 @@ export type VerifierOptions = {
   readonly user: string
   /** Held only in this closure for the run; never logged, printed or written. */
   readonly pass: string
-  readonly ca: string | undefined
-  readonly lookup: LookupFunction | undefined
+  /** `--ca` and the `--resolver` lookup, the same TrustOptions the probes used. */
+  readonly trust: TrustOptions
 }
 
 function guard(ctx: VerifyContext, o: VerifierOptions) {
-  const trust = {
-    ...(o.ca === undefined ? {} : { ca: o.ca }),
-    ...(o.lookup === undefined ? {} : { lookup: o.lookup }),
-  }
-  return { account: ctx.account, store: ctx.store, trust }
+  // confirm()'s signal: when it aborts, the guarded connect is torn down at once (#16).
+  return { account: ctx.account, store: ctx.store, trust: o.trust, signal: ctx.signal }
 }
 
 /**

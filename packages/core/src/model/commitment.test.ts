@@ -21,7 +21,7 @@ describe('createCommitment()', () => {
   it.each([
     ['a host with a space', { host: 'bad host' }, 'endpoint.host'],
     ['a port out of range', { host: 'a.example', port: 70000 }, 'endpoint.port'],
-    ['a malformed pin', { host: 'a.example', pins: ['not-a-pin'] }, 'pins.spki.0'],
+    ['a malformed pin', { host: 'a.example', pins: ['not-a-pin'] }, 'pins.spki[0]'],
     ['a username as account ref', { host: 'a.example', account: 'alice@example.net' }, 'account'],
   ])('refuses %s with MUASTS_ERR_INVALID_OPTION naming the field', (_w, patch, path) => {
     expect(() => createCommitment({ ...base, ...patch })).toThrow(

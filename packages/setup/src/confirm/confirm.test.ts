@@ -1,5 +1,7 @@
 // confirm(): nothing is pinned before the user confirms and every chosen service verified over a
 // session that meets the proposed commitment (RFC 8314 §5.1).
+
+import { getEventListeners } from 'node:events'
 import {
   type AccountRef,
   type AuditRecord,
@@ -309,6 +311,51 @@ describe('confirm: input is checked at the boundary', () => {
     })
     await expect(call).rejects.toMatchObject({ code: 'MUASTS_ERR_ABORTED' })
     expect(verify).not.toHaveBeenCalled()
+  })
+  it("hands every verify function a signal, aborted with the caller's, then rejects with ABORTED and writes nothing (#16)", async () => {
+    const caller = new AbortController()
+    const store = new RecordingStore()
+    const seen: AbortSignal[] = []
+    const hanging: VerifyFn = ({ signal }) =>
+      new Promise((_, reject) => {
+        seen.push(signal)
+        signal.addEventListener('abort', () => reject(new SdkError('MUASTS_ERR_ABORTED')), { once: true })
+      })
+    const call = confirm({
+      now: clock,
+      proposal: proposal(),
+      store,
+      verify: { imap: hanging, submission: hanging },
+      confirmed: true,
+      acknowledged: [SMTP_ITEM],
+      signal: caller.signal,
+    })
+    await vi.waitFor(() => expect(seen).toHaveLength(2))
+    expect(seen.every((s) => !s.aborted)).toBe(true)
+    caller.abort(new Error('Cancel'))
+    await expect(call).rejects.toMatchObject({ code: 'MUASTS_ERR_ABORTED' })
+    expect(seen.every((s) => s.aborted)).toBe(true)
+    expect(store.writes).toEqual([])
+    expect(getEventListeners(caller.signal, 'abort')).toHaveLength(0)
+  })
+
+  it('gives verify functions a live signal when the caller passed none', async () => {
+    let got: AbortSignal | undefined
+    const result = await confirm({
+      now: clock,
+      proposal: proposal(),
+      store: new RecordingStore(),
+      verify: {
+        imap: async ({ signal }) => {
+          got = signal
+        },
+      },
+      confirmed: true,
+      services: ['imap'],
+    })
+    expect(result.status).toBe('pinned')
+    expect(got).toBeInstanceOf(AbortSignal)
+    expect(got?.aborted).toBe(false)
   })
 })
 

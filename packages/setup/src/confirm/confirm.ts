@@ -25,6 +25,7 @@ import {
   ServiceSchema,
   toSdkError,
 } from '@mua-sts/core'
+import { whenAborted } from '@mua-sts/transport'
 import { z } from 'zod'
 import { confirmationFor } from '../propose/explain.js'
 import { type Proposal, ProposalSchema, type ServiceProposal } from '../propose/proposal.js'
@@ -46,7 +47,13 @@ export type VerifyContext = {
   readonly commitment: Commitment
   /** Temporary store holding the commitments under test; give it to the guarded client. */
   readonly store: CommitmentStore
-  readonly signal: AbortSignal | undefined
+  /**
+   * Aborts when confirm()'s own `signal` does (a wizard's Cancel). Always present, so a verify function
+   * can hand it to the guarded client as is (`connectImap({ …, signal })`, `guardedSmtpTransport({ …,
+   * signal })`, `connectPop3({ …, signal })`): the hanging connect is torn down at once and rejects with
+   * MUASTS_ERR_ABORTED, and confirm() then rejects with MUASTS_ERR_ABORTED and writes nothing.
+   */
+  readonly signal: AbortSignal
 }
 /** Tests the user's credentials for one service through a guarded client; rejects on any failure. */
 export type VerifyFn = (context: VerifyContext) => Promise<void>
@@ -86,6 +93,7 @@ export const ConfirmInputSchema = z.strictObject({
   maxAgeMs: z.int().min(1).max(MAX_PROPOSAL_MAX_AGE_MS).default(DEFAULT_PROPOSAL_MAX_AGE_MS),
   /** Clock for the age check; for tests. */
   now: fn<() => Date>().optional(),
+  /** Cancels confirm(): running credential tests get it through VerifyContext.signal; nothing is written. */
   signal: z.instanceof(AbortSignal).optional(),
 })
 export type ConfirmInput = z.input<typeof ConfirmInputSchema>
@@ -215,7 +223,8 @@ function now(opts: Parsed): Date {
  *   confirm() holds it); `MUASTS_ERR_CONFIRMATION_REQUIRED` unless `confirmed` is true and every
  *   confirmation item derived from the chosen candidates is acknowledged;
  *   `MUASTS_ERR_COMMITMENT_CONFLICT` when the store holds a commitment the proposal cannot join
- *   (without `replace`); `MUASTS_ERR_ABORTED` when `signal` fires. After verification:
+ *   (without `replace`); `MUASTS_ERR_ABORTED` when `signal` fires (also while the credential tests
+ *   run: they see it as `VerifyContext.signal`, and nothing is written). After verification:
  *   `MUASTS_ERR_COMMITMENT_CONFLICT` when the store changed meanwhile (found on a fresh read before
  *   writing: nothing written; found on the read-back after writing: `details.held` is what the store
  *   now holds); store errors with their own code (e.g. `MUASTS_ERR_CONFIRMATION_REQUIRED` for a
@@ -254,11 +263,29 @@ async function confirmClaimed(opts: Parsed, onWritten: () => void): Promise<Conf
   throwIfAborted(signal)
   const staging = new StagingStore(pinning)
   const account = opts.proposal.account
-  const settled = await Promise.allSettled(
-    tests.map(({ service, test }, i) =>
-      test({ service, account, commitment: pinning[i] as Commitment, store: staging, signal }),
-    ),
-  )
+  // The verify functions get a signal of confirm()'s own, linked to the caller's for the tests' duration
+  // only: the caller's (maybe long-lived) signal keeps no listener once they settled.
+  const tests$ = new AbortController()
+  const unlink = whenAborted(signal, (reason) => tests$.abort(reason))
+  let settled: PromiseSettledResult<void>[]
+  try {
+    settled = await Promise.allSettled(
+      tests.map(async ({ service, test }, i) =>
+        test({
+          service,
+          account,
+          commitment: pinning[i] as Commitment,
+          store: staging,
+          signal: tests$.signal,
+        }),
+      ),
+    )
+  } finally {
+    unlink()
+  }
+  // Cancelled: the tests' failures are the cancel's, not the user's password or the server's; the
+  // caller gets MUASTS_ERR_ABORTED and nothing is written.
+  throwIfAborted(signal)
   const failures: VerifyFailure[] = []
   settled.forEach((s, i) => {
     if (s.status === 'fulfilled') return

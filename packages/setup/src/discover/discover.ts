@@ -70,7 +70,7 @@ export async function discover(email: string, options: DiscoverOptions = {}): Pr
     email: `${localPart}@${domain}`,
     caller,
     timeoutMs: opts.timeoutMs,
-    fetch: opts.fetch ?? httpsFetch(),
+    fetch: opts.fetch ?? httpsFetch(opts.trust),
     sendAddress: opts.sendAddress,
     allowHttp: opts.allowHttp,
   }

@@ -5,7 +5,7 @@
 import type { IncomingMessage } from 'node:http'
 import { request as httpRequest } from 'node:http'
 import { request as httpsRequest } from 'node:https'
-import type { LookupFunction } from 'node:net'
+import { type TrustOptions, TrustOptionsSchema } from '@mua-sts/transport'
 import { z } from 'zod'
 import { DiscoverError, DiscoverErrorCode, IssueCode, SourceFailure } from './errors.js'
 
@@ -23,11 +23,8 @@ export type FetchOptions = { readonly signal: AbortSignal; readonly maxBytes: nu
 /** Injectable fetcher: GET `url`, stop reading past `maxBytes`, reject on abort. */
 export type DiscoveryFetch = (url: string, options: FetchOptions) => Promise<FetchResult>
 
-export type HttpsFetchOptions = {
-  /** Trust anchors replacing the system store (tests pass the test CA). */
-  readonly ca?: string | readonly string[]
-  /** Host name resolution for the TCP connection; certificate checks still use the URL's host. */
-  readonly lookup?: LookupFunction
+/** The guards' TrustOptions (`ca` checked now, `lookup` for dialing only) plus fetch settings. */
+export type HttpsFetchOptions = TrustOptions & {
   /** Port to connect to for a URL (tests map 443/80 to ephemeral ports). */
   readonly port?: (url: URL) => number
   /** Redirect hops to follow, all to https: only. Default 3. */
@@ -35,9 +32,7 @@ export type HttpsFetchOptions = {
 }
 
 const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'expected a function')
-const HttpsFetchOptionsSchema = z.strictObject({
-  ca: z.union([z.string(), z.array(z.string())]).optional(),
-  lookup: fn.optional(),
+const HttpsFetchOptionsSchema = TrustOptionsSchema.extend({
   port: fn.optional(),
   maxRedirects: z.int().min(0).max(10).optional(),
 })
@@ -152,9 +147,12 @@ export function httpsFetch(options: HttpsFetchOptions = {}): DiscoveryFetch {
   const checked = HttpsFetchOptionsSchema.safeParse(options)
   if (!checked.success) {
     const issue = checked.error.issues[0]
+    const path = (issue?.path ?? [])
+      .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
+      .join('')
     throw new DiscoverError(
       DiscoverErrorCode.InvalidOption,
-      `httpsFetch options.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`,
+      `httpsFetch options.${path}: ${issue?.message ?? 'invalid'}`,
       { cause: checked.error },
     )
   }

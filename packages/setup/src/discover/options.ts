@@ -1,6 +1,7 @@
 // discover() options, validated eagerly (house style H15): a typo or a wrong type is a thrown
 // MUASTS_ERR_INVALID_OPTION naming the option path, before any packet or request leaves.
 import { isIP } from 'node:net'
+import { TrustOptionsSchema } from '@mua-sts/transport'
 import { z } from 'zod'
 import { type DnssecServer, parseDnssecServer } from './dnssec-query.js'
 import { DiscoverError, DiscoverErrorCode } from './errors.js'
@@ -64,8 +65,13 @@ export const DiscoverOptionsSchema = z
     resolver: ResolverSchema.optional(),
     /** Validating resolver whose AD bit marks SRV answers `dnssec_validated`. */
     dnssec: DnssecSchema.optional(),
-    /** Document fetcher. Default: httpsFetch() with the system trust store. */
+    /** Document fetcher. Default: httpsFetch(trust), the system trust store without `trust`. */
     fetch: FetchSchema.optional(),
+    /**
+     * The guards' TrustOptions for the default fetcher: `ca` replaces the system roots for autoconfig
+     * HTTPS, `lookup` resolves the documents' hosts (SRV and MX still use `resolver`). Not with `fetch`.
+     */
+    trust: TrustOptionsSchema.optional(),
     /** Cancels the whole discovery; discover() then rejects with MUASTS_ERR_ABORTED. */
     signal: z.instanceof(AbortSignal).optional(),
     /** Deadline for each source (each DNS query, each document). Default 5000. */
@@ -80,6 +86,12 @@ export const DiscoverOptionsSchema = z
     sources: SourcesSchema.default(SourcesSchema.parse({})),
   })
   .superRefine((value, ctx) => {
+    if (value.trust !== undefined && value.fetch !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['trust'],
+        message: 'applies to the default fetch only; not with fetch',
+      })
     if (value.ispdbUrl === undefined) return
     let url: URL
     try {
@@ -104,7 +116,7 @@ export function parseDiscoverOptions(input: unknown): ParsedDiscoverOptions {
   const result = DiscoverOptionsSchema.safeParse(input ?? {})
   if (result.success) return result.data
   const issue = result.error.issues[0]
-  const path = issue === undefined || issue.path.length === 0 ? '' : `.${issue.path.join('.')}`
+  const path = (issue?.path ?? []).map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')
   throw new DiscoverError(
     DiscoverErrorCode.InvalidOption,
     `discover options${path}: ${issue?.message ?? 'invalid'}`,

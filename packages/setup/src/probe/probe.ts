@@ -127,7 +127,6 @@ class Run {
     this.#emit({ type: 'started', index, candidate })
     const result = await probeCandidate(candidate, {
       trust: this.#opts.trust,
-      lookup: this.#opts.lookup,
       dane: this.#dane,
       signal: controller.signal,
       now: this.#now,

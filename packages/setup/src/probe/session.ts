@@ -3,7 +3,6 @@
 // sent (RFC 8314 §5.1): the only commands are capability discovery, STARTTLS, `ID NIL` on an
 // authenticated IMAP session, and the goodbye. Pre-TLS text is recorded, never acted upon,
 // except that a missing or refused upgrade ends the probe (fail closed).
-import type { LookupFunction } from 'node:net'
 import { TLSSocket } from 'node:tls'
 import {
   type Anomaly,
@@ -57,8 +56,8 @@ export function provisionalCommitment(candidate: Candidate, now: IsoTime): Commi
 }
 
 export type SessionContext = {
+  /** probe()'s parsed `trust` (anchors and the dial resolver), exactly as the guards take it. */
   readonly trust: TrustOptions
-  readonly lookup: LookupFunction | undefined
   /** The validating resolver for TLSA lookups, if the app configured one (#15). */
   readonly dane?: DaneConfig | undefined
   /** Ends the probe: deadline, early stop or the caller's abort; its reason is a ProbeFailure. */
@@ -176,8 +175,7 @@ function failedResult(candidate: Candidate, error: unknown): ProbeResult {
 export async function probeCandidate(candidate: Candidate, ctx: SessionContext): Promise<ProbeResult> {
   const commitment = provisionalCommitment(candidate, ctx.now)
   // With a resolver, the TLSA lookup starts here and the dial's lookup waits for it beside the address.
-  const trust = ctx.lookup === undefined ? ctx.trust : { ...ctx.trust, lookup: ctx.lookup }
-  const params = createTlsParams(commitment, trust, ctx.dane)
+  const params = createTlsParams(commitment, ctx.trust, ctx.dane)
   const dialog = DIALOGS[candidate.service]
   let conn: Conn | undefined
   try {
