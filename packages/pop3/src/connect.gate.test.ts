@@ -3,7 +3,7 @@
 // TLS socket no gate ever passed, handed straight to login.
 import { once } from 'node:events'
 import type { TLSSocket } from 'node:tls'
-import { hasPassed } from '@mua-sts/transport'
+import { hasPassed, markPassed } from '@mua-sts/transport'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   DEFAULT_CAPA_AFTER_TLS,
@@ -166,5 +166,22 @@ describe('tripwire', () => {
         expect.objectContaining({ code: Pop3ErrorCode.GuardBypassed }),
       )
     }
+  })
+
+  it('refuses a socket marked as passed that is not an open TLS session (cleartext, or closed)', async () => {
+    // The SDK-wide mark alone is not enough: a bug that marks the cleartext socket (the STLS half) or a
+    // socket reused after close must still never carry a credential.
+    const { Socket } = await import('node:net')
+    const plain = new Socket()
+    markPassed(plain)
+    expect(() => assertGatePassed(plain, 'test')).toThrow(/not an open TLS session/)
+    const server = await serve('implicit')
+    const tls = (await bareConnect(server)).release() as TLSSocket
+    markPassed(tls)
+    expect(() => assertGatePassed(tls, 'test')).not.toThrow()
+    tls.destroy()
+    expect(() => assertGatePassed(tls, 'test')).toThrow(/not an open TLS session/)
+    await server.connectionsClosed()
+    expect(server.sawCredentials()).toBe(false)
   })
 })
