@@ -6,6 +6,7 @@ import type { LookupFunction } from 'node:net'
 import { FAKE_PASS, startFakeImap } from '@mua-sts/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type Action, HostileServer } from '../fuzz/hostile-server.js'
+import { until } from '../support/until.js'
 import { commit, pki } from './harness.js'
 
 let server: HostileServer | undefined
@@ -17,14 +18,6 @@ afterEach(async () => {
 const FOREVER: Action = { do: 'read', lines: 1_000 }
 const GREETING: Action = { do: 'send', bytes: '* OK hostile IMAP ready\r\n' }
 const CAPS_STARTTLS: Action = { do: 'send', bytes: '* CAPABILITY IMAP4rev1 STARTTLS\r\n$TAG OK done\r\n' }
-
-async function until(ready: () => boolean, what: string): Promise<void> {
-  const started = Date.now()
-  while (!ready()) {
-    if (Date.now() - started > 5_000) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
 
 const connected = (): boolean => (server?.connections.length ?? 0) > 0
 const plainLines = (): string[] => server?.lines('plain') ?? []

@@ -15,6 +15,7 @@ import {
   type FakePop3Server,
   startFakePop3,
 } from '../fakes/pop3-server.js'
+import { until } from '../support/until.js'
 import { ACCOUNT, type Committed, commit, pki } from './harness.js'
 
 let server: FakePop3Server | undefined
@@ -30,14 +31,6 @@ async function start(script: FakePop3Script, transport: 'implicit-tls' | 'startt
 }
 
 /** Resolves once `ready()` holds (polled), failing the test after 5 s. */
-async function until(ready: () => boolean): Promise<void> {
-  const end = Date.now() + 5000
-  while (!ready()) {
-    if (Date.now() > end) throw new Error('the fake never reached the stalled phase')
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
-
 const saw = (verb: string) => () => server?.commands.some((c) => c.verb === verb) === true
 /** True from `ms` after its first call (the table below is built before any test runs). */
 const after = (ms: number) => {
@@ -58,7 +51,7 @@ async function abortWhen(setup: Committed, stalled: () => boolean, extra = {}) {
     },
     (e: unknown) => e,
   )
-  await until(stalled)
+  await until(stalled, 'the stalled phase')
   const t0 = Date.now()
   ac.abort(new Error('user pressed Cancel'))
   const error = await attempt
@@ -154,7 +147,7 @@ describe('aborting after login', () => {
     const client = await setup.connect({ signal: ac.signal })
     await client.dele(1)
     const stat = client.stat().catch((e: unknown) => e)
-    await until(saw('STAT'))
+    await until(saw('STAT'), 'the STAT command')
     ac.abort()
     const error = await stat
     expect(isSdkError(error, 'MUASTS_ERR_ABORTED'), String(error)).toBe(true)
@@ -174,7 +167,10 @@ describe('aborting after login', () => {
       expect(getEventListeners(ac.signal, 'abort')).toHaveLength(1) // the live session's own
       await client.quit()
       await server!.connectionsClosed()
-      await until(() => getEventListeners(ac.signal, 'abort').length === 0)
+      await until(
+        () => getEventListeners(ac.signal, 'abort').length === 0,
+        'the abort listener to be removed',
+      )
     }
   })
 })

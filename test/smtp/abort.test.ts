@@ -7,6 +7,7 @@ import { FakeSmtpServer } from '@mua-sts/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type Action, HostileServer } from '../fuzz/hostile-server.js'
 import { testPki } from '../support/certs.js'
+import { until } from '../support/until.js'
 import { ACCOUNT, guardedFor, MESSAGE, PASS, USER } from './harness.js'
 
 const pki = testPki()
@@ -19,14 +20,6 @@ afterEach(async () => {
 const FOREVER: Action = { do: 'read', lines: 1_000 }
 const GREETING: Action = { do: 'send', bytes: '220 hostile ESMTP\r\n' }
 const EHLO_STARTTLS: Action = { do: 'send', bytes: '250-hostile\r\n250 STARTTLS\r\n' }
-
-async function until(ready: () => boolean, what: string): Promise<void> {
-  const started = Date.now()
-  while (!ready()) {
-    if (Date.now() - started > 5_000) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
 
 const plain = (): string[] => server?.lines('plain') ?? []
 const tls = (): string[] => server?.lines('tls') ?? []
