@@ -167,7 +167,9 @@ export class ImapSession {
     const phase = this.deadline.phase
     let out: SdkError
     if (this.#passed !== undefined) out = timeout
-    else if (phase === 'tcp' || this.scanner.bytesSeen === 0)
+    // `check`: the handshake completed and the TLSA answer (#15) was still awaited. Not a stall before
+    // TLS, and not evidence of an attack: a connection error, like a silent host.
+    else if (phase === 'tcp' || phase === 'check' || this.scanner.bytesSeen === 0)
       out = this.guard.connectionFailed({ phase, error: timeout, commitment: this.commitment })
     else
       out = this.guard.stalledBeforeTls(

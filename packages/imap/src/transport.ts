@@ -5,7 +5,7 @@
 import { connect as connectTcp, type Socket } from 'node:net'
 import { connect as connectTls, type TLSSocket } from 'node:tls'
 import { ErrorCode, isSdkError, SdkError, toSdkError } from '@mua-sts/core'
-import type { DeferredRefusal } from '@mua-sts/transport'
+import { type DeferredRefusal, daneReady } from '@mua-sts/transport'
 import type { ImapTransport, ImapTransportConnectOptions, ImapTransportSocket } from 'imapflow'
 import { sendFailureReport } from './in-band.js'
 import type { ImapSession } from './session.js'
@@ -79,21 +79,36 @@ function gate(
   socket.on('error', onError)
   socket.once('secureConnect', () => {
     socket.off('error', onError)
-    let r: ReturnType<ImapSession['checkSecure']>
-    try {
-      r = session.checkSecure(socket, mode)
-    } catch (error) {
-      // The socket closed before its TLS facts could be read (a connection error), or an app-supplied
-      // seam (clock, id, sink object) threw inside the check. Fail closed without crashing the
-      // (Electron main) process: this listener runs outside any promise chain.
-      if (isSdkError(error, ErrorCode.Connection)) session.connectionFailed(error)
-      else session.fail(toSdkError(error))
-      socket.destroy(new GuardRefusal())
-      return
-    }
-    if (r.ok) proceed()
-    else refuse(session, socket, r, mode === 'implicit-tls')
+    // The TLSA answer, if this connection checks DANE and it is not in yet (#15): imapflow has not been
+    // handed the socket, so nothing crosses the session while it is awaited.
+    session.deadline.enter('check')
+    const dane = daneReady(session.params.dane, socket)
+    if (dane === undefined) judge(session, socket, mode, proceed)
+    else void dane.then(() => judge(session, socket, mode, proceed))
   })
+}
+
+/** The check of a completed handshake (after its TLSA answer); proceeds, or refuses the socket. */
+function judge(
+  session: ImapSession,
+  socket: TLSSocket,
+  mode: 'implicit-tls' | 'starttls',
+  proceed: () => void,
+): void {
+  let r: ReturnType<ImapSession['checkSecure']>
+  try {
+    r = session.checkSecure(socket, mode)
+  } catch (error) {
+    // The socket closed before its TLS facts could be read (a connection error), or an app-supplied
+    // seam (clock, id, sink object) threw inside the check. Fail closed without crashing the
+    // (Electron main) process: this listener runs outside any promise chain.
+    if (isSdkError(error, ErrorCode.Connection)) session.connectionFailed(error)
+    else session.fail(toSdkError(error))
+    socket.destroy(new GuardRefusal())
+    return
+  }
+  if (r.ok) proceed()
+  else refuse(session, socket, r, mode === 'implicit-tls')
 }
 
 function connectImplicit(session: ImapSession, onConnect: () => void): TLSSocket {

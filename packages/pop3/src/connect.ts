@@ -109,12 +109,16 @@ async function connectSequence(o: SessionConfig, deadline: ConnectDeadline): Pro
 
   // TLS is up. RFC 2595 §4: the client MUST discard cached capabilities and SHOULD re-issue CAPA;
   // only what is read from here on describes the server.
-  const wire = new Wire(socket, o.transport === 'implicit-tls')
+  let wire: Wire | undefined
   try {
-    // Synchronous, and reached from `secureConnect` through promise continuations only, so no I/O
-    // callback has run since the handshake: nothing has been read or sent over TLS yet.
+    // Reached from `secureConnect` through promise continuations only: nothing has been read or sent
+    // over TLS yet. Checkpoint 1 may first await this connection's TLSA answer (#15); until it passed no
+    // reader is attached, so what the server sends meanwhile waits in the socket (bounded by its
+    // high-water mark and TCP flow control), and nothing is written.
     deadline.enter('check')
-    o.onSecure?.(socket, record.capsBeforeTls)
+    const secure = o.onSecure?.(socket, record.capsBeforeTls)
+    if (secure !== undefined) await secure
+    wire = new Wire(socket, o.transport === 'implicit-tls')
     if (o.transport === 'implicit-tls') {
       deadline.enter('greeting')
       const greeting = await readStatus(wire, 'greeting', o.timeouts.greetingMs)
@@ -127,7 +131,8 @@ async function connectSequence(o: SessionConfig, deadline: ConnectDeadline): Pro
     await passGate(o, socket, wire, record, capsAfterTls)
     return { socket, wire, options: o, capsAfterTls }
   } catch (err) {
-    wire.destroy()
+    if (wire === undefined) socket.destroy()
+    else wire.destroy()
     // After TLS a stall is only a timeout: the handshake was already judged (onSecure).
     throw deadline.error ?? err
   }

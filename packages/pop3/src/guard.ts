@@ -29,6 +29,7 @@ import {
   abortedError,
   connectDeadline,
   DEFAULT_IDLE_TIMEOUT_MS,
+  daneReady,
   Guard,
   observeHandshakeFailure,
   observePreTls,
@@ -174,8 +175,17 @@ export class GuardCheckpoints {
     return { service: 'pop3', endpoint: { host, port }, transport, capsBeforeTls, anomalies, evidence }
   }
 
-  /** Checkpoint 1. On refusal the report is dispatched and the violation thrown (the socket is destroyed). */
-  #onSecure(socket: TLSSocket, capsBeforeTls: readonly string[]): void {
+  /**
+   * Checkpoint 1, once this connection's TLSA answer is in (#15; at once when there is none to await).
+   * On refusal the report is dispatched and the violation thrown (the socket is destroyed).
+   */
+  #onSecure(socket: TLSSocket, capsBeforeTls: readonly string[]): void | Promise<void> {
+    const dane = daneReady(this.params.dane, socket)
+    if (dane === undefined) return this.#checkpoint1(socket, capsBeforeTls)
+    return dane.then(() => this.#checkpoint1(socket, capsBeforeTls))
+  }
+
+  #checkpoint1(socket: TLSSocket, capsBeforeTls: readonly string[]): void {
     const facts = this.#facts(this.commitment.endpoint.transport, capsBeforeTls)
     const r = this.guard.check(this.commitment, observeSecureSocket(socket, this.params, facts), socket, {
       interim: true, // checkpoint 2 records the connection (issue #14)

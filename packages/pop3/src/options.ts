@@ -301,11 +301,14 @@ export type SessionConfig = {
   readonly timeouts: ParsedConnectOptions['timeouts']
   readonly limits: ParsedConnectOptions['limits']
   /**
-   * connectPop3 only: called synchronously on the completed handshake, before any POP3 byte is read
-   * or written over TLS, with the cleartext capabilities for the record. Throws to refuse; the socket
-   * is then destroyed and nothing more is sent (DEEP -04 §7.2: POP3 has no in-band report).
+   * connectPop3 only: called on the completed handshake, before any POP3 byte is read or written over
+   * TLS, with the cleartext capabilities for the record. Throws (or returns a promise that rejects) to
+   * refuse; the socket is then destroyed and nothing more is sent (DEEP -04 §7.2: POP3 has no in-band
+   * report). A promise is returned only while a TLSA answer is awaited (#15); nothing is read meanwhile.
    */
-  readonly onSecure?: ((socket: TLSSocket, capsBeforeTls: readonly string[]) => void) | undefined
+  readonly onSecure?:
+    | ((socket: TLSSocket, capsBeforeTls: readonly string[]) => void | Promise<void>)
+    | undefined
   /** The app's cancel: destroys the socket in any phase, and after login the command in flight. */
   readonly signal?: AbortSignal | undefined
 }

@@ -11,6 +11,7 @@ import {
   type CheckResult,
   type ConnectDeadline,
   type DeferredRefusal,
+  daneReady,
   type Guard,
   observeHandshakeFailure,
   observePreTls,
@@ -155,6 +156,11 @@ async function runSession(env: SessionEnv, c: Commitment, attempt: ConnectAttemp
   const { deadline, progress } = attempt
   const params = guard.tlsParams(c)
   const { socket, capsBeforeTls } = await establishTls(env, c, params, attempt)
+  // The TLSA answer, if this connection checks DANE and it is not in yet (#15). Nothing crosses the
+  // session meanwhile; a closed socket ends the wait, and observeSecureSocket below then throws.
+  deadline.enter('check')
+  const dane = daneReady(params.dane, socket)
+  if (dane !== undefined) await dane
   const transport = c.endpoint.transport
   const facts = {
     service: 'submission' as const,

@@ -4,7 +4,7 @@
 import { X509Certificate } from 'node:crypto'
 import { createSocket } from 'node:dgram'
 import { once } from 'node:events'
-import type { LookupFunction } from 'node:net'
+import net from 'node:net'
 import tls from 'node:tls'
 import { type Commitment, ErrorCode, isSdkError } from '@mua-sts/core'
 import { FIXED_NOW, goodObservation, sampleCommitment } from '@mua-sts/core/testing'
@@ -12,7 +12,7 @@ import { type TlsaLookup, tlsaRecordFor, validatingResolver } from '@mua-sts/dan
 import { MemoryCommitmentStore } from '@mua-sts/store'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { type Leaf, testPki } from '../../../test/support/certs.js'
-import { type DaneState, observeDane, recordHandshakePeer, startDane } from './dane-gate.js'
+import { type DaneState, daneReady, observeDane, recordHandshakePeer, startDane } from './dane-gate.js'
 import { Guard } from './guard.js'
 
 // A port nothing answers on: the lookups these tests start are never awaited, only cancelled by GC.
@@ -41,7 +41,8 @@ describe('Guard TLS parameters with DANE', () => {
       const p = guard(c, true).g.tlsParams(c)
       expect(p.options.rejectUnauthorized).toBe(false)
       expect(p.dane?.relaxPkix).toBe(true)
-      expect(typeof p.options.lookup).toBe('function')
+      // The dial does not wait for the TLSA answer (#15 item 1): its lookup is the caller's, untouched.
+      expect(p.options.lookup).toBeUndefined()
     }
   })
 
@@ -133,6 +134,9 @@ describe('observeDane() and the handshake chain', () => {
   })
   const stateFor = (leaf: Leaf): DaneState => ({
     lookup: lookupFor(leaf),
+    settled: true,
+    answer: Promise.resolve(),
+    cancel: () => {},
     now: () => new Date(FIXED_NOW),
     relaxPkix: false,
   })
@@ -202,43 +206,99 @@ describe('observeDane() and the handshake chain', () => {
   })
 })
 
-describe('startDane() with a warm TLSA cache', () => {
-  it('hands a cached answer to the state at once, and the dial then waits for nothing but the address', async () => {
-    // An in-process loopback resolver that answers every TLSA query with AD set and one record (TTL 300).
-    const resolverSocket = createSocket('udp4')
-    let queries = 0
-    resolverSocket.on('message', (query, peer) => {
-      queries++
+describe('startDane() and daneReady()', () => {
+  // An in-process loopback resolver that answers every TLSA query with AD set and one record (TTL 300),
+  // or, with `silent`, never answers.
+  async function resolver(silent = false) {
+    const socket = createSocket('udp4')
+    const stats = { queries: 0 }
+    socket.on('message', (query, peer) => {
+      stats.queries++
+      if (silent) return
       let end = 12
       while ((query[end] as number) !== 0) end += 1 + (query[end] as number)
       const header = Buffer.from([query[0] as number, query[1] as number, 0x81, 0xa0, 0, 1, 0, 1, 0, 0, 0, 0])
       const rr = Buffer.from([0xc0, 0x0c, 0, 52, 0, 1, 0, 0, 1, 44, 0, 35, 3, 1, 1, ...new Array(32).fill(7)])
-      resolverSocket.send(Buffer.concat([header, query.subarray(12, end + 5), rr]), peer.port, peer.address)
+      socket.send(Buffer.concat([header, query.subarray(12, end + 5), rr]), peer.port, peer.address)
     })
-    resolverSocket.bind(0, '127.0.0.1')
-    await once(resolverSocket, 'listening')
-    try {
-      const resolver = validatingResolver({ address: `127.0.0.1:${resolverSocket.address().port}` })
-      const c = dnsHost({ latches: ['tls-cert', 'tls-dane-tlsa'] })
-      const base: LookupFunction = (_host, _options, callback) =>
-        (callback as (e: null, a: string, f: number) => void)(null, '127.0.0.1', 4)
-      const now = () => new Date(FIXED_NOW)
-
-      const cold = startDane(c, resolver, base, now)
-      expect(cold?.state.lookup).toBeUndefined()
-      expect(cold?.lookup).not.toBe(base)
-      await new Promise<void>((resolve, reject) =>
-        cold?.lookup('imap.example.net', {}, (e) => (e ? reject(e) : resolve())),
-      )
-      expect(cold?.state.lookup?.status).toBe('secure')
-      expect(queries).toBe(1)
-
-      const warm = startDane(c, resolver, base, now)
-      expect(warm?.state.lookup).toBe(cold?.state.lookup)
-      expect(warm?.lookup).toBe(base)
-      expect(queries).toBe(1)
-    } finally {
-      resolverSocket.close()
+    socket.bind(0, '127.0.0.1')
+    await once(socket, 'listening')
+    const config = validatingResolver({ address: `127.0.0.1:${socket.address().port}`, timeoutMs: 60_000 })
+    return {
+      config,
+      stats,
+      [Symbol.asyncDispose]: async () => {
+        socket.close()
+      },
     }
+  }
+
+  /** A connected TCP socket on loopback, and its server; both closed by the test. */
+  async function loopbackSocket() {
+    const server = net.createServer((s) => s.on('error', () => {}))
+    server.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const socket = net.connect((server.address() as { port: number }).port, '127.0.0.1')
+    await once(socket, 'connect')
+    return {
+      socket,
+      [Symbol.asyncDispose]: async () => {
+        socket.destroy()
+        server.close()
+      },
+    }
+  }
+
+  const now = () => new Date(FIXED_NOW)
+  const c = dnsHost({ latches: ['tls-cert', 'tls-dane-tlsa'] })
+
+  it('never holds up the dial; daneReady() waits for a cold answer, and a warm one needs no wait at all', async () => {
+    await using r = await resolver()
+    await using tcp = await loopbackSocket()
+    const cold = startDane(c, r.config, now)
+    expect(cold?.settled).toBe(false)
+    expect(cold?.lookup).toBeUndefined()
+    const ready = daneReady(cold, tcp.socket)
+    expect(ready).toBeInstanceOf(Promise)
+    await ready
+    expect(cold?.settled).toBe(true)
+    expect(cold?.lookup?.status).toBe('secure')
+    expect(r.stats.queries).toBe(1)
+    // Settled: nothing left to wait for on this connection.
+    expect(daneReady(cold, tcp.socket)).toBeUndefined()
+
+    // The process-wide cache answers the next connection synchronously: no query, no wait.
+    const warm = startDane(c, r.config, now)
+    expect(warm?.settled).toBe(true)
+    expect(warm?.lookup).toBe(cold?.lookup)
+    expect(daneReady(warm, tcp.socket)).toBeUndefined()
+    expect(r.stats.queries).toBe(1)
+  })
+
+  it('stops waiting when the socket closes, and cancels the lookup, so an abort or a deadline is never held up', async () => {
+    await using r = await resolver(true)
+    await using tcp = await loopbackSocket()
+    const other = dnsHost({ endpoint: { host: 'silent.example.net', port: 993, transport: 'implicit-tls' } })
+    const state = startDane(other, r.config, now)
+    const ready = daneReady(state, tcp.socket)
+    expect(ready).toBeInstanceOf(Promise)
+    tcp.socket.destroy()
+    await ready
+    await state?.answer
+    // Cancelled: settled without an answer, so a DANE requirement is refused (`dane-required`).
+    expect(state?.settled).toBe(true)
+    expect(state?.lookup).toBeUndefined()
+    expect(tcp.socket.listenerCount('close')).toBe(0)
+  })
+
+  it('does not wait at all on a socket that is already closed', async () => {
+    await using r = await resolver(true)
+    await using tcp = await loopbackSocket()
+    const other = dnsHost({ endpoint: { host: 'closed.example.net', port: 993, transport: 'implicit-tls' } })
+    const state = startDane(other, r.config, now)
+    tcp.socket.destroy()
+    await daneReady(state, tcp.socket)
+    await state?.answer
+    expect(state?.lookup).toBeUndefined()
   })
 })

@@ -1,13 +1,13 @@
 // DANE inside the shared gate (issue #15), for every guarded protocol at once: the TLSA lookup starts
-// when the connection's TLS parameters are made (before any dialing), the dial waits for it beside the
-// address lookup unless the answer is already cached, and the observation carries its outcome. Nothing
-// here decides: core's DANE and certificate rules do.
+// when the connection's TLS parameters are made, runs while the address lookup, TCP connect and TLS
+// handshake proceed (the dial never waits for it), and the adapter awaits its answer after the handshake,
+// before the check (daneReady). The observation carries its outcome. Nothing here decides: core's DANE
+// and certificate rules do. Nothing is sent over TLS while the answer is awaited.
 //
 // Per-connection cost (#15 benchmark, docs/benchmarks.md): a cached TLSA answer is used synchronously,
 // the chain is the one Node already built for `checkServerIdentity` (building it again costs about as
 // much as a loopback round trip), and the matcher reuses parsed certificates (@mua-sts/dane cert-facts).
-import { lookup as systemLookup } from 'node:dns'
-import type { LookupFunction } from 'node:net'
+import type { Socket } from 'node:net'
 import { type ConnectionOptions, checkServerIdentity, type PeerCertificate, type TLSSocket } from 'node:tls'
 import {
   type Commitment,
@@ -29,10 +29,16 @@ import {
 } from '@mua-sts/dane'
 import { spkiSha256 } from './spki.js'
 
-/** Per-connection DANE state, filled while dialing and read by observeSecureSocket(). */
+/** Per-connection DANE state, filled while the connection is made and read by observeSecureSocket(). */
 export type DaneState = {
-  /** The settled TLSA lookup, once the dial has waited for it; undefined while pending or if aborted. */
+  /** The TLSA answer once it arrived; undefined while pending, or for good if the lookup failed. */
   lookup?: TlsaLookup
+  /** True once the lookup settled either way (a cached answer is settled from the start). */
+  settled: boolean
+  /** Settles (never rejects) with the lookup; awaited through daneReady(). */
+  readonly answer: Promise<void>
+  /** Stops a pending lookup (its UDP/TCP socket); a no-op once settled. */
+  readonly cancel: () => void
   /** Clock for DANE-TA validity checks (the guard's `now` seam). */
   readonly now: () => Date
   /**
@@ -62,57 +68,78 @@ function prefetch(host: string, port: number, resolver: ValidatingResolver): Tls
 }
 
 /**
- * Starts the TLSA lookup for the committed endpoint now and returns the state plus a `lookup` for the
- * dial. With the answer cached, `state.lookup` is set at once and the dial's `lookup` is the address
- * lookup itself. Otherwise the dial's `lookup` resolves the address (with `base`, or the system
- * resolver) and calls back only once the TLSA lookup settled too, so both run concurrently. Undefined
- * when no resolver is configured or the endpoint is an IP literal. Does I/O (DNS).
+ * Starts the TLSA lookup for the committed endpoint now and returns its state. The dial does not wait
+ * for it (#15 item 1: the lookup runs concurrently with the address lookup, the TCP connect and the
+ * handshake); the adapter awaits daneReady() after the handshake. With the answer cached the state is
+ * complete at once. Undefined when no resolver is configured or the endpoint is an IP literal (nothing
+ * to look up). Does I/O (DNS).
  */
 export function startDane(
   c: Commitment,
   resolver: ValidatingResolver | undefined,
-  base: LookupFunction | undefined,
   now: () => Date,
-): { state: DaneState; lookup: LookupFunction } | undefined {
+): DaneState | undefined {
   const { host, port } = c.endpoint
   if (resolver === undefined) return undefined
   const tlsa = prefetch(host, port, resolver)
   if (tlsa === undefined) return undefined
-  const state: DaneState = { now, relaxPkix: daneOnly(c) }
-  const addressLookup = (base ?? systemLookup) as LookupFunction
+  const relaxPkix = daneOnly(c)
   if (tlsa.cached !== undefined) {
-    state.lookup = tlsa.cached
-    return { state, lookup: addressLookup }
-  }
-  const lookup: LookupFunction = (hostname, options, callback) => {
-    let address: Parameters<typeof callback> | undefined
-    let tlsaDone = false
-    const finish = (): void => {
-      if (address !== undefined && tlsaDone) callback(...address)
+    return {
+      lookup: tlsa.cached,
+      settled: true,
+      answer: Promise.resolve(),
+      cancel: tlsa.cancel,
+      now,
+      relaxPkix,
     }
-    tlsa.lookup.then(
+  }
+  const state: DaneState = {
+    settled: false,
+    // A failed lookup (bogus answer, timeout, cancel) leaves `lookup` unset: the DANE check then did not
+    // run, and core refuses any commitment that requires it (rules/dane.ts: `dane-required`).
+    answer: tlsa.lookup.then(
       (l) => {
         state.lookup = l
-        tlsaDone = true
-        finish()
+        state.settled = true
       },
       () => {
-        tlsaDone = true
-        finish()
+        state.settled = true
       },
-    )
-    addressLookup(hostname, options, (...args: Parameters<typeof callback>) => {
-      address = args
-      // A failed address lookup fails the dial at once; the TLSA answer no longer matters.
-      if (args[0] !== null && args[0] !== undefined) {
-        tlsa.cancel()
-        callback(...args)
-        return
-      }
-      finish()
-    })
+    ),
+    cancel: tlsa.cancel,
+    now,
+    relaxPkix,
   }
-  return { state, lookup }
+  return state
+}
+
+/**
+ * Resolves once this connection's TLSA answer is in, or at once if `socket` closes first (an abort, the
+ * connect deadline, the peer), in which case the lookup is cancelled and the caller's check fails on the
+ * closed socket. Undefined when there is nothing to wait for (no DANE check, or the answer is already
+ * in), so the adapters' check stays synchronous after the handshake then. Never rejects. The adapter must
+ * send nothing over the session until it resolved and the check passed. Does no I/O itself.
+ */
+export function daneReady(state: DaneState | undefined, socket: Socket): Promise<void> | undefined {
+  if (state === undefined || state.settled) return undefined
+  const { answer } = state
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      socket.off('close', onClose)
+      resolve()
+    }
+    const onClose = (): void => {
+      state.cancel()
+      done()
+    }
+    if (socket.destroyed) {
+      onClose()
+      return
+    }
+    socket.once('close', onClose)
+    void answer.then(done)
+  })
 }
 
 /**

@@ -137,7 +137,7 @@ export class Guard {
 
   /**
    * TLS options for one connection. With a validating resolver configured this also starts the TLSA
-   * lookup (DNS I/O), which the returned `options.lookup` waits for beside the address lookup.
+   * lookup (DNS I/O); the adapter awaits `daneReady(params.dane, socket)` after the handshake.
    */
   tlsParams(c: Commitment): TlsParams {
     const params = createTlsParams(c, this.options.trust ?? {}, this.#dane)

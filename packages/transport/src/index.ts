@@ -4,7 +4,7 @@
 export { parseOptions } from '@mua-sts/core'
 export { cipherBits } from './cipher-bits.js'
 export { type AbortPhase, abortedError, throwIfAborted, whenAborted } from './connect-abort.js'
-export type { DaneState } from './dane-gate.js'
+export { type DaneState, daneReady } from './dane-gate.js'
 export {
   ConnectDeadline,
   connectDeadline,

@@ -86,17 +86,11 @@ export function createTlsParams(
   if (ca !== undefined) options.ca = ca
   // The context carries minVersion and the anchors (tls.connect ignores both once a context is given).
   options.secureContext = secureContextFor(minVersion, ca)
-  const dane = startDane(
-    commitment,
-    daneConfig?.resolver,
-    trust.lookup,
-    daneConfig?.now ?? (() => new Date()),
-  )
+  const dane = startDane(commitment, daneConfig?.resolver, daneConfig?.now ?? (() => new Date()))
   if (dane === undefined) return { options, identity }
-  options.lookup = dane.lookup
-  options.checkServerIdentity = recordHandshakePeer(options.checkServerIdentity, dane.state)
+  options.checkServerIdentity = recordHandshakePeer(options.checkServerIdentity, dane)
   // Only a DANE-only commitment lets an unverified chain finish the handshake; core then refuses it
   // unless DANE is `valid` (rules/dane.ts, rules/certificate.ts). Every other commitment keeps PKIX here.
-  if (dane.state.relaxPkix) options.rejectUnauthorized = false
-  return { options, identity, dane: dane.state }
+  if (dane.relaxPkix) options.rejectUnauthorized = false
+  return { options, identity, dane }
 }

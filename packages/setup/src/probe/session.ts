@@ -16,6 +16,7 @@ import {
 import {
   createTlsParams,
   type DaneConfig,
+  daneReady,
   observeHandshakeFailure,
   observePreTls,
   observeSecureSocket,
@@ -81,6 +82,9 @@ async function upgradeOrObserve(flow: Flow, facts: SessionFacts): Promise<Reache
   try {
     const tls = await flow.conn.upgrade(flow.params)
     flow.onTlsOk(tls.getProtocol() ?? 'unknown')
+    // The TLSA answer (#15), looked up while the dial and handshake ran; nothing is sent meanwhile.
+    const dane = daneReady(flow.params.dane, tls)
+    if (dane !== undefined) await dane
     return tls
   } catch (error) {
     if (!(error instanceof TlsHandshakeError)) throw error
@@ -174,7 +178,7 @@ function failedResult(candidate: Candidate, error: unknown): ProbeResult {
  */
 export async function probeCandidate(candidate: Candidate, ctx: SessionContext): Promise<ProbeResult> {
   const commitment = provisionalCommitment(candidate, ctx.now)
-  // With a resolver, the TLSA lookup starts here and the dial's lookup waits for it beside the address.
+  // With a resolver, the TLSA lookup starts here and runs while the dial and the handshake do.
   const params = createTlsParams(commitment, ctx.trust, ctx.dane)
   const dialog = DIALOGS[candidate.service]
   let conn: Conn | undefined
