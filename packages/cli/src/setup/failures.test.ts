@@ -26,19 +26,16 @@ describe('explainFailure', () => {
     expect(f.message).toContain('the password was not sent')
   })
 
-  it('reads a POP3 -ERR to PASS or AUTH as rejected credentials, unless the server says SYS/ or IN-USE', () => {
-    const pop3 = (step: string, responseCode?: string) =>
-      explainFailure({
-        service: 'pop3',
-        code: ErrorCode.Pop3CommandFailed,
-        message: 'POP3 PASS failed',
-        error: { step, responseCode },
-      }).kind
-    expect(pop3('PASS')).toBe('credentials')
-    expect(pop3('AUTH PLAIN', 'AUTH')).toBe('credentials')
-    expect(pop3('PASS', 'SYS/TEMP')).toBe('other')
-    expect(pop3('PASS', 'IN-USE')).toBe('other')
-    expect(pop3('STAT')).toBe('other')
+  it('words a POP3 login refused for another reason (IN-USE, LOGIN-DELAY, SYS/) as neither password nor attack', () => {
+    const pop3 = (code: string, step: string, responseCode?: string) =>
+      explainFailure({ service: 'pop3', code, message: `POP3 ${step} failed`, error: { step, responseCode } })
+    expect(pop3(ErrorCode.AuthFailed, 'PASS').kind).toBe('credentials')
+    expect(pop3(ErrorCode.AuthFailed, 'AUTH PLAIN', 'AUTH').kind).toBe('credentials')
+    for (const rc of ['LOGIN-DELAY', 'IN-USE', 'SYS/TEMP']) {
+      const f = pop3(ErrorCode.Pop3CommandFailed, 'PASS', rc)
+      expect(f.kind).toBe('other')
+      expect(f.message).not.toContain('password')
+    }
   })
 
   it('ranks a security refusal above a wrong password above the network', () => {

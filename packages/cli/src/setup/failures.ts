@@ -36,21 +36,13 @@ export type ExplainedFailure = {
   readonly detail: string
 }
 
-const POP3_AUTH_STEPS: ReadonlySet<unknown> = new Set(['USER', 'PASS', 'AUTH PLAIN'])
-
-// POP3 has no AUTH_FAILED code: a login refusal is `-ERR` to USER, PASS or AUTH (RFC 1939 §7). RFC 3206
-// response codes tell a temporary problem (SYS/…, IN-USE) from rejected credentials ([AUTH] or none).
-function isPop3LoginRefusal(f: VerifyFailure): boolean {
-  if (f.code !== ErrorCode.Pop3CommandFailed) return false
-  const e = f.error as { step?: unknown; responseCode?: unknown } | null
-  if (!POP3_AUTH_STEPS.has(e?.step)) return false
-  const rc = typeof e?.responseCode === 'string' ? e.responseCode.toUpperCase() : ''
-  return !rc.startsWith('SYS') && rc !== 'IN-USE'
-}
+// Rejected credentials are MUASTS_ERR_AUTH_FAILED on all three protocols (issue #16 item 3). A POP3
+// login that the server refused for another reason ([IN-USE], [LOGIN-DELAY], [SYS/…]: RFC 2449 §8.1,
+// RFC 3206 §4) stays POP3_COMMAND_FAILED: the password may be right, so it is never worded as wrong.
 
 /** Classifies and words one failed credential test. Pure. */
 export function explainFailure(f: VerifyFailure): ExplainedFailure {
-  const kind = isPop3LoginRefusal(f) ? 'credentials' : (KIND[f.code] ?? 'other')
+  const kind = KIND[f.code] ?? 'other'
   const name = SERVICE_LABEL[f.service]
   const message = {
     credentials: `The ${name} server rejected the user name or password. Check them and run setup again.`,
