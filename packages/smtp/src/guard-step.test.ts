@@ -1,6 +1,6 @@
 import { isSdkError } from '@mua-sts/core'
 import { markPassed } from '@mua-sts/transport'
-import { getLogger } from 'nodemailer/lib/shared'
+import type { Logger } from 'nodemailer/lib/shared'
 import type { SMTPConnectionCustomAuthContext } from 'nodemailer/lib/smtp-connection'
 import { describe, expect, it } from 'vitest'
 import { GuardStep, ReportedInBand } from './guard-step.js'
@@ -21,8 +21,13 @@ function context(statuses: number[]) {
 }
 
 function stepOn(socket: object) {
-  const logged: unknown[] = []
-  const log = getLogger({ logger: { info: (...a: unknown[]) => logged.push(a), debug() {} } })
+  // Every call the step makes on the transport logger, level first (nodemailer's bunyan-style Logger).
+  const logged: unknown[][] = []
+  const record =
+    (level: string) =>
+    (...a: unknown[]) =>
+      void logged.push([level, ...a])
+  const log = { info: record('info'), debug: record('debug') } as unknown as Logger
   return {
     step: new GuardStep(
       () => socket,
@@ -36,13 +41,15 @@ describe('GuardStep', () => {
   it('sends CLIENT, then AUTH, on the socket the guard passed', async () => {
     const socket = {}
     markPassed(socket)
-    const { step } = stepOn(socket)
+    const { step, logged } = stepOn(socket)
     const { ctx, sent } = context([250, 235])
     step.arm({ kind: 'authenticate', clientLine: 'CLIENT name=x', socket, mechanism: 'PLAIN', auth })
 
     await step.handler(ctx)
 
     expect(sent).toEqual(['CLIENT name=x', `AUTH PLAIN ${Buffer.from('\0alice\0pw').toString('base64')}`])
+    // An accepted CLIENT is routine: debug level, tagged as the SDK's own line in nodemailer's log.
+    expect(logged).toEqual([['debug', { tnx: 'mua-sts' }, 'CLIENT accepted (%s)', 250]])
   })
 
   it('does not authenticate when nodemailer writes to another socket than the one checked', async () => {
@@ -55,6 +62,9 @@ describe('GuardStep', () => {
     await expect(step.handler(ctx)).rejects.toThrow()
 
     expect(isSdkError(step.failure(), 'MUASTS_ERR_GUARD_BYPASSED')).toBe(true)
+    expect((step.failure() as Error).message).toBe(
+      'nodemailer is about to authenticate on a socket the guard did not check',
+    )
     expect(sent).toEqual([])
   })
 
@@ -73,6 +83,10 @@ describe('GuardStep', () => {
     await expect(step.handler(ctx)).rejects.toThrow()
 
     expect(isSdkError(step.failure(), 'MUASTS_ERR_GUARD_BYPASSED')).toBe(true)
+    // The message names who reached auth, so a bypass report points at the SMTP step.
+    expect((step.failure() as Error).message).toBe(
+      'Refusing to authenticate: @mua-sts/smtp CLIENT/AUTH reached auth on an unchecked socket.',
+    )
     // The tripwire sits before CLIENT too: nothing at all was written.
     expect(sent).toEqual([])
   })
@@ -82,9 +96,10 @@ describe('GuardStep', () => {
     const { ctx, sent } = context([250])
     step.arm({ kind: 'report', clientLine: 'CLIENT latch-fail=spki-pin' })
 
-    await expect(step.handler(ctx)).rejects.toThrow()
+    await expect(step.handler(ctx)).rejects.toThrow('guarded step did not complete')
 
     expect(step.failure()).toBeInstanceOf(ReportedInBand)
+    expect((step.failure() as Error).message).toBe('in-band report sent; not authenticating')
     expect(sent).toEqual(['CLIENT latch-fail=spki-pin'])
   })
 
@@ -98,7 +113,10 @@ describe('GuardStep', () => {
     await step.handler(ctx)
 
     expect(sent).toHaveLength(2)
-    expect(JSON.stringify(logged)).toContain('501')
+    // A refused CLIENT does not end the session (DEEP -04 §7.3) but is worth an info line with the code.
+    expect(logged).toEqual([
+      ['info', { tnx: 'mua-sts', status: 501 }, 'Server answered CLIENT with %s; continuing', 501],
+    ])
   })
 
   it('rejects nodemailer with a placeholder so the real error keeps its code', async () => {
@@ -111,6 +129,8 @@ describe('GuardStep', () => {
     const placeholder = await step.handler(ctx).catch((e: unknown) => e)
 
     expect(isSdkError(placeholder)).toBe(false)
+    // nodemailer logs and rewraps this one as EAUTH; it says only that the step stopped.
+    expect((placeholder as Error).message).toBe('guarded step did not complete')
     expect(isSdkError(step.failure(), 'MUASTS_ERR_AUTH_FAILED')).toBe(true)
   })
 
@@ -125,6 +145,7 @@ describe('GuardStep', () => {
     await expect(step.handler(second.ctx)).rejects.toThrow()
 
     expect(isSdkError(step.failure(), 'MUASTS_ERR_INTERNAL')).toBe(true)
+    expect((step.failure() as Error).message).toBe('AUTH was requested outside the guarded step')
     expect(second.sent).toEqual([])
   })
 })
