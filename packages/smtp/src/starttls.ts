@@ -90,8 +90,10 @@ export async function negotiateStartTls(
     // between. Bytes already here were sent before the server could have seen our ClientHello: they
     // are injected cleartext. Never parse them, never hand them to TLS (RFC 3207 §6).
     reader.release()
-    const queued: Buffer | null = socket.readableLength > 0 ? socket.read() : null
-    const after = queued === null ? reader.pending() : Buffer.concat([reader.pending(), queued])
+    // The reader consumes the socket in flowing mode and every chunk reaches it in its own I/O callback,
+    // so nothing the server sent so far is left in the socket's own buffer: it is all in pending().
+    // (A chunk arriving later would be read by TLS as a record and fail the handshake, never parsed.)
+    const after = reader.pending()
     if (after.length > 0) {
       return {
         ok: false,
