@@ -12,7 +12,12 @@ import {
   STATUS_LINE_MAX,
   saslMechanismsOf,
 } from './framing.js'
-import { type Pop3Credentials, Pop3CredentialsSchema, parseOptions } from './options.js'
+import {
+  type ParsedPop3Credentials,
+  type Pop3Credentials,
+  Pop3CredentialsSchema,
+  parseOptions,
+} from './options.js'
 import { readStatus } from './wire.js'
 
 /** RFC 4616 §2: [authzid] NUL authcid NUL passwd, UTF-8, then base64 for the wire (RFC 5034 §4). */
@@ -39,7 +44,15 @@ function tripwire(s: Session): void {
  *   TIMEOUT, CLOSED.
  */
 export async function authenticate(s: Session, input: Pop3Credentials): Promise<void> {
-  const creds = parseOptions(Pop3CredentialsSchema, input, 'Pop3Client.login credentials')
+  return authenticateParsed(s, parseOptions(Pop3CredentialsSchema, input, 'Pop3Client.login credentials'))
+}
+
+/**
+ * {@link authenticate} for credentials that are already the output of `Pop3CredentialsSchema`:
+ * connectPop3's `auth`, validated with its options before any I/O. That output is a copy zod made,
+ * which the app never sees, so it cannot have changed since; parsing it again would only cost time.
+ */
+export async function authenticateParsed(s: Session, creds: ParsedPop3Credentials): Promise<void> {
   tripwire(s)
   if ('accessToken' in creds) {
     await sasl(s, 'XOAUTH2', xoauth2Response(creds.user, creds.accessToken), [creds.accessToken, creds.user])

@@ -38,7 +38,7 @@ import {
   type TlsParams,
   throwIfAborted,
 } from '@mua-sts/transport'
-import { authenticate } from './auth.js'
+import { authenticateParsed } from './auth.js'
 import { type GuardedPop3, GuardedPop3Client } from './client.js'
 import { establishSession, type Session } from './connect.js'
 import { isPop3Error, PHASE_OF, type Pop3Error, type Pop3PreTlsAnomaly } from './errors.js'
@@ -103,7 +103,7 @@ export async function connectPop3(options: ConnectPop3Options): Promise<GuardedP
     }
     try {
       deadline.enter('login')
-      await deadline.race(authenticate(session, o.auth)) // tripwire inside: the exact socket the Guard passed
+      await deadline.race(authenticateParsed(session, o.auth)) // tripwire inside: the exact socket the Guard passed
       deadline.clear()
       // A latch the store could not persist would silently not protect the next connection: fail.
       const commitment = await checkpoints.learn()

@@ -183,6 +183,8 @@ export const Pop3CredentialsSchema = z.union([
  * `USER`), or OAuth 2.0 access token login via `AUTH XOAUTH2`.
  */
 export type Pop3Credentials = z.input<typeof Pop3CredentialsSchema>
+/** Credentials after {@link Pop3CredentialsSchema} validated them. */
+export type ParsedPop3Credentials = z.output<typeof Pop3CredentialsSchema>
 
 // ─── connectPop3 ────────────────────────────────────────────────────────────────────────────────
 

@@ -40,6 +40,10 @@ export class Wire {
   #paused = false
   #attached = true
   #closedByUs = false
+  // end() was called before any failure. The failure later reads see is then built on first use
+  // (#failureNow): an Error captures a stack trace, which every QUIT would otherwise pay for nothing
+  // (issue #17, the per-connection cost of a small RETR).
+  #ended = false
 
   /** Attaches to `socket`. Does no I/O itself. `expectingReply` is true when the server speaks first (a greeting). */
   constructor(socket: Socket, expectingReply: boolean) {
@@ -54,11 +58,21 @@ export class Wire {
 
   /** The first failure on this wire, if any. */
   get failure(): SdkError | undefined {
+    return this.#failureNow()
+  }
+
+  /** Whether the wire already failed or was ended by us: later failures are then ignored. */
+  get #done(): boolean {
+    return this.#failure !== undefined || this.#ended
+  }
+
+  #failureNow(): SdkError | undefined {
+    if (this.#failure === undefined && this.#ended) this.#failure = closedAfter(undefined)
     return this.#failure
   }
 
   #onData = (chunk: Buffer): void => {
-    if (this.#failure !== undefined) return
+    if (this.#done) return
     if (!this.#expecting) {
       this.fail(new UnsolicitedData('POP3 server sent data while no command was pending', chunk))
       return
@@ -67,11 +81,18 @@ export class Wire {
     this.#notify()
   }
 
+  // 'end' and 'close' both arrive after every session, including one we ended: no error is built
+  // for a wire that is already done (fail() would only wake a pending read).
   #onEnd = (): void => {
-    this.fail(new Pop3Error(Pop3ErrorCode.Closed, 'POP3 server closed the connection'))
+    if (this.#done) this.#notify()
+    else this.fail(new Pop3Error(Pop3ErrorCode.Closed, 'POP3 server closed the connection'))
   }
 
   #onError = (err: Error): void => {
+    if (this.#done) {
+      this.#notify()
+      return
+    }
     const code = (err as NodeJS.ErrnoException).code ?? 'unknown'
     this.fail(new Pop3Error(Pop3ErrorCode.Closed, `POP3 connection error (${code})`, { cause: err }))
   }
@@ -81,7 +102,7 @@ export class Wire {
    * (a Pop3Error, or the caller's MUASTS_ERR_ABORTED). Idempotent.
    */
   fail(err: SdkError): void {
-    if (this.#failure === undefined) {
+    if (!this.#done) {
       this.#failure = err
       if (this.#attached) this.socket.destroy()
     }
@@ -95,7 +116,8 @@ export class Wire {
   }
 
   #nextEvent(): Promise<void> {
-    if (this.#failure !== undefined) return Promise.reject(this.#failure)
+    const failure = this.#failureNow()
+    if (failure !== undefined) return Promise.reject(failure)
     return new Promise((resolve) => {
       this.#wake = resolve
     })
@@ -203,7 +225,7 @@ export class Wire {
     this.#expecting = false
     if (this.#buf.length > 0) {
       this.fail(new UnsolicitedData('POP3 server sent data beyond the end of a reply', this.#buf))
-      throw this.#failure
+      throw this.#failureNow()
     }
   }
 
@@ -237,7 +259,7 @@ export class Wire {
   end(graceMs = 2_000): void {
     this.#closedByUs = true
     this.#expecting = false
-    if (this.#failure === undefined) this.#failure = closedAfter(undefined)
+    this.#ended = true
     this.#notify()
     this.socket.end()
     setTimeout(() => this.socket.destroy(), graceMs).unref()

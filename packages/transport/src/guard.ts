@@ -35,7 +35,7 @@ import {
 import { validatingResolver } from '@mua-sts/dane'
 import { type GuardOptions, GuardOptionsSchema } from './guard-options.js'
 import { observePreTls, type SessionFacts } from './observe.js'
-import { emitSecurityRecord, socketFacts } from './security-record.js'
+import { emitSecurityRecord, recordHandshakeLeaf, socketFacts } from './security-record.js'
 import { createTlsParams, type DaneConfig, type TlsParams } from './tls-params.js'
 import { markPassed } from './tripwire.js'
 import { SDK_VERSION } from './version.js'
@@ -141,6 +141,8 @@ export class Guard {
    */
   tlsParams(c: Commitment): TlsParams {
     const params = createTlsParams(c, this.options.trust ?? {}, this.#dane)
+    // The security record reads the leaf's issuer from the object the handshake already built.
+    recordHandshakeLeaf(params)
     // --- issue #14: in-band mode 'spec' ---
     // DEEP -04 §7.1 Example 2 reports a certificate failure over the TLS session itself, so that session
     // must come up: certificate errors are then judged by check() (chainTrusted/nameMatch from the live

@@ -19,6 +19,7 @@ import {
 } from '@mua-sts/core'
 import { cipherBits } from './cipher-bits.js'
 import { observeDane } from './dane-gate.js'
+import { bindHandshakeLeaf } from './security-record.js'
 import type { TlsParams } from './tls-params.js'
 
 /** Protocol facts an adapter collected around the TLS handshake. */
@@ -116,6 +117,7 @@ export function observeSecureSocket(socket: TLSSocket, params: TlsParams, facts:
     }
   }
   o.certificate = cert
+  bindHandshakeLeaf(socket, params) // for this socket's security record (security-record.ts)
   return createObservation(o)
 }
 

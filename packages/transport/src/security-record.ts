@@ -3,9 +3,10 @@
 // the `mua-sts:security-record` diagnostics channel and to the dispatcher's opt-in record sinks.
 // Delivery never throws and never changes a decision (house style H19).
 import diagnostics_channel from 'node:diagnostics_channel'
-import type { TLSSocket } from 'node:tls'
+import { type ConnectionOptions, checkServerIdentity, type PeerCertificate, type TLSSocket } from 'node:tls'
 import type { SecurityRecord, SocketFacts } from '@mua-sts/core'
 import { SECURITY_RECORD_CHANNEL } from '@mua-sts/reports'
+import type { TlsParams } from './tls-params.js'
 
 const recordChannel = diagnostics_channel.channel(SECURITY_RECORD_CHANNEL)
 
@@ -20,9 +21,48 @@ function isTlsSocket(socket: unknown): socket is TLSSocket {
   )
 }
 
+// ─── The leaf the handshake already converted ───────────────────────────────────────────────────
+// Node converts the peer's certificates to a JavaScript object (getPeerCertificate(true)) once per
+// handshake, right before it calls `checkServerIdentity` with it. Converting the leaf again for its
+// issuer (getPeerCertificate(false)) cost about as much as the rest of the record (issue #17). So the
+// Guard's TLS options keep the object Node passed (recordHandshakeLeaf), the observation of the socket
+// ties it to that socket (bindHandshakeLeaf), and the record reads its issuer: the same X.509 name of
+// the same certificate, which getPeerCertificate(false) would only build a second time.
+
+// Per connection (a TlsParams serves one connection): the leaf its identity callback was given.
+const leafOfParams = new WeakMap<TlsParams, PeerCertificate>()
+// Per TLS socket: the leaf of its own handshake, bound when the socket was observed.
+const leafOfSocket = new WeakMap<TLSSocket, PeerCertificate>()
+
+/**
+ * Wraps `params`' identity callback so that it also keeps the certificate object Node hands it. The
+ * callback's verdict is unchanged (the wrapped one decides). Call once, before the handshake.
+ */
+export function recordHandshakeLeaf(params: TlsParams): void {
+  const inner: NonNullable<ConnectionOptions['checkServerIdentity']> =
+    params.options.checkServerIdentity ?? checkServerIdentity
+  params.options.checkServerIdentity = (hostname, cert) => {
+    leafOfParams.set(params, cert)
+    return inner(hostname, cert)
+  }
+}
+
+/**
+ * Ties the leaf recorded for `params` to `socket`, whose handshake used them. Only when the callback
+ * accepted this very handshake: Node sets `authorized` only after `checkServerIdentity` returned no
+ * error for the certificate of this socket, and skips the callback only on resumption (the SDK never
+ * offers a session), so the recorded object is this socket's. Otherwise nothing is bound and the
+ * record reads the socket as before. Does no I/O.
+ */
+export function bindHandshakeLeaf(socket: TLSSocket, params: TlsParams): void {
+  const leaf = leafOfParams.get(params)
+  if (leaf !== undefined && socket.authorized && !socket.isSessionReused()) leafOfSocket.set(socket, leaf)
+}
+
 /** Issuer DN of the leaf as `CN=…, O=…` (other attributes are left out). */
 function issuerOf(socket: TLSSocket): string | undefined {
-  const issuer = socket.getPeerCertificate(false)?.issuer as unknown as Record<string, unknown> | undefined
+  const leaf = leafOfSocket.get(socket) ?? socket.getPeerCertificate(false)
+  const issuer = leaf?.issuer as unknown as Record<string, unknown> | undefined
   if (issuer === undefined || issuer === null) return undefined
   const parts: string[] = []
   for (const key of ['CN', 'O']) {

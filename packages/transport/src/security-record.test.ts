@@ -1,0 +1,136 @@
+// Real TLS against an in-process server with the test CA: where the security record's socket facts come
+// from. The leaf's issuer is read from the certificate object Node built for this very handshake's
+// identity check (issue #17: converting the leaf a second time cost as much as the rest of the record),
+// and only when that handshake's identity check accepted it; otherwise from the socket, as before.
+import { once } from 'node:events'
+import tls from 'node:tls'
+import { type Commitment, createCommitment, type Service } from '@mua-sts/core'
+import { MemoryCommitmentStore } from '@mua-sts/store'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { type Leaf, testPki } from '../../../test/support/certs.js'
+import { Guard } from './guard.js'
+import { observeSecureSocket } from './observe.js'
+import { socketFacts } from './security-record.js'
+
+const pki = testPki()
+const servers: tls.Server[] = []
+const sockets: tls.TLSSocket[] = []
+afterEach(() => {
+  for (const s of sockets.splice(0)) s.destroy()
+  for (const s of servers.splice(0)) s.close()
+})
+
+async function server(leaf: Leaf): Promise<number> {
+  const s = tls.createServer({ key: leaf.key, cert: leaf.cert })
+  servers.push(s)
+  s.listen(0, '127.0.0.1')
+  await once(s, 'listening')
+  return (s.address() as { port: number }).port
+}
+
+function commitment(service: Service, port: number): Commitment {
+  return createCommitment({
+    account: 'acct_rec',
+    service,
+    host: 'localhost',
+    port,
+    transport: 'implicit-tls',
+    source: 'setup',
+    now: '2026-01-01T00:00:00.000Z',
+  })
+}
+
+/**
+ * A completed handshake with the Guard's TLS options for `leaf`'s server. `spec` asks for IMAP's in-band
+ * mode 'spec', which completes the handshake even for a certificate that fails, so that one can be seen.
+ */
+async function handshake(leaf: Leaf, spec = false) {
+  const c = commitment('imap', await server(leaf))
+  const guard = new Guard(
+    {
+      account: c.account,
+      store: new MemoryCommitmentStore(),
+      trust: { ca: pki.caCert },
+      ...(spec ? { inBand: 'spec' } : {}),
+    },
+    'imap',
+    '@mua-sts/test',
+  )
+  const params = guard.tlsParams(c)
+  const socket = tls.connect({ ...params.options, host: '127.0.0.1' })
+  sockets.push(socket)
+  await once(socket, 'secureConnect')
+  const observe = () =>
+    observeSecureSocket(socket, params, { service: 'imap', endpoint: c.endpoint, transport: 'implicit-tls' })
+  return { socket, observe }
+}
+
+describe('socketFacts(): the leaf issuer', () => {
+  it('comes from the leaf the accepted handshake built, equal to what the socket reports', async () => {
+    const { socket, observe } = await handshake(pki.good)
+    const fromSocket = socketFacts(socket) // not observed yet: read from the socket
+    expect(fromSocket.issuer).toContain('CN=mua-sts Test CA')
+    expect(fromSocket.remoteAddress).toBe('127.0.0.1')
+
+    observe()
+    const read = vi.spyOn(socket, 'getPeerCertificate')
+    expect(socketFacts(socket)).toEqual(fromSocket)
+    expect(read).not.toHaveBeenCalled()
+  })
+
+  it('is read from the socket when the identity check refused the certificate (wrong name)', async () => {
+    const { socket, observe } = await handshake(pki.wrongHost, true)
+    expect(socket.authorized).toBe(false)
+    expect(observe().certificate).toMatchObject({ chainTrusted: true, nameMatch: false })
+    const read = vi.spyOn(socket, 'getPeerCertificate')
+    expect(socketFacts(socket).issuer).toContain('CN=mua-sts Test CA')
+    expect(read).toHaveBeenCalledWith(false)
+  })
+
+  it('is read from the socket when the chain failed and Node never ran the identity check', async () => {
+    const { socket, observe } = await handshake(pki.otherCa, true)
+    expect(observe().certificate).toMatchObject({ chainTrusted: false })
+    const read = vi.spyOn(socket, 'getPeerCertificate')
+    expect(socketFacts(socket).issuer).toContain('CN=mua-sts Untrusted CA')
+    expect(read).toHaveBeenCalledWith(false)
+  })
+
+  it('is never taken from another connection made with other TLS options', async () => {
+    const good = await handshake(pki.good)
+    good.observe()
+    const other = await handshake(pki.otherCa, true)
+    other.observe()
+    expect(socketFacts(other.socket).issuer).toContain('CN=mua-sts Untrusted CA')
+    expect(socketFacts(good.socket).issuer).toContain('CN=mua-sts Test CA')
+  })
+
+  it('is read from the socket of a resumed session, where Node skipped the identity check', async () => {
+    // The SDK never offers a session; a test does, to show a leaf recorded for the first connection of
+    // the same TLS options is not taken for the second one.
+    const port = await server(pki.good)
+    const c = commitment('imap', port)
+    const store = new MemoryCommitmentStore()
+    const guard = new Guard({ account: c.account, store, trust: { ca: pki.caCert } }, 'imap', '@mua-sts/test')
+    const params = guard.tlsParams(c)
+    const facts = { service: 'imap', endpoint: c.endpoint, transport: 'implicit-tls' } as const
+    const first = tls.connect({ ...params.options, host: '127.0.0.1' })
+    sockets.push(first)
+    const [session] = (await once(first, 'session')) as [Buffer]
+    observeSecureSocket(first, params, facts)
+    const resumed = tls.connect({ ...params.options, host: '127.0.0.1', session })
+    sockets.push(resumed)
+    await once(resumed, 'secureConnect')
+    expect(resumed.isSessionReused()).toBe(true)
+    observeSecureSocket(resumed, params, facts)
+    const read = vi.spyOn(resumed, 'getPeerCertificate')
+    socketFacts(resumed) // whatever the resumed socket itself knows, never the first connection's leaf
+    expect(read).toHaveBeenCalledWith(false)
+  })
+
+  it('is absent, with every other socket fact, once the socket is destroyed', async () => {
+    const { socket, observe } = await handshake(pki.good)
+    observe()
+    socket.destroy()
+    expect(socketFacts(socket)).toEqual({})
+  })
+})
