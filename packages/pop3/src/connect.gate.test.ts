@@ -14,9 +14,15 @@ import {
 } from '../../../test/fakes/pop3-server.js'
 import { bareConnect } from '../../../test/pop3/bare-client.js'
 import { authenticate } from './auth.js'
-import { assertGatePassed, type Session } from './connect.js'
+import { assertGatePassed, establishSession, type Session } from './connect.js'
 import { isPop3Error, Pop3Client, Pop3ErrorCode } from './index.js'
-import type { SessionConfig } from './options.js'
+import {
+  nodeTlsOptions,
+  Pop3ConnectOptionsSchema,
+  parseOptions,
+  type SessionConfig,
+  servernameFor,
+} from './options.js'
 import { Wire } from './wire.js'
 
 const servers: FakePop3Server[] = []
@@ -81,7 +87,48 @@ describe('gate edge cases', () => {
       gate: () => new Promise<void>(() => {}),
     }).catch((e: unknown) => e)
     expect(error).toMatchObject({ code: Pop3ErrorCode.Timeout, step: 'gate', anomaly: undefined })
+    expect((error as Error).message).toBe('POP3 policy gate did not settle within 200 ms')
     await server.connectionsClosed()
+    expect(server.sawCredentials()).toBe(false)
+  })
+
+  it('leaves no gate timer behind once the gate settled (it would hold the process open for gateMs)', async () => {
+    const server = await serve('implicit')
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
+    const before = timers()
+    const client = await Pop3Client.connect({
+      ...server.clientEndpoint(),
+      timeouts: { gateMs: 600_000 },
+      gate: async () => {},
+    })
+    await client.quit()
+    await server.connectionsClosed()
+    expect(timers()).toBe(before)
+  })
+
+  it('refuses a gate that resolved without recording the socket, before any credential', async () => {
+    const server = await serve('implicit')
+    const o = parseOptions(
+      Pop3ConnectOptionsSchema,
+      { ...server.clientEndpoint(), gate: async () => {} },
+      'test',
+    )
+    // What a future front door that forgot markPassed() would build: the gate allows, nothing records it.
+    const config: SessionConfig = {
+      transport: o.transport,
+      dial: { host: o.host, port: o.port },
+      tls: nodeTlsOptions(o, servernameFor(o)),
+      gate: async () => {},
+      timeouts: o.timeouts,
+      limits: o.limits,
+    }
+    const error = await establishSession(config).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: Pop3ErrorCode.GuardBypassed })
+    expect((error as Error).message).toBe(
+      'Refusing to authenticate: POP3 connect reached auth on an unchecked socket.',
+    )
+    await server.connectionsClosed()
+    expect(server.commands.at(-1)).toMatchObject({ phase: 'tls', verb: 'CAPA' })
     expect(server.sawCredentials()).toBe(false)
   })
 

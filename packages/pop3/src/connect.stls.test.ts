@@ -94,9 +94,12 @@ describe('STLS stripping', () => {
       options: { timeouts: { commandMs: 1000 } } as SessionConfig,
       capsAfterTls: [],
     }
-    await expect(authenticate(session, credentials)).rejects.toMatchObject({
-      code: Pop3ErrorCode.GuardBypassed,
-    })
+    const error = await authenticate(session, credentials).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: Pop3ErrorCode.GuardBypassed })
+    // Says who reached auth and why it stopped: the bug report starts from this line.
+    expect((error as Error).message).toBe(
+      'Refusing to authenticate: POP3 login reached auth on a connection that is not an open TLS session.',
+    )
     session.wire.destroy()
     await server.connectionsClosed()
     expect(server.sawCredentials()).toBe(false)

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { ErrorCode, ErrorMessages, isSdkError, SdkError } from '@mua-sts/core'
 import { describe, expect, it } from 'vitest'
 import {
@@ -6,10 +7,13 @@ import {
   loginRefused,
   Pop3Error,
   Pop3ErrorCode,
+  type PreTlsRecord,
+  preTlsFailure,
   redactSecrets,
   responseCodeOf,
   SERVER_TEXT_MAX,
   sanitizeServerText,
+  UnsolicitedData,
 } from './errors.js'
 
 describe('Pop3ErrorCode', () => {
@@ -142,5 +146,68 @@ describe('responseCodeOf (RFC 2449 §8)', () => {
     expect(responseCodeOf(b('no code'))).toBeUndefined()
     expect(responseCodeOf(b('[BAD CODE] x'))).toBeUndefined()
     expect(responseCodeOf(b(`[${'A'.repeat(65)}]`))).toBeUndefined()
+  })
+})
+
+describe('preTlsFailure (the anomaly the Guard judges a pre-TLS failure by)', () => {
+  const record = (step: PreTlsRecord['step']): PreTlsRecord => ({
+    step,
+    capsBeforeTls: ['STLS', 'USER'],
+    greetingBeforeTls: 'ready',
+  })
+
+  it("passes an error that is not this package's through unchanged", () => {
+    const bug = new TypeError('not ours')
+    expect(preTlsFailure(bug, 'starttls', record('CAPA'), 10)).toBe(bug)
+  })
+
+  it('turns unsolicited data into untagged_before_tls at the current step, the bytes as evidence of kind line', () => {
+    const bytes = Buffer.from('+OK begin\r\n')
+    const cause = new UnsolicitedData('POP3 server sent data while no command was pending', bytes)
+    const failure = preTlsFailure(cause, 'starttls', record('STLS'), 40)
+    expect(failure).toBeInstanceOf(Pop3Error)
+    expect(failure).toMatchObject({
+      code: Pop3ErrorCode.Protocol,
+      step: 'STLS',
+      message: 'POP3 server sent data while no command was pending',
+      cause,
+      anomaly: {
+        code: 'untagged_before_tls',
+        transport: 'starttls',
+        step: 'STLS',
+        capsBeforeTls: ['STLS', 'USER'],
+        serverOctets: 40,
+        evidence: [
+          { kind: 'line', bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') },
+        ],
+      },
+    })
+  })
+
+  it('keeps the step the failing read named, over the step the record was in', () => {
+    const timeout = new Pop3Error(Pop3ErrorCode.Timeout, 'POP3 greeting timed out after 5 ms', {
+      step: 'greeting',
+    })
+    expect(preTlsFailure(timeout, 'starttls', record('CAPA'), 0)).toMatchObject({
+      code: Pop3ErrorCode.Timeout,
+      step: 'greeting',
+      anomaly: { code: 'timeout', step: 'CAPA', evidence: [] },
+    })
+  })
+
+  it("falls back to the record's step when the error names none", () => {
+    const framing = new Pop3Error(Pop3ErrorCode.Protocol, 'POP3 server sent a malformed CAPA line')
+    expect(preTlsFailure(framing, 'starttls', record('CAPA'), 9)).toMatchObject({
+      step: 'CAPA',
+      anomaly: { code: 'protocol_error', step: 'CAPA', evidence: [] },
+    })
+  })
+
+  it('judges a TLS failure without a Node error code as tls_handshake_failed, not a hang-up', () => {
+    const tls = new Pop3Error(Pop3ErrorCode.TlsUnavailable, 'POP3 TLS handshake failed')
+    expect(preTlsFailure(tls, 'implicit-tls', record('handshake'), 0)).toMatchObject({
+      code: Pop3ErrorCode.TlsUnavailable,
+      anomaly: { code: 'tls_handshake_failed', tlsErrorCode: undefined, evidence: [] },
+    })
   })
 })
