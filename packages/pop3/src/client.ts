@@ -234,18 +234,19 @@ export interface GuardedPop3 extends Pop3Client {
 /** Built only by connectPop3, after the Guard passed the socket and the login succeeded. */
 export class GuardedPop3Client extends Pop3Client implements GuardedPop3 {
   readonly commitment: Commitment
-  readonly #security: SecurityRecord | undefined
+  readonly #security: () => SecurityRecord | undefined
 
   /**
    * `idleMs`: the session is closed after this long without traffic in either direction (RFC 1939 §3
    * lets servers log an idle client out after 10 minutes anyway); later calls reject with
    * MUASTS_ERR_POP3_CLOSED. The socket keeps the SDK's error listener for its whole life (wire.ts), so a
-   * reset after login never becomes an unhandled 'error' event.
+   * reset after login never becomes an unhandled 'error' event. `security` reads the record the Guard
+   * took when it passed the connection (built on first read unless a record sink received it then).
    */
   constructor(
     session: Session,
     commitment: Commitment,
-    security: SecurityRecord | undefined,
+    security: () => SecurityRecord | undefined,
     idleMs: number,
   ) {
     super(session)
@@ -260,8 +261,9 @@ export class GuardedPop3Client extends Pop3Client implements GuardedPop3 {
 
   get security(): SecurityRecord {
     // The Guard records every connection it passes; only a test double of check() leaves it unset.
-    if (this.#security === undefined)
+    const record = this.#security()
+    if (record === undefined)
       throw new SdkError(ErrorCode.Internal, 'this POP3 connection has no security record')
-    return this.#security
+    return record
   }
 }

@@ -27,6 +27,7 @@ import {
 } from '@mua-sts/core'
 import {
   abortedError,
+  type CheckPassed,
   connectDeadline,
   DEFAULT_IDLE_TIMEOUT_MS,
   daneReady,
@@ -111,7 +112,7 @@ export async function connectPop3(options: ConnectPop3Options): Promise<GuardedP
       return new GuardedPop3Client(
         session,
         commitment,
-        checkpoints.record,
+        () => checkpoints.record,
         o.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
       )
     } catch (error) {
@@ -140,7 +141,8 @@ export class GuardCheckpoints {
   /** This connection's TLS options and the identity record its handshake fills in. */
   readonly params: TlsParams
   #passed: Observation | undefined
-  #record: SecurityRecord | undefined
+  // The gate's pass: its `record` is built on first read unless something received records (transport).
+  #pass: CheckPassed | undefined
 
   constructor(guard: Guard, commitment: Commitment) {
     this.guard = guard
@@ -209,7 +211,7 @@ export class GuardCheckpoints {
     const r = this.guard.check(this.commitment, observation, ctx.socket)
     if (!r.ok) throw r.error
     this.#passed = observation
-    this.#record = r.record
+    this.#pass = r
   }
 
   /**
@@ -267,7 +269,7 @@ export class GuardCheckpoints {
 
   /** The security record of the connection checkpoint 2 passed (issue #14). */
   get record(): SecurityRecord | undefined {
-    return this.#record
+    return this.#pass?.record
   }
 
   /**

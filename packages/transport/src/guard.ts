@@ -3,11 +3,11 @@
 // wire; this file owns the decision and the bookkeeping around it.
 import { randomUUID } from 'node:crypto'
 import {
+  type BuildSecurityRecordInput,
   buildConnectionErrorReport,
   buildFailureInBand,
   buildInBand,
   buildReport,
-  buildSecurityRecord,
   type ClientIdentity,
   type Commitment,
   CommitmentViolationError,
@@ -35,14 +35,15 @@ import {
 import { validatingResolver } from '@mua-sts/dane'
 import { type GuardOptions, GuardOptionsSchema } from './guard-options.js'
 import { observePreTls, type SessionFacts } from './observe.js'
-import { emitSecurityRecord, recordHandshakeLeaf, socketFacts } from './security-record.js'
+import { passedWithRecord, recordHandshakeLeaf, recordNow, socketFacts } from './security-record.js'
 import { createTlsParams, type DaneConfig, type TlsParams } from './tls-params.js'
 import { markPassed } from './tripwire.js'
 import { SDK_VERSION } from './version.js'
 
 /**
  * A passed check, with the connection's security record (issue #14). Guard always sets `record`; it is
- * optional only so that test doubles of check() need not build one.
+ * optional only so that test doubles of check() need not build one. When nothing received records at
+ * the time of the check, `record` is built (and validated) on first read, from facts taken at the check.
  */
 export type CheckPassed = { readonly ok: true; readonly record?: SecurityRecord | undefined }
 
@@ -170,8 +171,7 @@ export class Guard {
     // `interim`: an early checkpoint that a full check follows (POP3 checks right after the handshake and
     // again after CAPA); its pass emits no record, so each connection has exactly one.
     if (verdict.outcome === 'ok') return this.#passed(c, observation, socket, channel.interim !== true)
-    const reportId = this.#reportId()
-    const record = this.#record(c, observation, socket, 'refused', reportId)
+    const { reportId, record } = this.#refused(c, observation, socket)
     const inBand = this.#failureInBand(c, observation, channel)
     const report = this.#emit(verdict.violations, 'blocked_before_auth', c, observation, inBand, reportId)
     return { ok: false, report, error: new CommitmentViolationError(report), inBand, record }
@@ -190,8 +190,7 @@ export class Guard {
   ): CheckPassed | DeferredRefusal {
     const verdict = evaluate(c, observation)
     if (verdict.outcome === 'ok') return this.#passed(c, observation, socket)
-    const reportId = this.#reportId()
-    const record = this.#record(c, observation, socket, 'refused', reportId)
+    const { reportId, record } = this.#refused(c, observation, socket)
     const inBand = this.#failureInBand(c, observation, channel)
     let error: CommitmentViolationError | undefined
     return {
@@ -219,7 +218,8 @@ export class Guard {
 
   #passed(c: Commitment, observation: Observation, socket: object | undefined, record = true): CheckPassed {
     if (socket !== undefined) markPassed(socket)
-    return record ? { ok: true, record: this.#record(c, observation, socket, 'passed') } : { ok: true }
+    if (!record) return { ok: true }
+    return passedWithRecord(this.#recordInput(c, observation, socket, 'passed'), this.options.reports)
   }
 
   #failureInBand(c: Commitment, o: Observation, channel: { readonly inBand?: boolean }): InBand | null {
@@ -231,17 +231,25 @@ export class Guard {
     )
   }
 
-  // The security record of a checked connection: published on `mua-sts:security-record` and handed to
-  // the dispatcher's opt-in record sinks. A record that cannot be built (a seam returning a bad id) is
-  // a warning, never a changed decision.
-  #record(
+  /** A refused check's report id, and its security record, built and delivered at once. */
+  #refused(c: Commitment, o: Observation, socket: object | undefined) {
+    const reportId = this.#reportId()
+    const input = this.#recordInput(c, o, socket, 'refused', reportId)
+    return { reportId, record: recordNow(input, this.options.reports) }
+  }
+
+  /**
+   * What the connection's security record (issue #14) says, taken now: the socket's facts while it is
+   * open, the time, the id. security-record.ts builds and delivers it.
+   */
+  #recordInput(
     c: Commitment,
     o: Observation,
     socket: object | undefined,
     outcome: 'passed' | 'refused',
     reportId?: string,
-  ): SecurityRecord {
-    const record = buildSecurityRecord({
+  ): BuildSecurityRecordInput {
+    return {
       // Not from the newReportId seam: a record per passing connection must not shift report ids.
       recordId: randomUUID(),
       now: this.#now().toISOString(),
@@ -253,9 +261,7 @@ export class Guard {
       reportId,
       socket: socketFacts(socket),
       sdk: { package: this.#pkg, version: SDK_VERSION },
-    })
-    emitSecurityRecord(record, this.options.reports)
-    return record
+    }
   }
 
   /**

@@ -1,10 +1,21 @@
 // Real TLS against an in-process server with the test CA: where the security record's socket facts come
-// from. The leaf's issuer is read from the certificate object Node built for this very handshake's
-// identity check (issue #17: converting the leaf a second time cost as much as the rest of the record),
-// and only when that handshake's identity check accepted it; otherwise from the socket, as before.
+// from, and when a passing connection's record is built. The leaf's issuer is read from the certificate
+// object Node built for this very handshake's identity check (issue #17: converting the leaf a second
+// time cost as much as the rest of the record), and only when that handshake's identity check accepted
+// it; otherwise from the socket, as before. A passing record nobody receives is built on first read.
+import diagnostics_channel from 'node:diagnostics_channel'
 import { once } from 'node:events'
 import tls from 'node:tls'
-import { type Commitment, createCommitment, type Service } from '@mua-sts/core'
+import {
+  type Commitment,
+  createCommitment,
+  ErrorCode,
+  type SecurityRecord,
+  SecurityRecordSchema,
+  type Service,
+} from '@mua-sts/core'
+import { goodObservation } from '@mua-sts/core/testing'
+import { ReportDispatcher, SECURITY_RECORD_CHANNEL } from '@mua-sts/reports'
 import { MemoryCommitmentStore } from '@mua-sts/store'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { type Leaf, testPki } from '../../../test/support/certs.js'
@@ -132,5 +143,108 @@ describe('socketFacts(): the leaf issuer', () => {
     observe()
     socket.destroy()
     expect(socketFacts(socket)).toEqual({})
+  })
+})
+
+describe("a passing connection's security record", () => {
+  const T_CHECK = '2026-03-01T10:00:00.000Z'
+
+  /** A Guard whose clock reads `clock.now`, checking a good observation on a live TLS socket. */
+  async function passOnLiveSocket(extra: Record<string, unknown> = {}) {
+    const { socket } = await handshake(pki.good)
+    const clock = { now: T_CHECK }
+    const o = goodObservation()
+    const guard = new Guard(
+      { account: 'acct_rec', store: new MemoryCommitmentStore(), now: () => new Date(clock.now), ...extra },
+      'imap',
+      '@mua-sts/test',
+    )
+    const c = createCommitment({
+      account: 'acct_rec',
+      service: 'imap',
+      host: o.endpoint.host,
+      port: o.endpoint.port,
+      transport: 'implicit-tls',
+      source: 'setup',
+      now: '2026-01-01T00:00:00.000Z',
+    })
+    const r = guard.check(c, o, socket)
+    return { r, socket, clock, guard, c }
+  }
+
+  it('with nobody receiving records, is read later as it was at the check (time, id, socket facts)', async () => {
+    const { r, socket, clock } = await passOnLiveSocket()
+    const facts = socketFacts(socket)
+    clock.now = '2026-03-01T11:00:00.000Z'
+    socket.destroy() // the socket's facts were taken while it was open
+    expect(r.ok).toBe(true)
+    const record = r.record as SecurityRecord
+    expect(record).toMatchObject({
+      outcome: 'passed',
+      recordedAt: T_CHECK,
+      remoteAddress: '127.0.0.1',
+      certificate: { issuer: facts.issuer },
+      tls: { group: facts.group },
+    })
+    expect(SecurityRecordSchema.parse(record)).toEqual(record)
+    expect(r.record).toBe(record)
+  })
+
+  it('with nobody receiving records, one that fails its schema fails where it is read, not the check', async () => {
+    // An observation no adapter makes (the transport sanitizes cipher names): the check itself passes.
+    const { guard, c, socket } = await passOnLiveSocket()
+    const o = goodObservation({ tls: { version: 'TLSv1.3', cipher: 'AES 256 <b>', cipherBits: 256 } })
+    const r = guard.check(c, o, socket)
+    expect(r.ok).toBe(true)
+    expect(() => r.record).toThrow(expect.objectContaining({ code: ErrorCode.Internal }))
+    const withSink = new Guard(
+      { account: 'acct_rec', store: new MemoryCommitmentStore(), reports: new ReportDispatcher() },
+      'imap',
+      '@mua-sts/test',
+    )
+    expect(() => withSink.check(c, o, socket)).toThrow(expect.objectContaining({ code: ErrorCode.Internal }))
+  })
+
+  it('is built and delivered during the check when a dispatcher takes records', async () => {
+    const sunk: SecurityRecord[] = []
+    const reports = new ReportDispatcher([], {
+      recordSinks: [{ name: 't', writeRecord: (x) => void sunk.push(x) }],
+    })
+    const { r } = await passOnLiveSocket({ reports })
+    expect(sunk).toHaveLength(1)
+    expect(r.record).toBe(sunk[0])
+  })
+
+  it('is built and published during the check when the diagnostics channel has a subscriber', async () => {
+    const published: unknown[] = []
+    const onRecord = (x: unknown) => published.push(x)
+    diagnostics_channel.subscribe(SECURITY_RECORD_CHANNEL, onRecord)
+    try {
+      const { r } = await passOnLiveSocket()
+      expect(published).toHaveLength(1)
+      expect(r.record).toBe(published[0])
+    } finally {
+      diagnostics_channel.unsubscribe(SECURITY_RECORD_CHANNEL, onRecord)
+    }
+  })
+
+  it('fails the check at once when the clock seam gives a time the record cannot hold', async () => {
+    const { guard, c, socket } = await passOnLiveSocket()
+    const far = new Guard(
+      {
+        account: 'acct_rec',
+        store: new MemoryCommitmentStore(),
+        now: () => new Date('+010000-01-01T00:00:00Z'),
+      },
+      'imap',
+      '@mua-sts/test',
+    )
+    expect(() => far.check(c, goodObservation(), socket)).toThrow(
+      expect.objectContaining({
+        code: ErrorCode.Internal,
+        message: 'a security record failed its own schema',
+      }),
+    )
+    expect(guard.check(c, goodObservation(), socket).ok).toBe(true)
   })
 })

@@ -4,7 +4,13 @@
 // Delivery never throws and never changes a decision (house style H19).
 import diagnostics_channel from 'node:diagnostics_channel'
 import { type ConnectionOptions, checkServerIdentity, type PeerCertificate, type TLSSocket } from 'node:tls'
-import type { SecurityRecord, SocketFacts } from '@mua-sts/core'
+import {
+  type BuildSecurityRecordInput,
+  buildSecurityRecord,
+  IsoTimeSchema,
+  type SecurityRecord,
+  type SocketFacts,
+} from '@mua-sts/core'
 import { SECURITY_RECORD_CHANNEL } from '@mua-sts/reports'
 import type { TlsParams } from './tls-params.js'
 
@@ -91,6 +97,45 @@ export function socketFacts(socket: unknown): SocketFacts {
     // A socket torn down mid-read: keep what was read.
   }
   return out
+}
+
+/**
+ * Builds the record (buildSecurityRecord validates it against its schema and throws
+ * MUASTS_ERR_INTERNAL if it does not parse: a seam returning a bad id or time) and delivers it.
+ */
+export function recordNow(
+  input: BuildSecurityRecordInput,
+  reports: RecordReceiver | undefined,
+): SecurityRecord {
+  const record = buildSecurityRecord(input)
+  emitSecurityRecord(record, reports)
+  return record
+}
+
+/**
+ * A passed check with its record. Validating a record against its schema was a measurable share of a
+ * loopback connect (issue #17), and most passing records are never read. So when nothing receives
+ * records at this moment (no channel subscriber, no dispatcher), the record is built on the first read
+ * of `record` instead: the same record, since `input` already holds its id, time and socket facts, and
+ * nobody missed a delivery. The clock seam's time is the one input the SDK does not produce itself; a
+ * time the schema refuses is built at once, so the check fails then, as it always did. A
+ * ReportDispatcher always takes records (it cannot tell whether the app added a record sink).
+ */
+export function passedWithRecord(
+  input: BuildSecurityRecordInput,
+  reports: RecordReceiver | undefined,
+): { readonly ok: true; readonly record: SecurityRecord } {
+  const received = recordChannel.hasSubscribers || typeof reports?.dispatchRecord === 'function'
+  if (received || !IsoTimeSchema.safeParse(input.now).success)
+    return { ok: true, record: recordNow(input, reports) }
+  let built: SecurityRecord | undefined
+  return {
+    ok: true,
+    get record(): SecurityRecord {
+      built ??= buildSecurityRecord(input)
+      return built
+    },
+  }
 }
 
 /** Publishes `record` on the diagnostics channel and hands it to the dispatcher's record sinks. */
