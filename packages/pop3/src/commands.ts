@@ -9,21 +9,31 @@ import { parseOptions } from './options.js'
 import { readBodyBuffer, readStatus, simpleCommand } from './wire.js'
 
 // RFC 1939 §3: message numbers start at 1. The upper bound only keeps the command line short.
-const MessageNumber = z.int().min(1).max(2_147_483_647)
-const LineCount = z.int().min(0).max(2_147_483_647)
+const MESSAGE_NUMBER_MAX = 2_147_483_647
+const MessageNumber = z.int().min(1).max(MESSAGE_NUMBER_MAX)
+const LineCount = z.int().min(0).max(MESSAGE_NUMBER_MAX)
 const MaxBytes = z.int().min(1).max(Number.MAX_SAFE_INTEGER)
+
+// Every command validates its numbers; a zod parse per argument was a visible share of a small RETR
+// (issue #17). A safe integer within the bounds is exactly what the schema accepts, and it returns the
+// value unchanged, so such a value is returned as is; anything else goes to zod, for its error message.
+function integerIn(n: unknown, min: number, max: number, schema: z.ZodType<number>, label: string): number {
+  return Number.isSafeInteger(n) && (n as number) >= min && (n as number) <= max
+    ? (n as number)
+    : parseOptions(schema, n, label)
+}
 
 /** Validates a message number from the app. @throws Pop3Error INVALID_OPTION (no I/O happened) */
 export function messageNumber(id: unknown, label: string): number {
-  return parseOptions(MessageNumber, id, label)
+  return integerIn(id, 1, MESSAGE_NUMBER_MAX, MessageNumber, label)
 }
 /** @throws Pop3Error INVALID_OPTION */
 export function lineCount(n: unknown, label: string): number {
-  return parseOptions(LineCount, n, label)
+  return integerIn(n, 0, MESSAGE_NUMBER_MAX, LineCount, label)
 }
 /** @throws Pop3Error INVALID_OPTION */
 export function byteLimit(n: unknown, label: string): number {
-  return parseOptions(MaxBytes, n, label)
+  return integerIn(n, 1, Number.MAX_SAFE_INTEGER, MaxBytes, label)
 }
 
 const timeout = (s: Session): number => s.options.timeouts.commandMs
