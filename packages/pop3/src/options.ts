@@ -256,9 +256,11 @@ export function parseConnectPop3Options(input: unknown): ParsedConnectPop3Option
   return parseCoreOptions(ConnectPop3OptionsSchema, input, WHAT)
 }
 
-/** The Guard's own options, for `new Guard(...)`. */
+/** The Guard's own options, for `new Guard(...)`: the defined ones (a plain loop: it runs per connect). */
 export function guardOptionsOf(o: ParsedConnectPop3Options): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).filter(([k, v]) => GUARD_KEYS.has(k) && v !== undefined))
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(o)) if (GUARD_KEYS.has(k) && v !== undefined) out[k] = v
+  return out
 }
 
 /** Timeouts and limits for the session: explicit value, else `timeoutMs`, else the client default. */
