@@ -3,7 +3,6 @@
 // largest per-connection cost of the guards. Sharing is safe: a client context holds configuration only;
 // Node never resumes a client session unless `session` is passed (we never pass it), so each handshake
 // still runs full chain validation and checkServerIdentity.
-import { createHash } from 'node:crypto'
 import { createSecureContext, type SecureContext, type SecureVersion } from 'node:tls'
 
 const MAX_CONTEXTS = 32
@@ -14,7 +13,10 @@ export function secureContextFor(
   minVersion: SecureVersion,
   ca: readonly string[] | undefined,
 ): SecureContext {
-  const anchors = ca === undefined ? 'system' : createHash('sha256').update(ca.join('\0')).digest('base64')
+  // The anchors' own text as the key, not a digest of it: V8 hashes a string once and keeps the hash, so
+  // the app's (usually single, long-lived) PEM string costs no digest per connect (issue #17). A PEM text
+  // cannot be 'system' (it holds a BEGIN CERTIFICATE line); the version prefix keeps the floors apart.
+  const anchors = ca === undefined ? 'system' : ca.length === 1 ? (ca[0] as string) : ca.join('\0')
   const key = `${minVersion}|${anchors}`
   const hit = contexts.get(key)
   if (hit !== undefined) {
