@@ -54,6 +54,17 @@ const neverResolving: ReportSink = { name: 'hangs', write: () => new Promise<voi
 const rejecting: ReportSink = { name: 'rejects', write: () => Promise.reject(new Error('async sink failed')) }
 
 describe('ReportDispatcher', () => {
+  it('says whether a security record would reach a sink: only while one is added (records are opt-in)', () => {
+    const d = new ReportDispatcher()
+    expect(d.receivesRecords).toBe(false)
+    const remove = d.addRecordSink({ name: 'r', writeRecord: () => undefined })
+    expect(d.receivesRecords).toBe(true)
+    remove()
+    expect(d.receivesRecords).toBe(false)
+    const given = new ReportDispatcher([], { recordSinks: [{ name: 'r', writeRecord: () => undefined }] })
+    expect(given.receivesRecords).toBe(true)
+  })
+
   it('delivers to every sink before dispatch() returns, even past a throwing and a never-resolving sink', () => {
     const events: ReportEvent[] = []
     const d = new ReportDispatcher([throwing, neverResolving, callbackSink((e) => events.push(e))])

@@ -36,6 +36,14 @@ export class ReportDispatcher {
     this.#recordSinks = [...(options.recordSinks ?? [])]
   }
 
+  /**
+   * Whether a security record given now would reach any sink. Guards read it at each check: a passing
+   * record nobody receives is then built only if the app reads it (issue #17). Does no I/O.
+   */
+  get receivesRecords(): boolean {
+    return this.#recordSinks.length > 0
+  }
+
   /** Adds a security-record sink (opt-in); returns a function that removes it again. Does no I/O. */
   addRecordSink(sink: SecurityRecordSink): () => void {
     this.#recordSinks.push(sink)

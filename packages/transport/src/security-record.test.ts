@@ -197,12 +197,33 @@ describe("a passing connection's security record", () => {
     const r = guard.check(c, o, socket)
     expect(r.ok).toBe(true)
     expect(() => r.record).toThrow(expect.objectContaining({ code: ErrorCode.Internal }))
-    const withSink = new Guard(
+    // A dispatcher without a record sink receives nothing either (records are opt-in).
+    const sinkless = new Guard(
       { account: 'acct_rec', store: new MemoryCommitmentStore(), reports: new ReportDispatcher() },
       'imap',
       '@mua-sts/test',
     )
+    const later = sinkless.check(c, o, socket)
+    expect(() => later.record).toThrow(expect.objectContaining({ code: ErrorCode.Internal }))
+    // With one, the record is built during the check, so its failure is the check's.
+    const reports = new ReportDispatcher([], { recordSinks: [{ name: 't', writeRecord: () => undefined }] })
+    const withSink = new Guard(
+      { account: 'acct_rec', store: new MemoryCommitmentStore(), reports },
+      'imap',
+      '@mua-sts/test',
+    )
     expect(() => withSink.check(c, o, socket)).toThrow(expect.objectContaining({ code: ErrorCode.Internal }))
+    // A receiver that cannot say whether it has sinks is assumed to have them.
+    const unknown = new Guard(
+      {
+        account: 'acct_rec',
+        store: new MemoryCommitmentStore(),
+        reports: { dispatch: () => {}, dispatchRecord: () => {} },
+      },
+      'imap',
+      '@mua-sts/test',
+    )
+    expect(() => unknown.check(c, o, socket)).toThrow(expect.objectContaining({ code: ErrorCode.Internal }))
   })
 
   it('is built and delivered during the check when a dispatcher takes records', async () => {

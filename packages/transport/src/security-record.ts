@@ -16,7 +16,17 @@ import type { TlsParams } from './tls-params.js'
 
 const recordChannel = diagnostics_channel.channel(SECURITY_RECORD_CHANNEL)
 
-type RecordReceiver = { dispatchRecord?: (record: SecurityRecord) => void }
+type RecordReceiver = {
+  dispatchRecord?: (record: SecurityRecord) => void
+  /** ReportDispatcher's: false while it has no record sink. Absent: assumed to receive. */
+  readonly receivesRecords?: boolean
+}
+
+/** True when a record given now reaches someone: a channel subscriber, or a receiver with sinks. */
+function receivedNow(reports: RecordReceiver | undefined): boolean {
+  if (recordChannel.hasSubscribers) return true
+  return typeof reports?.dispatchRecord === 'function' && reports.receivesRecords !== false
+}
 
 function isTlsSocket(socket: unknown): socket is TLSSocket {
   return (
@@ -119,14 +129,14 @@ export function recordNow(
  * of `record` instead: the same record, since `input` already holds its id, time and socket facts, and
  * nobody missed a delivery. The clock seam's time is the one input the SDK does not produce itself; a
  * time the schema refuses is built at once, so the check fails then, as it always did. A
- * ReportDispatcher always takes records (it cannot tell whether the app added a record sink).
+ * ReportDispatcher receives records only while it has a record sink (records are opt-in); a sink added
+ * after the check does not get this record, as before.
  */
 export function passedWithRecord(
   input: BuildSecurityRecordInput,
   reports: RecordReceiver | undefined,
 ): { readonly ok: true; readonly record: SecurityRecord } {
-  const received = recordChannel.hasSubscribers || typeof reports?.dispatchRecord === 'function'
-  if (received || !IsoTimeSchema.safeParse(input.now).success)
+  if (receivedNow(reports) || !IsoTimeSchema.safeParse(input.now).success)
     return { ok: true, record: recordNow(input, reports) }
   let built: SecurityRecord | undefined
   return {
