@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { createCommitment } from '@mua-sts/core'
 import { connectPop3 } from '@mua-sts/pop3'
+import { callbackSink, ReportDispatcher } from '@mua-sts/reports'
 import { MemoryCommitmentStore } from '@mua-sts/store'
 import Pop3Command from 'node-pop3'
 import { FAKE_PASS, FAKE_USER, startFakePop3 } from '../../test/fakes/pop3-server.js'
@@ -104,10 +105,13 @@ async function clients(port: number, creds: Creds, ca: string | undefined, id: n
       now: new Date().toISOString(),
     }),
   )
+  // Configured as an app is: a dispatcher with a report sink (refusals only; no record sink).
+  const reports = new ReportDispatcher([callbackSink(() => undefined)])
   const guarded = async () => {
     const client = await connectPop3({
       account: 'bench',
       store,
+      reports,
       ...(ca === undefined ? {} : { trust: { ca } }),
       auth: { user: creds.user, pass: creds.pass, mechanism: 'USER' },
     })
