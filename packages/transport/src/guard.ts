@@ -24,7 +24,6 @@ import {
   type Report,
   requiresDane,
   SdkError,
-  type SecurityRecord,
   type Service,
   safeToken,
   strengthen,
@@ -33,6 +32,7 @@ import {
   type ViolationCode,
 } from '@mua-sts/core'
 import { validatingResolver } from '@mua-sts/dane'
+import type { CheckPassed, CheckResult, DeferredRefusal } from './check-result.js'
 import { type GuardOptions, GuardOptionsSchema } from './guard-options.js'
 import { observePreTls, type SessionFacts } from './observe.js'
 import { passedWithRecord, recordHandshakeLeaf, recordNow, socketFacts } from './security-record.js'
@@ -40,38 +40,7 @@ import { createTlsParams, type DaneConfig, type TlsParams } from './tls-params.j
 import { markPassed } from './tripwire.js'
 import { SDK_VERSION } from './version.js'
 
-/**
- * A passed check, with the connection's security record (issue #14). Guard always sets `record`; it is
- * optional only so that test doubles of check() need not build one. When nothing received records at
- * the time of the check, `record` is built (and validated) on first read, from facts taken at the check.
- */
-export type CheckPassed = { readonly ok: true; readonly record?: SecurityRecord | undefined }
-
-export type CheckResult =
-  | CheckPassed
-  | {
-      readonly ok: false
-      readonly report: Report
-      readonly error: CommitmentViolationError
-      /**
-       * The failure message that may be sent in band before disconnecting (see buildFailureInBand), or
-       * null when nothing may be: the mode forbids it, or nothing reportable failed (an SPKI pin only).
-       */
-      readonly inBand: InBand | null
-      readonly record: SecurityRecord
-    }
-
-/**
- * A refused check whose report waits until the adapter knows what it wrote ({@link Guard.checkDeferred}).
- * `complete(sent)` builds and dispatches the report (its action claims an in-band message only when
- * `sent` is one) and returns the error to throw; later calls return the same error, ignoring `sent`.
- */
-export type DeferredRefusal = {
-  readonly ok: false
-  readonly inBand: InBand | null
-  readonly record: SecurityRecord
-  complete(sent: InBand | null): CommitmentViolationError
-}
+export type { CheckPassed, CheckResult, DeferredRefusal }
 
 // DEEP -04 §7: IMAP reports in ID and SMTP in CLIENT; POP3 has no client-to-server reporting (§7.2).
 const IN_BAND_SERVICES: ReadonlySet<Service> = new Set(['imap', 'submission'])
