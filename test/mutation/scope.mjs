@@ -65,8 +65,8 @@ export const AREAS = [
     // The in-process attack suites of each protocol drive the shared gate end to end.
     tests: [
       'packages/transport/src/*.test.ts',
-      'test/imap/{pre-tls-attacks,tls-attacks,tripwire,failures,happy-path,learning}.test.ts',
-      'test/dane/guarded-dane.test.ts',
+      'test/imap/{pre-tls-attacks,tls-attacks,tripwire,failures,happy-path,learning,in-band,hostile-servers}.test.ts',
+      'test/dane/{guarded-dane,concurrent-lookup}.test.ts',
     ],
   },
   {
