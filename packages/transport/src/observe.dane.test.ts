@@ -12,7 +12,7 @@ import tls from 'node:tls'
 import { type Commitment, createCommitment, evaluate } from '@mua-sts/core'
 import { type TlsaRecord, tlsaRecordFor, validatingResolver } from '@mua-sts/dane'
 import { afterEach, describe, expect, it } from 'vitest'
-import { selfSigned } from '../../../test/dane/support/chains.js'
+import { privateHierarchy, selfSigned } from '../../../test/dane/support/chains.js'
 import { type HeldResolver, startHeldResolver } from '../../../test/dane/support/held-resolver.js'
 import { loopbackLookup } from '../../../test/setup-probe/fakes.js'
 import { spkiOf, testPki } from '../../../test/support/certs.js'
@@ -111,16 +111,32 @@ describe('a DANE-only commitment (the handshake does not verify the chain)', () 
   })
 
   it('falls back to the subject CN of a certificate without DNS names (RFC 6125 §6.4.4)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mua-sts-cn-only-'))
-    closers.push(() => rmSync(dir, { recursive: true, force: true }))
-    const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' })
-    openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'k.pem'])
-    openssl(['req', '-x509', '-new', '-key', 'k.pem', '-subj', `/CN=${HOST}`, '-days', '30', '-out', 'c.pem'])
-    const pem = readFileSync(join(dir, 'c.pem'), 'utf8')
-    const c = commitment(await server(readFileSync(join(dir, 'k.pem'), 'utf8'), pem), DANE_ONLY)
+    const { key, pem } = opensslSelfSigned(`/CN=${HOST}`)
+    const c = commitment(await server(key, pem), DANE_ONLY)
     const o = await observe(c, await resolver([tlsaRecordFor(pemToDer(pem), 3, 1, 1)]))
     expect(new X509Certificate(pem).subjectAltName).toBeUndefined()
     expect(o.certificate).toMatchObject({ nameMatch: true, matchedIdentity: HOST })
+  })
+
+  it('does not take a CN from a subject with several CNs (RFC 6125 §6.4.4 needs one)', async () => {
+    const { key, pem } = opensslSelfSigned(`/CN=other.example.test/CN=${HOST}`)
+    const c = commitment(await server(key, pem), DANE_ONLY)
+    const o = await observe(c, await resolver([tlsaRecordFor(pemToDer(pem), 3, 1, 1)]))
+    expect(o.dane).toEqual({ status: 'valid' })
+    expect(o.certificate).toMatchObject({ nameMatch: false })
+    expect(o.certificate).not.toHaveProperty('matchedIdentity')
+  })
+})
+
+describe('DANE-TA (usage 2) checks the names against the committed host (RFC 7671 §5.2.2)', () => {
+  it.each([
+    [HOST, 'valid'],
+    ['other.example.test', 'invalid'],
+  ] as const)('a private-CA leaf for %s is %s', async (name, status) => {
+    const { intermediate, leaf } = await privateHierarchy([name])
+    const c = commitment(await server(leaf.key, leaf.pem + intermediate.pem), DANE_ONLY)
+    const o = await observe(c, await resolver([tlsaRecordFor(intermediate.der, 2, 0, 1)]))
+    expect(o.dane?.status).toBe(status)
   })
 })
 
@@ -155,7 +171,8 @@ describe('waiting for the TLSA answer (#15 item 1)', () => {
     const params = createTlsParams(
       c,
       { ca: pki.caCert, lookup: loopbackLookup },
-      { resolver: validatingResolver({ address: r.address }), now: () => CLOCK },
+      // The lookup's own timeout is far beyond the test's: only the socket's close can end the wait.
+      { resolver: validatingResolver({ address: r.address, timeoutMs: 60_000 }), now: () => CLOCK },
     )
     const sock = tls.connect(params.options)
     await once(sock, 'secureConnect')
@@ -172,6 +189,18 @@ describe('waiting for the TLSA answer (#15 item 1)', () => {
     expect(params.dane?.settled).toBe(true)
     expect(params.dane?.lookup).toBeUndefined()
     expect(r.answered).toBe(0)
+  })
+
+  it('ends when the answer arrives, and leaves no listener on the socket', async () => {
+    const { r, params, sock } = await pending()
+    const listeners = sock.listenerCount('close')
+    const ready = daneReady(params.dane, sock)
+    expect(sock.listenerCount('close')).toBe(listeners + 1)
+    r.release()
+    await ready
+    expect(params.dane?.lookup).toMatchObject({ status: 'no-records' })
+    expect(sock.listenerCount('close')).toBe(listeners)
+    sock.destroy()
   })
 
   it('ends at once for a socket that already closed', async () => {
@@ -200,6 +229,19 @@ describe('the DANE clock', () => {
     await params.dane?.answer
   })
 })
+
+/** A self-signed certificate with exactly this subject and no subjectAltName (openssl's defaults). */
+function opensslSelfSigned(subject: string): { key: string; pem: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'mua-sts-subject-'))
+  try {
+    const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' })
+    openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'k.pem'])
+    openssl(['req', '-x509', '-new', '-key', 'k.pem', '-subj', subject, '-days', '30', '-out', 'c.pem'])
+    return { key: readFileSync(join(dir, 'k.pem'), 'utf8'), pem: readFileSync(join(dir, 'c.pem'), 'utf8') }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
 
 function pemToDer(pem: string): Uint8Array {
   return new Uint8Array(new X509Certificate(pem).raw)
