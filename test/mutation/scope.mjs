@@ -79,6 +79,8 @@ export const AREAS = [
     tests: [
       'packages/imap/src/*.test.ts',
       'test/imap/{pre-tls-attacks,tls-attacks,tripwire,hostile-servers,failures,happy-path,learning,in-band}.test.ts',
+      // The TLSA wait between the handshake and the check (#15), with its deadline phase `check`.
+      'test/dane/concurrent-lookup.test.ts',
     ],
   },
   {

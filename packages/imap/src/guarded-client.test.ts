@@ -34,6 +34,27 @@ describe('tripwires', () => {
       .authenticate()
       .catch((e) => e)
     expect(isSdkError(error, 'MUASTS_ERR_GUARD_BYPASSED')).toBe(true)
+    expect((error as Error).message).toBe(
+      'Refusing to authenticate: imapflow authenticate() reached auth on an unchecked socket.',
+    )
+    expect(socket.written).toEqual([])
+  })
+
+  it('upgradeToSTARTTLS() returning on a socket the guard never checked throws, naming the step', async () => {
+    const client = new GuardedImapFlow(
+      { logger: false, auth: { user: 'u', pass: 'secret' } },
+      undefined as never,
+    )
+    const socket = new RecordingSocket()
+    Object.assign(client, { socket, writeSocket: socket })
+    // No STARTTLS capability: imapflow's own step returns at once; the tripwire after it still runs.
+    const error = await (client as unknown as { upgradeToSTARTTLS(): Promise<boolean> })
+      .upgradeToSTARTTLS()
+      .catch((e: unknown) => e)
+    expect(isSdkError(error, 'MUASTS_ERR_GUARD_BYPASSED')).toBe(true)
+    expect((error as Error).message).toBe(
+      'Refusing to authenticate: imapflow upgradeToSTARTTLS() reached auth on an unchecked socket.',
+    )
     expect(socket.written).toEqual([])
   })
 
