@@ -45,9 +45,9 @@ describe.skipIf(!requireOrSkip(chromiumAvailable(), 'chromium'))('examples/wizar
     await page.waitForSelector('#confirm-cancel:not([hidden])')
     await hanging.handshake(1) // connection 0 was the probe's; 1 is the password test, now hanging
     await page.click('#confirm-cancel')
-    await page.waitForFunction(
-      `document.querySelector('#status')?.textContent === 'Cancelled. Nothing was saved.'`,
-    )
+    // A selector, not waitForFunction: the page's CSP forbids eval, which a string predicate needs once it
+    // is polled (it only passed when the text was already there at the first look).
+    await page.waitForSelector('#status:text-is("Cancelled. Nothing was saved.")')
     await hanging.closed(1)
 
     expect(await page.isHidden('#confirm-cancel')).toBe(true)

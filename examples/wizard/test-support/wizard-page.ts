@@ -3,8 +3,9 @@
 import type { Page } from 'playwright-core'
 
 // Strings evaluated in the page: the workspace tsconfig has no DOM typings.
-const ALL_ROWS_DONE = `[...document.querySelectorAll('#probe-table tbody tr')]
-  .every((tr) => (tr.getAttribute('data-steps') ?? '').split(' ').at(-1) === 'done')`
+// Every probe row's last step is `done`: no row is left whose steps end otherwise. A selector, not a
+// waitForFunction predicate: the page's CSP forbids eval, which Playwright needs to poll a predicate.
+const ROW_NOT_DONE = '#probe-table tbody tr:not([data-steps="done"]):not([data-steps$=" done"])'
 
 export type RowState = { host: string; status: string; trust: string; steps: string[]; text: string }
 
@@ -29,7 +30,7 @@ export async function waitForProposal(page: Page): Promise<void> {
   await page.waitForSelector('#proposal:not([hidden]), #problem:not([hidden])')
   if (await page.isVisible('#problem'))
     throw new Error(`the page shows: ${await page.textContent('#problem')}`)
-  await page.waitForFunction(ALL_ROWS_DONE)
+  await page.waitForSelector(ROW_NOT_DONE, { state: 'detached' })
 }
 
 export const probeRows = (page: Page): Promise<RowState[]> =>
