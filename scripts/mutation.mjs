@@ -3,7 +3,7 @@
 // load-bearing, instead of switches in shipped code that turn a guard off "for tests".
 //
 //   node scripts/mutation.mjs            every area in test/mutation/scope.mjs (the full run)
-//   node scripts/mutation.mjs --ci       only the guard targets (the subset CI runs)
+//   node scripts/mutation.mjs --ci       only the guard targets (CI runs `--ci --area core,smtp`)
 //   node scripts/mutation.mjs --area core,smtp   only those areas (with or without --ci)
 //   node scripts/mutation.mjs --report   re-read the last report without running Stryker
 //   any other argument is passed to `stryker run` (e.g. --force to ignore the incremental file)
