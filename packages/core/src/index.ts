@@ -60,6 +60,7 @@ export {
   canonicalHost,
   HostSchema,
   HttpsUrlSchema,
+  ISO_TIME_PATTERN,
   type IsoTime,
   IsoTimeSchema,
   type ObservedTransport,

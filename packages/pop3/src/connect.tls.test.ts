@@ -1,9 +1,20 @@
 // Certificate and version failures abort in the handshake, before the gate and before any POP3 byte
 // over TLS. Uses the test PKI generated at test time (test/support/certs.ts).
+
+import { checkServerIdentity } from 'node:tls'
+import { markPassed } from '@mua-sts/transport'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { FAKE_PASS, FAKE_USER, type FakePop3Server, startFakePop3 } from '../../../test/fakes/pop3-server.js'
 import { testPki } from '../../../test/support/certs.js'
+import { establishSession } from './connect.js'
 import { Pop3Client, Pop3ErrorCode, type Pop3GateContext } from './index.js'
+import {
+  nodeTlsOptions,
+  Pop3ConnectOptionsSchema,
+  parseOptions,
+  type SessionConfig,
+  servernameFor,
+} from './options.js'
 
 const servers: FakePop3Server[] = []
 afterEach(async () => {
@@ -121,5 +132,45 @@ describe('TLS parameters', () => {
     expect(error).toMatchObject({
       anomaly: { code: 'tls_handshake_failed', tlsErrorCode: 'ERR_TLS_CERT_ALTNAME_INVALID' },
     })
+  })
+
+  it('runs the check after the handshake callback returned, so our TLS 1.3 Finished leaves first', async () => {
+    // Node writes the client Finished once the callback that completed the handshake (checkServerIdentity,
+    // 'secureConnect' and their microtasks) has returned. A check inside it would delay Finished and so
+    // the server's reply (issue #17). `inCallback` is true from the identity check until the next turn.
+    const server = await serve({ mode: 'implicit' })
+    const o = parseOptions(
+      Pop3ConnectOptionsSchema,
+      { ...server.clientEndpoint(), gate: async () => {} },
+      'test',
+    )
+    let inCallback = false
+    const checkedInCallback: boolean[] = []
+    const tls = nodeTlsOptions(o, servernameFor(o))
+    const config: SessionConfig = {
+      transport: o.transport,
+      dial: { host: o.host, port: o.port },
+      tls: {
+        ...tls,
+        checkServerIdentity: (host, cert) => {
+          inCallback = true
+          setImmediate(() => {
+            inCallback = false
+          })
+          return checkServerIdentity(host, cert)
+        },
+      },
+      onSecure: (socket) => {
+        checkedInCallback.push(inCallback)
+        markPassed(socket)
+      },
+      gate: async (ctx) => markPassed(ctx.socket),
+      timeouts: o.timeouts,
+      limits: o.limits,
+    }
+    const session = await establishSession(config)
+    session.wire.end()
+    expect(checkedInCallback).toEqual([false])
+    expect(server.sawCredentials()).toBe(false)
   })
 })

@@ -5,6 +5,7 @@
 // attacker-controlled: it decides exactly three things (is the greeting positive, is STLS listed, did
 // STLS get +OK) and is otherwise kept only as report data.
 import { type Socket, connect as tcpConnect } from 'node:net'
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import { type ConnectionOptions, TLSSocket, connect as tlsConnect } from 'node:tls'
 import { safeText } from '@mua-sts/core'
 import {
@@ -116,6 +117,11 @@ async function connectSequence(o: SessionConfig, deadline: ConnectDeadline): Pro
     // reader is attached, so what the server sends meanwhile waits in the socket (bounded by its
     // high-water mark and TCP flow control), and nothing is written.
     deadline.enter('check')
+    // TLS 1.3 (RFC 8446 §4.4.4): Node writes our Finished only after the callback that completed the
+    // handshake returns, and this continuation runs inside it. The check waits one turn so Finished goes
+    // first and the check overlaps the server's reply instead of delaying it (issue #17). Nothing is
+    // read or written meanwhile; a socket closed meanwhile fails the check as before.
+    await nextTurn()
     const secure = o.onSecure?.(socket, record.capsBeforeTls)
     if (secure !== undefined) await secure
     wire = new Wire(socket, o.transport === 'implicit-tls')

@@ -45,7 +45,6 @@ import { establishSession, type Session } from './connect.js'
 import { isPop3Error, PHASE_OF, type Pop3Error, type Pop3PreTlsAnomaly } from './errors.js'
 import {
   type ConnectPop3Options,
-  guardOptionsOf,
   type ParsedConnectPop3Options,
   type Pop3GateContext,
   parseConnectPop3Options,
@@ -88,7 +87,7 @@ const PACKAGE = '@mua-sts/pop3'
 export async function connectPop3(options: ConnectPop3Options): Promise<GuardedPop3> {
   const o = parseConnectPop3Options(options)
   throwIfAborted(o.signal, 'POP3') // before the store read and before any socket
-  const guard = new Guard(guardOptionsOf(o), 'pop3', PACKAGE)
+  const guard = new Guard(o, 'pop3', PACKAGE) // o's Guard fields were validated by parseConnectPop3Options
   const checkpoints = new GuardCheckpoints(guard, await guard.commitment())
   // One hard deadline from TCP connect to the end of login (issue #13): per-step timers cannot bound a
   // server that trickles bytes, this one destroys every socket it was given when it fires, and so does

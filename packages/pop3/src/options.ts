@@ -8,7 +8,7 @@
 // 1.2 cannot be smuggled in. Parsing does no I/O and never echoes a rejected value.
 import { isIP, type LookupFunction } from 'node:net'
 import type { ConnectionOptions, PeerCertificate, TLSSocket } from 'node:tls'
-import { GuardOptionsSchema, parseOptions as parseCoreOptions, refuseOwnedOptions } from '@mua-sts/transport'
+import { GuardOptionsSchema, parseAdapterOptions, refuseOwnedOptions } from '@mua-sts/transport'
 import { z } from 'zod'
 import { Pop3Error, Pop3ErrorCode } from './errors.js'
 
@@ -245,22 +245,15 @@ export const ConnectPop3OptionsSchema = GuardOptionsSchema.extend({
 export type ConnectPop3Options = z.input<typeof ConnectPop3OptionsSchema>
 export type ParsedConnectPop3Options = z.output<typeof ConnectPop3OptionsSchema>
 
-const GUARD_KEYS: ReadonlySet<string> = new Set(Object.keys(GuardOptionsSchema.shape))
-
 /**
- * Validates connectPop3 options eagerly. Pure.
+ * Validates connectPop3 options eagerly. Pure. The result is also valid Guard options as it stands
+ * (`new Guard(parsed, …)` takes its Guard fields without validating them again; transport's
+ * parseAdapterOptions).
  * @throws SdkError MUASTS_ERR_INVALID_OPTION naming the offending option (SDK-owned ones by name).
  */
 export function parseConnectPop3Options(input: unknown): ParsedConnectPop3Options {
   refuseOwnedOptions(WHAT, input, SDK_OWNED_OPTIONS)
-  return parseCoreOptions(ConnectPop3OptionsSchema, input, WHAT)
-}
-
-/** The Guard's own options, for `new Guard(...)`: the defined ones (a plain loop: it runs per connect). */
-export function guardOptionsOf(o: ParsedConnectPop3Options): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(o)) if (GUARD_KEYS.has(k) && v !== undefined) out[k] = v
-  return out
+  return parseAdapterOptions(ConnectPop3OptionsSchema, input, WHAT)
 }
 
 /** Timeouts and limits for the session: explicit value, else `timeoutMs`, else the client default. */

@@ -1,6 +1,13 @@
 // Options every guarded client shares, validated eagerly (house style H15).
 
-import { AccountRefSchema, CommitmentStoreSchema, InBandModeSchema } from '@mua-sts/core'
+import {
+  AccountRefSchema,
+  CommitmentStoreSchema,
+  ErrorCode,
+  InBandModeSchema,
+  parseOptions,
+  SdkError,
+} from '@mua-sts/core'
 import { ValidatingResolverSchema } from '@mua-sts/dane'
 import type { ReportDispatcher } from '@mua-sts/reports'
 import * as z from 'zod'
@@ -65,3 +72,55 @@ export const GuardOptionsSchema = z.strictObject({
     .optional(),
 })
 export type GuardOptions = z.infer<typeof GuardOptionsSchema>
+
+// ─── Options an adapter already parsed (issue #17) ──────────────────────────────────────────────
+// Each guarded connect parses the adapter's options, whose schema extends GuardOptionsSchema; the
+// Guard parsing its own part again cost a measurable share of a small POP3 session. Only objects this
+// module saw come out of such a parse are accepted as already valid: a JS caller handing anything else
+// to Guard.fromParsed gets the full validation, so there is no way to skip it.
+
+const parsedByExtension = new WeakSet<object>()
+const extensions = new WeakSet<object>()
+const GUARD_KEYS = Object.keys(GuardOptionsSchema.shape) as (keyof GuardOptions)[]
+
+/** Throws unless `schema` holds every GuardOptionsSchema field with the very same member schema. */
+function assertExtendsGuard(schema: z.ZodObject): void {
+  if (extensions.has(schema)) return
+  const shape = schema.shape as Record<string, unknown>
+  for (const key of GUARD_KEYS) {
+    if (shape[key] !== GuardOptionsSchema.shape[key])
+      throw new SdkError(
+        ErrorCode.Internal,
+        `adapter options schema does not extend GuardOptionsSchema (${key})`,
+      )
+  }
+  extensions.add(schema)
+}
+
+/**
+ * Parses an adapter's options with `schema` (which must extend GuardOptionsSchema) and remembers the
+ * result as valid Guard options for {@link guardOptionsFromParsed}. Does no I/O.
+ * @throws SdkError MUASTS_ERR_INVALID_OPTION as parseOptions does.
+ */
+export function parseAdapterOptions<S extends z.ZodObject>(
+  schema: S,
+  input: unknown,
+  what: string,
+): z.output<S> {
+  assertExtendsGuard(schema)
+  const parsed = parseOptions(schema, input, what) as z.output<S>
+  parsedByExtension.add(parsed as object)
+  return parsed
+}
+
+/**
+ * The Guard's part of options that {@link parseAdapterOptions} produced (the defined fields), or
+ * undefined for anything else, which must then be validated. Pure.
+ */
+export function guardOptionsFromParsed(options: unknown): GuardOptions | undefined {
+  if (typeof options !== 'object' || options === null || !parsedByExtension.has(options)) return undefined
+  const source = options as Record<string, unknown>
+  const out: Record<string, unknown> = {}
+  for (const key of GUARD_KEYS) if (source[key] !== undefined) out[key] = source[key]
+  return out as GuardOptions
+}

@@ -33,9 +33,15 @@ import {
 } from '@mua-sts/core'
 import { validatingResolver } from '@mua-sts/dane'
 import type { CheckPassed, CheckResult, DeferredRefusal } from './check-result.js'
-import { type GuardOptions, GuardOptionsSchema } from './guard-options.js'
+import { type GuardOptions, GuardOptionsSchema, guardOptionsFromParsed } from './guard-options.js'
 import { observePreTls, type SessionFacts } from './observe.js'
-import { passedWithRecord, recordHandshakeLeaf, recordNow, socketFacts } from './security-record.js'
+import {
+  passedWithRecord,
+  recordHandshakeLeaf,
+  recordNow,
+  rememberSocketFacts,
+  socketFacts,
+} from './security-record.js'
 import { createTlsParams, type DaneConfig, type TlsParams } from './tls-params.js'
 import { markPassed } from './tripwire.js'
 import { SDK_VERSION } from './version.js'
@@ -61,7 +67,7 @@ export class Guard {
   readonly #dane: DaneConfig | undefined
 
   constructor(options: unknown, service: Service, pkg: string) {
-    this.options = parseOptions(GuardOptionsSchema, options, pkg)
+    this.options = guardOptionsFromParsed(options) ?? parseOptions(GuardOptionsSchema, options, pkg)
     this.service = service
     this.#pkg = pkg
     const dane = this.options.dane
@@ -187,7 +193,11 @@ export class Guard {
 
   #passed(c: Commitment, observation: Observation, socket: object | undefined, record = true): CheckPassed {
     if (socket !== undefined) markPassed(socket)
-    if (!record) return { ok: true }
+    if (!record) {
+      // An interim pass: the full check that follows records the connection (see rememberSocketFacts).
+      if (socket !== undefined) rememberSocketFacts(socket)
+      return { ok: true }
+    }
     return passedWithRecord(this.#recordInput(c, observation, socket, 'passed'), this.options.reports)
   }
 

@@ -16,7 +16,12 @@ export {
 } from './deadline.js'
 export { EvidenceLog, evidenceOf, PRE_TLS_LIMITS } from './evidence.js'
 export { type CheckPassed, type CheckResult, type DeferredRefusal, Guard } from './guard.js'
-export { type GuardOptions, GuardOptionsSchema } from './guard-options.js'
+export {
+  type GuardOptions,
+  GuardOptionsSchema,
+  guardOptionsFromParsed,
+  parseAdapterOptions,
+} from './guard-options.js'
 export { observeHandshakeFailure, observePreTls, observeSecureSocket, type SessionFacts } from './observe.js'
 export { refuseOwnedOption, refuseOwnedOptions } from './owned-options.js'
 export { emitSecurityRecord, socketFacts } from './security-record.js'

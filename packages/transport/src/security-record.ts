@@ -7,7 +7,7 @@ import { type ConnectionOptions, checkServerIdentity, type PeerCertificate, type
 import {
   type BuildSecurityRecordInput,
   buildSecurityRecord,
-  IsoTimeSchema,
+  ISO_TIME_PATTERN,
   type SecurityRecord,
   type SocketFacts,
 } from '@mua-sts/core'
@@ -89,12 +89,31 @@ function issuerOf(socket: TLSSocket): string | undefined {
   return parts.length === 0 ? undefined : parts.join(', ')
 }
 
+// ─── Facts read at an interim checkpoint ────────────────────────────────────────────────────────
+// POP3 checks right after the handshake and again after CAPA (issue #17). The facts below (group, leaf
+// issuer, peer address) belong to the handshake. The first check reads them while the client waits for
+// the greeting, so the second, which stands between CAPA and the first credential, does not read them
+// again. A TLS 1.2 renegotiation completes with 'secure' once more: they are then dropped and read
+// afresh, as the observation itself always is.
+const factsOfSocket = new WeakMap<TLSSocket, SocketFacts>()
+
+/** Reads `socket`'s facts now for the record of a later check on it. Reads the socket; never throws. */
+export function rememberSocketFacts(socket: unknown): void {
+  if (!isTlsSocket(socket) || socket.destroyed || factsOfSocket.has(socket)) return
+  factsOfSocket.set(socket, readSocketFacts(socket))
+  socket.once('secure', () => factsOfSocket.delete(socket))
+}
+
 /**
- * What a live TLS socket says beyond the observation. Reads the socket; sends nothing; never throws
- * (a destroyed or non-TLS socket gives what it still knows, possibly nothing).
+ * What a live TLS socket says beyond the observation. Reads the socket (or what rememberSocketFacts
+ * read of this handshake); sends nothing; never throws (a destroyed or non-TLS socket gives nothing).
  */
 export function socketFacts(socket: unknown): SocketFacts {
   if (!isTlsSocket(socket) || socket.destroyed) return {}
+  return factsOfSocket.get(socket) ?? readSocketFacts(socket)
+}
+
+function readSocketFacts(socket: TLSSocket): SocketFacts {
   const out: { group?: string; issuer?: string; remoteAddress?: string } = {}
   try {
     // Node exposes the ephemeral key only on the client side; for TLS 1.3 it is the negotiated group.
@@ -136,7 +155,8 @@ export function passedWithRecord(
   input: BuildSecurityRecordInput,
   reports: RecordReceiver | undefined,
 ): { readonly ok: true; readonly record: SecurityRecord } {
-  if (receivedNow(reports) || !IsoTimeSchema.safeParse(input.now).success)
+  // The schema's own pattern, tested directly: a zod parse here cost more than the rest of the pass.
+  if (receivedNow(reports) || typeof input.now !== 'string' || !ISO_TIME_PATTERN.test(input.now))
     return { ok: true, record: recordNow(input, reports) }
   let built: SecurityRecord | undefined
   return {

@@ -62,9 +62,10 @@ export type AccountRef = z.infer<typeof AccountRefSchema>
 export const SpkiSchema = z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'expected a base64 SHA-256 SPKI hash')
 
 /** ISO-8601 UTC instant as produced by Date#toISOString; lexical order equals time order. */
+export const ISO_TIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 export const IsoTimeSchema = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, 'expected an ISO-8601 UTC timestamp (toISOString)')
+  .regex(ISO_TIME_PATTERN, 'expected an ISO-8601 UTC timestamp (toISOString)')
 export type IsoTime = z.infer<typeof IsoTimeSchema>
 
 /** DEEP -04 §3.4 / -05 §13.2: only https status URLs are accepted. */
