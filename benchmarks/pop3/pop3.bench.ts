@@ -37,7 +37,7 @@ const SIZES = sizes(
 )
 
 /** An RFC 5322 message of about `MESSAGE_BYTES` with CRLF lines of 78 octets, every 50th starting with a dot. */
-function bigMessage(MESSAGE_BYTES: number): string {
+export function bigMessage(MESSAGE_BYTES: number): string {
   const head = 'From: a@example.test\r\nTo: alice@example.test\r\nSubject: bench\r\n\r\n'
   const lines: string[] = [head]
   let size = head.length
@@ -59,7 +59,7 @@ type Target = {
 }
 
 /** One server holding one message per size (message n is SIZES[n-1]). */
-async function startTarget(messages: readonly string[]): Promise<Target> {
+export async function startTarget(messages: readonly string[]): Promise<Target> {
   const leaf = testPki().good
   const sizes = messages.map((m) => Buffer.byteLength(m))
   if (dovecotAvailable()) {
@@ -92,7 +92,7 @@ async function teachNodePop3Capa(): Promise<void> {
 }
 
 /** Both arms retrieving message `id` (of `size` octets) on `port`, with `ca` for both or none for both. */
-async function clients(port: number, creds: Creds, ca: string | undefined, id: number, size: number) {
+export async function clients(port: number, creds: Creds, ca: string | undefined, id: number, size: number) {
   const store = new MemoryCommitmentStore()
   await store.strengthen(
     createCommitment({
