@@ -4,6 +4,7 @@ import { ErrorCode } from '@mua-sts/core'
 import { MemoryCommitmentStore } from '@mua-sts/store'
 import { describe, expect, it } from 'vitest'
 import * as z from 'zod'
+import { testPki } from '../../../test/support/certs.js'
 import { Guard } from './guard.js'
 import { GuardOptionsSchema, guardOptionsFromParsed, parseAdapterOptions } from './guard-options.js'
 
@@ -30,6 +31,22 @@ describe('parseAdapterOptions / guardOptionsFromParsed', () => {
     )
     // The adapter's extra field is unknown to the Guard's strict schema: an unparsed object is refused.
     expect(() => new Guard({ account: 'a', store, extra: 3 }, 'pop3', 'x')).toThrow(/extra/)
+  })
+
+  it('gives the Guard the values that passed, even when the parsed object is changed afterwards', () => {
+    const store = new MemoryCommitmentStore()
+    const ca = testPki().caCert
+    const parsed = parseAdapterOptions(AdapterSchema, { account: 'a', store, trust: { ca: [ca] } }, 'x')
+    ;(parsed as { account: string }).account = 'has space'
+    expect(() => {
+      ;(parsed.trust as { ca: string[] }).ca = ['not a certificate']
+    }).toThrow(TypeError)
+    const anchors = (parsed.trust as { ca: string[] }).ca
+    expect(() => anchors.push('not a certificate')).toThrow(TypeError)
+    const guard = new Guard(parsed, 'pop3', 'x')
+    expect(guard.options.account).toBe('a')
+    expect(guard.options.trust).toEqual({ ca: [ca] })
+    expect(Object.isFrozen(guardOptionsFromParsed(parsed))).toBe(true)
   })
 
   it('refuses bad input with the same coded error and remembers nothing', () => {

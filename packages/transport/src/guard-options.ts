@@ -76,12 +76,15 @@ export type GuardOptions = z.infer<typeof GuardOptionsSchema>
 // ─── Options an adapter already parsed (issue #17) ──────────────────────────────────────────────
 // Each guarded connect parses the adapter's options, whose schema extends GuardOptionsSchema; the
 // Guard parsing its own part again cost a measurable share of a small POP3 session. Only objects this
-// module saw come out of such a parse are accepted as already valid: a JS caller handing anything else
-// to Guard.fromParsed gets the full validation, so there is no way to skip it.
+// module saw come out of such a parse are accepted as already valid, and what the Guard then gets is
+// the snapshot taken at that parse, its parsed data frozen: a caller that hands `new Guard` anything
+// else, or changes the parsed object afterwards, gets the full validation or the values that passed it.
 
-const parsedByExtension = new WeakSet<object>()
+const snapshots = new WeakMap<object, GuardOptions>()
 const extensions = new WeakSet<object>()
 const GUARD_KEYS = Object.keys(GuardOptionsSchema.shape) as (keyof GuardOptions)[]
+// The fields whose value is plain data zod built (not one of the app's own objects or functions).
+const PARSED_DATA: ReadonlySet<string> = new Set(['trust', 'client', 'dane'])
 
 /** Throws unless `schema` holds every GuardOptionsSchema field with the very same member schema. */
 function assertExtendsGuard(schema: z.ZodObject): void {
@@ -97,9 +100,15 @@ function assertExtendsGuard(schema: z.ZodObject): void {
   extensions.add(schema)
 }
 
+function freezeData<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value
+  for (const v of Object.values(value)) if (Array.isArray(v)) Object.freeze(v)
+  return Object.freeze(value)
+}
+
 /**
- * Parses an adapter's options with `schema` (which must extend GuardOptionsSchema) and remembers the
- * result as valid Guard options for {@link guardOptionsFromParsed}. Does no I/O.
+ * Parses an adapter's options with `schema` (which must extend GuardOptionsSchema) and keeps a snapshot
+ * of its Guard fields for {@link guardOptionsFromParsed}. Does no I/O.
  * @throws SdkError MUASTS_ERR_INVALID_OPTION as parseOptions does.
  */
 export function parseAdapterOptions<S extends z.ZodObject>(
@@ -108,19 +117,21 @@ export function parseAdapterOptions<S extends z.ZodObject>(
   what: string,
 ): z.output<S> {
   assertExtendsGuard(schema)
-  const parsed = parseOptions(schema, input, what) as z.output<S>
-  parsedByExtension.add(parsed as object)
-  return parsed
+  const parsed = parseOptions(schema, input, what) as Record<string, unknown>
+  const guard: Record<string, unknown> = {}
+  for (const key of GUARD_KEYS) {
+    const value = parsed[key]
+    if (value !== undefined) guard[key] = PARSED_DATA.has(key) ? freezeData(value) : value
+  }
+  snapshots.set(parsed, Object.freeze(guard) as GuardOptions)
+  return parsed as z.output<S>
 }
 
 /**
- * The Guard's part of options that {@link parseAdapterOptions} produced (the defined fields), or
- * undefined for anything else, which must then be validated. Pure.
+ * The Guard fields of options that {@link parseAdapterOptions} produced, as they were when it validated
+ * them, or undefined for anything else, which must then be validated. Pure.
  */
 export function guardOptionsFromParsed(options: unknown): GuardOptions | undefined {
-  if (typeof options !== 'object' || options === null || !parsedByExtension.has(options)) return undefined
-  const source = options as Record<string, unknown>
-  const out: Record<string, unknown> = {}
-  for (const key of GUARD_KEYS) if (source[key] !== undefined) out[key] = source[key]
-  return out as GuardOptions
+  if (typeof options !== 'object' || options === null) return undefined
+  return snapshots.get(options)
 }
