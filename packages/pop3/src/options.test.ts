@@ -1,5 +1,5 @@
 import { isSdkError } from '@mua-sts/core'
-import { guardOptionsFromParsed } from '@mua-sts/transport'
+import { Guard } from '@mua-sts/transport'
 import { describe, expect, it, vi } from 'vitest'
 import { connectPop3 } from './guard.js'
 import { Pop3Client, Pop3ConnectOptionsSchema, Pop3ErrorCode } from './index.js'
@@ -124,7 +124,11 @@ describe('connectPop3 options', () => {
       timeouts: { commandMs: 9000 },
       limits: { maxMessageBytes: 1024 },
     })
-    expect(Object.keys(guardOptionsFromParsed(o) ?? {}).sort()).toEqual(['account', 'store', 'timeoutMs'])
+    expect(Object.keys(new Guard(o, 'pop3', 'test').options).sort()).toEqual([
+      'account',
+      'store',
+      'timeoutMs',
+    ])
     expect(sessionTuning(o)).toEqual({
       timeouts: { connectMs: 2000, greetingMs: 2000, handshakeMs: 2000, commandMs: 9000, gateMs: 30_000 },
       limits: { maxMessageBytes: 1024, maxListingBytes: 8 * 1024 * 1024 },

@@ -19,7 +19,6 @@ export { type CheckPassed, type CheckResult, type DeferredRefusal, Guard } from 
 export {
   type GuardOptions,
   GuardOptionsSchema,
-  guardOptionsFromParsed,
   parseAdapterOptions,
 } from './guard-options.js'
 export { observeHandshakeFailure, observePreTls, observeSecureSocket, type SessionFacts } from './observe.js'

@@ -21,7 +21,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { type Leaf, testPki } from '../../../test/support/certs.js'
 import { Guard } from './guard.js'
 import { observeSecureSocket } from './observe.js'
-import { socketFacts } from './security-record.js'
+import { rememberSocketFacts, socketFacts } from './security-record.js'
 
 const pki = testPki()
 const servers: tls.Server[] = []
@@ -31,8 +31,14 @@ afterEach(() => {
   for (const s of servers.splice(0)) s.close()
 })
 
-async function server(leaf: Leaf): Promise<number> {
-  const s = tls.createServer({ key: leaf.key, cert: leaf.cert })
+/** With `renegotiate`, a TLS 1.2 server that asks for a second handshake once the first completed. */
+async function server(leaf: Leaf, renegotiate = false): Promise<number> {
+  const s = renegotiate
+    ? tls.createServer({ key: leaf.key, cert: leaf.cert, maxVersion: 'TLSv1.2' }, (socket) => {
+        socket.on('error', () => {})
+        socket.renegotiate({}, () => socket.write('renegotiated\r\n'))
+      })
+    : tls.createServer({ key: leaf.key, cert: leaf.cert })
   servers.push(s)
   s.listen(0, '127.0.0.1')
   await once(s, 'listening')
@@ -267,5 +273,94 @@ describe("a passing connection's security record", () => {
       }),
     )
     expect(guard.check(c, goodObservation(), socket).ok).toBe(true)
+  })
+})
+
+// Socket facts read at an interim check (POP3's checkpoint 1) serve the record of the full check that
+// follows on the same handshake, and only on it (issue #17): a renegotiation, a destroyed socket or
+// another socket reads afresh.
+
+/** A plain client of `port` trusting the test CA (no Guard options). */
+async function connect(port: number): Promise<tls.TLSSocket> {
+  const socket = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca: [pki.caCert] })
+  sockets.push(socket)
+  await once(socket, 'secureConnect')
+  return socket
+}
+
+describe('rememberSocketFacts()', () => {
+  it('serves the later read of the same handshake without reading the socket again', async () => {
+    const socket = await connect(await server(pki.good))
+    const read = vi.spyOn(socket, 'getEphemeralKeyInfo')
+    rememberSocketFacts(socket)
+    const facts = socketFacts(socket)
+    expect(facts).toEqual({
+      group: expect.any(String),
+      issuer: expect.stringContaining('CN='),
+      remoteAddress: '127.0.0.1',
+    })
+    expect(socketFacts(socket)).toBe(facts)
+    rememberSocketFacts(socket) // a second call keeps the first read
+    expect(read).toHaveBeenCalledTimes(1)
+  })
+
+  it('is dropped when another handshake completes on the socket: the next read is fresh', async () => {
+    const socket = await connect(await server(pki.good, true))
+    rememberSocketFacts(socket)
+    const remembered = socketFacts(socket)
+    const read = vi.spyOn(socket, 'getEphemeralKeyInfo')
+    await once(socket, 'data') // written by the server after the renegotiation completed
+    // Node's own check of the new handshake reads the key too (minDHSize); count only ours.
+    const before = read.mock.calls.length
+    const fresh = socketFacts(socket)
+    expect(read.mock.calls.length - before).toBe(1)
+    expect(fresh).not.toBe(remembered)
+    expect(fresh).toEqual(remembered) // same server, same key: only the read is new
+  })
+
+  it('gives nothing for a destroyed socket, remembered or not, and nothing for a non-TLS value', async () => {
+    const socket = await connect(await server(pki.good))
+    rememberSocketFacts(socket)
+    socket.destroy()
+    expect(socketFacts(socket)).toEqual({})
+    rememberSocketFacts({})
+    rememberSocketFacts(undefined)
+    expect(socketFacts({})).toEqual({})
+  })
+
+  it('belongs to its socket only', async () => {
+    const port = await server(pki.good)
+    const a = await connect(port)
+    const b = await connect(port)
+    rememberSocketFacts(a)
+    const read = vi.spyOn(b, 'getEphemeralKeyInfo')
+    socketFacts(b)
+    expect(read).toHaveBeenCalledTimes(1)
+  })
+})
+
+describe('Guard.check() after an interim pass', () => {
+  it('records the facts the interim check read, without reading the socket between CAPA and login', async () => {
+    const socket = await connect(await server(pki.good))
+    const o = goodObservation()
+    const c = createCommitment({
+      account: 'acct_rec',
+      service: 'pop3',
+      host: o.endpoint.host,
+      port: o.endpoint.port,
+      transport: 'implicit-tls',
+      source: 'setup',
+      now: '2026-01-01T00:00:00.000Z',
+    })
+    const guard = new Guard({ account: 'acct_rec', store: new MemoryCommitmentStore() }, 'pop3', 'x')
+    const read = vi.spyOn(socket, 'getEphemeralKeyInfo')
+    expect(guard.check(c, { ...o, service: 'pop3' }, socket, { interim: true })).toEqual({ ok: true })
+    expect(read).toHaveBeenCalledTimes(1)
+    const r = guard.check(c, { ...o, service: 'pop3' }, socket)
+    expect(read).toHaveBeenCalledTimes(1)
+    expect(r.ok && r.record).toMatchObject({
+      remoteAddress: '127.0.0.1',
+      tls: { group: socketFacts(socket).group },
+    })
   })
 })
