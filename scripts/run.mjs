@@ -101,6 +101,11 @@ if (task === 'test') {
 } else if (task === 'build') {
   process.exit(run(process.execPath, ['scripts/build-packages.mjs', ...extra]))
 } else {
+  // The benchmarks measure what ships: the built dist/ of every package, as an app imports it. The
+  // TypeScript sources under tsx carry esbuild's keepNames helper in every closure, which only the SDK's
+  // arm of each ratio would pay (the bare libraries are plain JavaScript). So build first.
+  const built = run(process.execPath, ['scripts/build-packages.mjs'])
+  if (built !== 0) fail('build failed', built)
   // Under the keyring wrapper, so the keytar rows of the store benchmark always appear (issue #17); where
   // no keyring can start, the store benchmark prints a failed row instead of silently dropping them.
   const bench = [...pnpm, '--filter', '@mua-sts/benchmarks', 'run', 'bench', ...extra]

@@ -50,3 +50,22 @@ describe.each([
     expect(server.sawCredentials()).toBe(true)
   })
 })
+
+describe('the tripwire before a pipelined USER+PASS (post-TLS CAPA lists PIPELINING)', () => {
+  let server: FakePop3Server
+  afterEach(async () => {
+    vi.restoreAllMocks()
+    await server?.close()
+  })
+
+  it('sends neither line when the check said ok but never recorded the socket', async () => {
+    server = await startFakePop3({ mode: 'implicit', leaf: pki.good, capaAfterTls: ['USER', 'PIPELINING'] })
+    const setup = await commit(server.port, { transport: 'implicit-tls' })
+    vi.spyOn(Guard.prototype, 'check').mockReturnValue({ ok: true } satisfies CheckResult)
+    const error = await setup
+      .connect({ auth: { ...setup.options().auth, mechanism: 'USER' } })
+      .catch((e: unknown) => e)
+    expect(isSdkError(error, 'MUASTS_ERR_GUARD_BYPASSED'), String(error)).toBe(true)
+    await expectNoCredentials(server)
+  })
+})

@@ -1,4 +1,5 @@
-// Authentication: USER/PASS (RFC 1939 §7), AUTH PLAIN (RFC 5034 + RFC 4616), AUTH XOAUTH2.
+// Authentication: USER/PASS (RFC 1939 §7; in one write when the post-TLS CAPA lists PIPELINING,
+// RFC 2449 §6.6), AUTH PLAIN (RFC 5034 + RFC 4616), AUTH XOAUTH2.
 // No APOP: it is MD5 over a server-chosen timestamp and invites offline dictionary attacks.
 // Every write that carries or announces a credential goes through `tripwire()` first.
 // A `-ERR` after a credential was sent is MUASTS_ERR_AUTH_FAILED, the same code as IMAP and SMTP.
@@ -7,6 +8,7 @@ import { commandFailed, loginRefused, Pop3Error, Pop3ErrorCode, type Pop3Step } 
 import {
   AUTH_INITIAL_RESPONSE_LINE_MAX,
   COMMAND_LINE_MAX,
+  hasCapability,
   parseSaslLine,
   type SaslLine,
   STATUS_LINE_MAX,
@@ -77,6 +79,10 @@ export async function authenticateParsed(s: Session, creds: ParsedPop3Credential
       )
     }
   }
+  if (hasCapability(s.capsAfterTls, 'PIPELINING')) {
+    await userPassPipelined(s, [lines[0][1], lines[1][1]], secrets)
+    return
+  }
   for (const [step, line] of lines) {
     tripwire(s)
     s.wire.send(line)
@@ -84,6 +90,32 @@ export async function authenticateParsed(s: Session, creds: ParsedPop3Credential
     s.wire.endResponse()
     if (!status.ok) throw loginRefused(step, status, secrets)
   }
+}
+
+/**
+ * USER and PASS in one write, for a server whose post-TLS CAPA (read over the checked connection)
+ * lists PIPELINING: RFC 2449 §6.6 lets the client send without waiting for each reply. This saves one
+ * round trip per login (issue #17). PASS then leaves before USER's reply, to the same checked server,
+ * and still after the tripwire: authenticateParsed calls this in the same synchronous turn as its own
+ * tripwire(), with no await in between. Both replies are always read, so a refused USER leaves the
+ * session in step for another attempt, as the one-at-a-time path does.
+ * @throws Pop3Error AUTH_FAILED or COMMAND_FAILED (the first refusal; USER's if both were refused),
+ *   PROTOCOL (PASS accepted after USER was refused: the server is out of step), TIMEOUT, CLOSED.
+ */
+async function userPassPipelined(s: Session, lines: readonly [string, string], secrets: string[]) {
+  s.wire.sendPipelined(lines)
+  const user = await readStatus(s.wire, 'USER', s.options.timeouts.commandMs)
+  s.wire.endResponse()
+  const pass = await readStatus(s.wire, 'PASS', s.options.timeouts.commandMs)
+  s.wire.endResponse()
+  if (!user.ok) {
+    if (pass.ok) {
+      s.wire.destroy()
+      throw protocol('PASS', 'accepted PASS after refusing USER')
+    }
+    throw loginRefused('USER', user, secrets)
+  }
+  if (!pass.ok) throw loginRefused('PASS', pass, secrets)
 }
 
 async function readSasl(s: Session, step: Pop3Step): Promise<SaslLine> {

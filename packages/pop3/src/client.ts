@@ -28,7 +28,8 @@ let construct: (session: Session) => Pop3Client
  * any credential leaves the process. Obtain one with {@link Pop3Client.connect}.
  *
  * Commands are serialised: calls made while another is running wait their turn, and at most one
- * command is on the wire at a time (no pipelining). Any protocol error, timeout or size overflow
+ * command is on the wire at a time. The one exception is login by USER/PASS on a server whose post-TLS
+ * CAPA lists PIPELINING: both lines go in one write (RFC 2449 §6.6). Any protocol error, timeout or size overflow
  * closes the connection; later calls then reject with `MUASTS_ERR_POP3_CLOSED`.
  */
 export class Pop3Client {

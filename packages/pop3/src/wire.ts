@@ -1,7 +1,9 @@
 // One POP3 byte stream (cleartext or TLS) with strict request/response discipline.
-// - Exactly one command in flight: `send` refuses while a reply is pending, and there is no pipelining.
-// - Bytes that arrive while nothing is pending, or that trail a complete reply, are a protocol error:
-//   a desynchronised or injected stream is torn down, never parsed as the next reply.
+// - One command in flight: `send` refuses while a reply is pending. The only exception is
+//   `sendPipelined`, one write of several commands whose replies are then read in order; auth.ts uses it
+//   for USER+PASS when the post-TLS CAPA lists PIPELINING (RFC 2449 §6.6).
+// - Bytes that arrive while nothing is pending, or that trail the last pending reply, are a protocol
+//   error: a desynchronised or injected stream is torn down, never parsed as the next reply.
 // - Every read has a deadline; any failure destroys the socket, and later calls fail with CLOSED.
 // The helpers at the end (readStatus, readBodyBuffer, simpleCommand) are the request/response shapes
 // every command is built from.
@@ -34,7 +36,8 @@ export type BodyReadOptions = {
 export class Wire {
   readonly socket: Socket
   #buf: Buffer
-  #expecting: boolean
+  // Replies the server still owes us: 0 or 1, except after sendPipelined.
+  #pending: number
   #failure: SdkError | undefined
   #wake: (() => void) | undefined
   #paused = false
@@ -48,7 +51,7 @@ export class Wire {
   /** Attaches to `socket`. Does no I/O itself. `expectingReply` is true when the server speaks first (a greeting). */
   constructor(socket: Socket, expectingReply: boolean) {
     this.socket = socket
-    this.#expecting = expectingReply
+    this.#pending = expectingReply ? 1 : 0
     this.#buf = EMPTY
     socket.on('data', this.#onData)
     socket.on('end', this.#onEnd)
@@ -73,7 +76,7 @@ export class Wire {
 
   #onData = (chunk: Buffer): void => {
     if (this.#done) return
-    if (!this.#expecting) {
+    if (this.#pending === 0) {
       this.fail(new UnsolicitedData('POP3 server sent data while no command was pending', chunk))
       return
     }
@@ -144,12 +147,22 @@ export class Wire {
    * @throws Pop3Error `MUASTS_ERR_POP3_CLOSED` if the wire already failed.
    */
   send(line: string): void {
+    this.sendPipelined([line])
+  }
+
+  /**
+   * Writes several command lines in one write and marks one reply pending for each; read them in
+   * order, calling `endResponse` after each. Only for servers whose authenticated CAPA lists
+   * PIPELINING (RFC 2449 §6.6). Never logs the lines.
+   * @throws Pop3Error `MUASTS_ERR_POP3_CLOSED` if the wire already failed.
+   */
+  sendPipelined(lines: readonly [string, ...string[]]): void {
     if (this.#closedByUs || !this.#attached) throw closedAfter(undefined)
     if (this.#failure !== undefined) throw closedAfter(this.#failure)
-    if (this.#expecting)
+    if (this.#pending > 0)
       throw new Error('@mua-sts/pop3 internal error: command sent while a reply is pending')
-    this.#expecting = true
-    this.socket.write(`${line}\r\n`)
+    this.#pending = lines.length
+    this.socket.write(lines.length === 1 ? `${lines[0]}\r\n` : `${lines.join('\r\n')}\r\n`)
   }
 
   /**
@@ -217,13 +230,14 @@ export class Wire {
   }
 
   /**
-   * Marks the pending reply complete. RFC 1939 has one reply per command and we never pipeline, so
-   * any byte already buffered beyond it is a protocol error (desync or injection).
+   * Marks the oldest pending reply complete. RFC 1939 has one reply per command, so once no reply is
+   * pending any byte already buffered is a protocol error (desync or injection). While a pipelined
+   * reply is still owed, buffered bytes are the start of that reply.
    * @throws Pop3Error `MUASTS_ERR_POP3_PROTOCOL`
    */
   endResponse(): void {
-    this.#expecting = false
-    if (this.#buf.length > 0) {
+    if (this.#pending > 0) this.#pending -= 1
+    if (this.#pending === 0 && this.#buf.length > 0) {
       this.fail(new UnsolicitedData('POP3 server sent data beyond the end of a reply', this.#buf))
       throw this.#failureNow()
     }
@@ -244,7 +258,7 @@ export class Wire {
     // The TLS socket reports errors from now on; this keeps a late raw-socket error from crashing.
     this.socket.on('error', noop)
     this.#attached = false
-    this.#expecting = false
+    this.#pending = 0
     const leftover = this.#buf
     this.#buf = EMPTY
     const queued: Buffer | null = this.socket.readableLength > 0 ? this.socket.read() : null
@@ -258,7 +272,7 @@ export class Wire {
    */
   end(graceMs = 2_000): void {
     this.#closedByUs = true
-    this.#expecting = false
+    this.#pending = 0
     this.#ended = true
     this.#notify()
     this.socket.end()
