@@ -7,9 +7,10 @@
 // collects the capability lines up to the terminator, as it does for RETR). The relay counts the turns
 // of each arm, so a table shows at once if they differ: against Dovecot, which lists PIPELINING after
 // TLS, the guard sends USER and PASS in one write (RFC 2449 §6.6) and takes one turn fewer; node-pop3
-// waits for each reply. The SDK's arm imports the built dist/ (npm run bench builds first). Two trust rows: custom CA
-// for both, and system trust (a child trusting the test CA via NODE_EXTRA_CA_CERTS). Interleaved
-// rounds; the ratio connectPop3/node-pop3 is within target (≤ 1.0) only if its CI's upper bound is.
+// waits for each reply. The SDK's arm imports the built dist/ (npm run bench builds first). Two trust
+// rows: custom CA for both, and system trust (a child trusting the test CA via NODE_EXTRA_CA_CERTS).
+// Interleaved rounds; the ratio connectPop3/node-pop3 is within target (≤ 1.0) only if its CI's upper
+// bound is.
 // Server: a real Dovecot on 127.0.0.1 when available, else the tests' fake server.
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'

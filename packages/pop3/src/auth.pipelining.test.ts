@@ -2,26 +2,17 @@
 // The assertions are on what the server received: both lines in one TLS record where pipelining is
 // allowed, PASS only after USER's reply everywhere else, and both replies read in order.
 import { isSdkError } from '@mua-sts/core'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   FAKE_PASS,
   FAKE_USER,
   type FakePop3Script,
   type FakePop3Server,
-  startFakePop3,
 } from '../../../test/fakes/pop3-server.js'
+import { fakePop3Servers } from '../../../test/fakes/pop3-servers.js'
 import { Pop3Client, Pop3ErrorCode } from './index.js'
 
-const servers: FakePop3Server[] = []
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()))
-})
-
-async function serve(script: FakePop3Script): Promise<FakePop3Server> {
-  const server = await startFakePop3(script)
-  servers.push(server)
-  return server
-}
+const serve = fakePop3Servers()
 
 const open = (server: FakePop3Server): Promise<Pop3Client> =>
   Pop3Client.connect({ ...server.clientEndpoint(), gate: async () => {} })

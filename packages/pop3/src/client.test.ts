@@ -3,27 +3,12 @@ import { getEventListeners } from 'node:events'
 import { buffer } from 'node:stream/consumers'
 import { TLSSocket } from 'node:tls'
 import { isSdkError } from '@mua-sts/core'
-import { afterEach, describe, expect, it } from 'vitest'
-import {
-  FAKE_PASS,
-  FAKE_TOKEN,
-  FAKE_USER,
-  type FakePop3Script,
-  type FakePop3Server,
-  startFakePop3,
-} from '../../../test/fakes/pop3-server.js'
+import { describe, expect, it } from 'vitest'
+import { FAKE_PASS, FAKE_TOKEN, FAKE_USER, type FakePop3Server } from '../../../test/fakes/pop3-server.js'
+import { fakePop3Servers } from '../../../test/fakes/pop3-servers.js'
 import { isPop3Error, Pop3Client, Pop3ErrorCode, type Pop3GateContext } from './index.js'
 
-const servers: FakePop3Server[] = []
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()))
-})
-
-async function serve(script: FakePop3Script): Promise<FakePop3Server> {
-  const server = await startFakePop3(script)
-  servers.push(server)
-  return server
-}
+const serve = fakePop3Servers()
 
 async function open(server: FakePop3Server, gate = async (_: Pop3GateContext) => {}): Promise<Pop3Client> {
   return Pop3Client.connect({ ...server.clientEndpoint(), gate })
