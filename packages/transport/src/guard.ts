@@ -194,8 +194,9 @@ export class Guard {
   #passed(c: Commitment, observation: Observation, socket: object | undefined, record = true): CheckPassed {
     if (socket !== undefined) markPassed(socket)
     if (!record) {
-      // An interim pass: the full check that follows records the connection (see rememberSocketFacts).
-      if (socket !== undefined) rememberSocketFacts(socket)
+      // An interim pass: the full check that follows records the connection (see rememberSocketFacts,
+      // which ignores anything but a live TLS socket, `undefined` included).
+      rememberSocketFacts(socket)
       return { ok: true }
     }
     return passedWithRecord(this.#recordInput(c, observation, socket, 'passed'), this.options.reports)
