@@ -86,12 +86,31 @@ describe('CertFactsCache', () => {
             expect(cache.size).toBe(before) // garbage is never kept
           } else {
             expect(Buffer.from(facts.der).equals(der)).toBe(true)
-            expect(Buffer.from(facts.x509.raw).equals(der)).toBe(true)
+            // What a fresh parse of these bytes gives. Not the bytes themselves: OpenSSL keeps its own
+            // copy of what it parsed, and re-encodes some of it (see the BIT STRING test below).
+            expect(Buffer.from(facts.x509.raw).equals(new X509Certificate(der).raw)).toBe(true)
           }
         },
       ),
       { numRuns: 200 },
     )
+  })
+
+  it('hashes the bytes the server sent, not OpenSSL’s re-encoding of them (selector 0, RFC 6698 §2.1.2)', () => {
+    // The signature is the certificate's last element, a BIT STRING (short-form length for ECDSA).
+    // Claiming one unused bit while the last octet is odd makes OpenSSL clear that bit in its copy
+    // (X.690 §11.2.1), so x509.raw is no longer what was sent; found by the property test above.
+    const der = Uint8Array.from(self.der)
+    const at = der.findIndex((b, i) => b === 0x03 && i + 2 + (der[i + 1] ?? 0) === der.length)
+    expect(der[at + 2]).toBe(0) // no unused bits, as encoded
+    der[at + 2] = 1
+    der[der.length - 1] = (der[der.length - 1] ?? 0) | 1
+    const facts = new CertFactsCache().get(der)
+    expect(facts).toBeDefined()
+    expect(Buffer.from(facts?.der ?? []).equals(der)).toBe(true)
+    expect(Buffer.from(facts?.x509.raw ?? []).equals(der)).toBe(false)
+    const sent = createHash('sha256').update(der).digest()
+    expect(Buffer.from(facts?.associationData(0, 1) ?? []).equals(sent)).toBe(true)
   })
 
   it('is a bounded LRU: the least recently used entry goes first', () => {
