@@ -13,7 +13,17 @@
 // equivalent in test/mutation/equivalent-mutants.json, and when an allowlist entry no longer matches any
 // mutant (so the list cannot silently outlive the code it excuses).
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
+import { tmpdir } from 'node:os'
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { AREAS, lineRange, ROOT, selectAreas } from '../test/mutation/scope.mjs'
 
@@ -62,15 +72,26 @@ function areaReport(area) {
 
 function runStryker(area) {
   const bin = join(ROOT, 'node_modules/.bin/stryker')
+  // Stryker ends its test-runner processes without running vitest's global teardown, so the run's temp
+  // root (test/support/temp-root.ts) and what tests left in it would stay in /tmp. Everything the runners
+  // create goes under this directory instead, removed once Stryker has exited, whatever its status.
+  const tmp = mkdtempSync(join(tmpdir(), 'mua-sts-mutation-'))
+  chmodSync(tmp, 0o711) // search-only, like the temp root below it: Dovecot's users must traverse it
   const env = {
     ...process.env,
+    TMPDIR: tmp,
     MUA_STS_MUTATION_SCOPE: guardOnly ? 'guard' : 'full',
     MUA_STS_MUTATION_AREAS: area,
   }
   console.log(`\n=== mutation testing: ${area} (${guardOnly ? 'guard code' : 'full'}) ===`)
   rmSync(REPORT, { force: true })
   rmSync(areaReport(area), { force: true })
-  const result = spawnSync(bin, ['run', STRYKER_CONFIG, ...passthrough], { cwd: ROOT, env, stdio: 'inherit' })
+  let result
+  try {
+    result = spawnSync(bin, ['run', STRYKER_CONFIG, ...passthrough], { cwd: ROOT, env, stdio: 'inherit' })
+  } finally {
+    rmSync(tmp, { recursive: true, force: true })
+  }
   if (result.error !== undefined) fail(`could not start Stryker: ${result.error.message}`)
   // A failed dry run (a test that fails without any mutant) leaves no fresh report: never score a stale one.
   if (result.status !== 0)
