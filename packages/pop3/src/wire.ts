@@ -162,7 +162,7 @@ export class Wire {
     if (this.#pending > 0)
       throw new Error('@mua-sts/pop3 internal error: command sent while a reply is pending')
     this.#pending = lines.length
-    this.socket.write(lines.length === 1 ? `${lines[0]}\r\n` : `${lines.join('\r\n')}\r\n`)
+    this.socket.write(`${lines.join('\r\n')}\r\n`)
   }
 
   /**
