@@ -3,11 +3,13 @@
 // custom CA); for each step the table gives the median time from the previous event on the client's TLS
 // socket (data received, a command written, the handshake completed) to this one. Steps where the
 // client waits are the server's; the others are the client's critical path. No relay: nothing but the
-// two clients and the server share the machine.
+// two clients and the server share the machine. It also gives the CPU time this process spent per
+// session (process.cpuUsage around each session; one session runs at a time, the server is another
+// process), so the client's own cost is seen apart from the server's.
 //   npm run build && cd benchmarks && pnpm exec tsx pop3/steps.ts [rounds]   (measures the built dist/)
 import tls from 'node:tls'
 import { testPki } from '../../test/support/certs.js'
-import { summarize } from '../_util/stats.js'
+import { ratioSummary, type Summary, summarize } from '../_util/stats.js'
 import { bigMessage, clients, startTarget } from './pop3.bench.js'
 
 const ROUNDS = Number(process.argv[2] ?? 200)
@@ -56,15 +58,19 @@ try {
   )
   const arms = { connectPop3: guarded, 'node-pop3': nodePop3 }
   const gaps: Record<string, Map<string, number[]>> = { connectPop3: new Map(), 'node-pop3': new Map() }
+  const cpu: Record<keyof typeof arms, number[]> = { connectPop3: [], 'node-pop3': [] }
   for (let i = 0; i < ROUNDS + 5; i++) {
     const order =
       i % 2 === 0 ? (['connectPop3', 'node-pop3'] as const) : (['node-pop3', 'connectPop3'] as const)
     for (const arm of order) {
       events = [{ label: 'start', at: now() }]
       lastWrite = undefined
+      const cpuBefore = process.cpuUsage()
       await arms[arm]()
+      const used = process.cpuUsage(cpuBefore)
       events.push({ label: 'done', at: now() })
       if (i < 5) continue // warm-up
+      cpu[arm].push(used.user + used.system)
       for (let k = 1; k < events.length; k++) {
         const e = events[k] as Event
         const key = e.label
@@ -85,6 +91,14 @@ try {
     const y = med(b.get(key))
     console.log(`${key} | ${x.toFixed(0)} | ${y.toFixed(0)} | ${(x - y).toFixed(0)}`)
   }
+  // One row per arm and one for the paired ratio: median, IQR, bootstrap 95% CI (µs, or a ratio).
+  const row = (name: string, x: Summary, digits: number) =>
+    `${name} | ${[x.median, x.q1, x.q3, x.ciLow, x.ciHigh].map((v) => v.toFixed(digits)).join(' | ')}`
+  console.log(`\nclient CPU per session (user+system, this process), n = ${ROUNDS}, µs`)
+  console.log('arm | median | Q1 | Q3 | CI low | CI high\n--- | ---: | ---: | ---: | ---: | ---:')
+  console.log(row('connectPop3', summarize(cpu.connectPop3), 0))
+  console.log(row('node-pop3', summarize(cpu['node-pop3']), 0))
+  console.log(row('ratio', ratioSummary(cpu.connectPop3, cpu['node-pop3']), 3))
 } finally {
   await target.stop()
 }
