@@ -58,7 +58,8 @@ function tsc(outDir, compilerOptions) {
       ...compilerOptions,
     },
     include: ['src/**/*.ts'],
-    exclude: ['src/**/*.test.ts', 'src/testing/arbitraries.ts'],
+    // Tests, and what only tests import (fixtures next to them), never reach dist/.
+    exclude: ['src/**/*.test.ts', 'src/**/*.fixtures.ts', 'src/testing/arbitraries.ts'],
   }
   writeFileSync(cfg, JSON.stringify(config))
   const r = spawnSync(join(ROOT, 'node_modules/.bin/tsc'), ['-p', cfg], { cwd: pkgDir, stdio: 'inherit' })

@@ -13,7 +13,6 @@
 // strengtheners never lose a latch, and nothing older than the mark is ever accepted again.
 import { randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
-import { join } from 'node:path'
 import {
   type AccountRef,
   type CeremonyChange,
@@ -30,11 +29,11 @@ import {
   SdkError,
   type Service,
 } from '@mua-sts/core'
-import type { AccountFiles } from './account-files.js'
 import { checkAccount, checkService, invalid } from './arguments.js'
 import type { StoreAuditRecord } from './audit/audit-log.js'
 import { type FileStoreEvents, integrityFailureOf } from './file-store-events.js'
 import { type FileStoreOptions, type ResolvedOptions, resolveOptions } from './file-store-options.js'
+import { StoreWriter } from './file-store-writer.js'
 import {
   ceremonyUnderLock,
   nextSeq,
@@ -43,8 +42,8 @@ import {
   selectServices,
 } from './forget-ceremony.js'
 import { canonicalJson } from './format/canonical-json.js'
-import { type AccountBody, fileIdOf, type ServiceCommitments } from './format/store-file.js'
-import { acquireLock, type HeldLock } from './fs/dir-lock.js'
+import { fileIdOf, type ServiceCommitments } from './format/store-file.js'
+import type { HeldLock } from './fs/dir-lock.js'
 import { MarkKeeper } from './integrity/mark-keeper.js'
 import type { Marks } from './integrity/mark-snapshot.js'
 import { type SecretNames, secretNames } from './integrity/open-keys.js'
@@ -53,8 +52,6 @@ import { type Opened, openStore } from './open-store.js'
 import type { ResetConfirmation, ResetRequest } from './reset/reset-request.js'
 import { StoreReset } from './reset/store-reset.js'
 import { corrupt } from './store-errors.js'
-
-const LOCK_FILE = '.lock'
 
 /**
  * The default CommitmentStore: one MACed file per account in a directory, key and anti-rollback marks in
@@ -68,10 +65,10 @@ export class FileStore extends EventEmitter<FileStoreEvents> implements Commitme
   readonly #o: ResolvedOptions
   readonly #names: SecretNames | null
   readonly #marks: MarkKeeper | null
+  readonly #writer: StoreWriter
   readonly #pending = new Map<string, PendingForget>()
   readonly #reset: StoreReset | null
   #opened: Promise<Opened> | undefined
-  #queue: Promise<unknown> = Promise.resolve()
 
   /** Validates options (throws MUASTS_ERR_INVALID_OPTION). No I/O until the first call or `ready()`. */
   constructor(options: FileStoreOptions = {}) {
@@ -84,13 +81,14 @@ export class FileStore extends EventEmitter<FileStoreEvents> implements Commitme
       this.#o.secrets === null || this.#names === null
         ? null
         : new MarkKeeper(this.#o.secrets, this.#names, this.#o.dir)
+    this.#writer = new StoreWriter(this.#o.dir, this.#o.lockTimeoutMs, this.#marks)
     const { secrets } = this.#o
     this.#reset =
       secrets === null || this.#names === null || this.#marks === null
         ? null
         : new StoreReset({
             ...{ dir: this.dir, storeId: this.storeId, secrets, names: this.#names, marks: this.#marks },
-            ...{ now: this.#o.now, exclusive: (work) => this.#exclusive(work) },
+            ...{ now: this.#o.now, exclusive: (work) => this.#writer.exclusive(work) },
           })
   }
 
@@ -140,7 +138,7 @@ export class FileStore extends EventEmitter<FileStoreEvents> implements Commitme
         if (unchanged && current?.migratedFrom === undefined) return { commitment: before, wrote: false }
         const commitments: ServiceCommitments = { ...current?.commitments, [c.service]: merged }
         const body = { account: c.account, seq: nextSeq(current, marks, c.account), commitments }
-        await this.#commit(files, lock, marks, body)
+        await this.#writer.commit(files, lock, marks, body)
         return { commitment: merged, wrote: true }
       })
       if (result.wrote) this.#notify('strengthened', result.commitment)
@@ -274,7 +272,7 @@ export class FileStore extends EventEmitter<FileStoreEvents> implements Commitme
     return openStore({
       ...{ dir: this.dir, storeId: this.storeId, now: this.#o.now, maxFileBytes: this.#o.maxFileBytes },
       keychain: secrets === null || this.#names === null ? null : { secrets, names: this.#names },
-      exclusive: (work) => this.#exclusive(() => work()),
+      exclusive: (work) => this.#writer.exclusive(() => work()),
       sawMarks: (raw, at) => this.#marks?.seen(raw, at),
     })
   }
@@ -295,7 +293,7 @@ export class FileStore extends EventEmitter<FileStoreEvents> implements Commitme
         const marks = await this.#freshMarks()
         const now = this.#o.now()
         const plan = await ceremonyUnderLock({ files, audit, marks, pending, request, change: what, now })
-        await this.#commit(files, lock, marks, plan.body, plan.auditHead)
+        await this.#writer.commit(files, lock, marks, plan.body, plan.auditHead)
         return plan.record
       })
       this.#notify(what.kind === 'forget' ? 'forgotten' : 'replaced', record)
@@ -309,7 +307,7 @@ export class FileStore extends EventEmitter<FileStoreEvents> implements Commitme
    * be unreadable for everyone else.
    */
   #write<T>(opened: Opened, work: (lock: HeldLock) => Promise<T>): Promise<T> {
-    return this.#exclusive(async (lock) => {
+    return this.#writer.exclusive(async (lock) => {
       if (opened.keys !== null && (await readMarker(this.dir))?.keyId !== opened.keys.keyId) {
         this.#closed()
         throw corrupt('the store was re-keyed by another process since it was opened; retry')
@@ -328,20 +326,6 @@ export class FileStore extends EventEmitter<FileStoreEvents> implements Commitme
     return this.#reset
   }
 
-  /** Serialises this instance's writers, then takes the cross-process lock. */
-  #exclusive<T>(work: (lock: HeldLock) => Promise<T>): Promise<T> {
-    const run = this.#queue.then(async () => {
-      const lock = await acquireLock(join(this.dir, LOCK_FILE), this.#o.lockTimeoutMs)
-      try {
-        return await work(lock)
-      } finally {
-        await lock.release()
-      }
-    })
-    this.#queue = run.catch(() => {})
-    return run
-  }
-
   /** The authoritative marks (null in an unprotected store). */
   async #freshMarks(): Promise<Marks | null> {
     return this.#marks === null ? null : this.#marks.fresh()
@@ -354,35 +338,6 @@ export class FileStore extends EventEmitter<FileStoreEvents> implements Commitme
   #closed(): void {
     this.#opened = undefined
     this.#marks?.forgetKnown()
-  }
-
-  /** Writes an account file, then its high-water mark (and the audit head), all under `lock`. */
-  async #commit(
-    files: AccountFiles,
-    lock: HeldLock,
-    marks: Marks | null,
-    body: AccountBody,
-    auditHead?: { records: number; head: string },
-  ): Promise<void> {
-    const { bytes, hash } = files.encode(body)
-    const held = () => lock.assertHeld()
-    if (marks === null || this.#marks === null) return files.write(body.account, bytes, held)
-    // The account file and its marks bucket are independent files, so both are made durable at once
-    // (one fsync wait, not two); the anchor that names the bucket is written only after both.
-    const staged = this.#marks.stage(
-      marks,
-      { fileId: fileIdOf(body.account), seq: body.seq, hash },
-      auditHead,
-    )
-    // allSettled, not all: if one write fails, the other must finish (and clean up its temp file) while
-    // the lock is still held, never race the next writer of the same file.
-    const writes = await Promise.allSettled([
-      files.write(body.account, bytes, held),
-      this.#marks.writeBuckets(staged, held),
-    ])
-    for (const w of writes) if (w.status === 'rejected') throw w.reason
-    await lock.assertHeld()
-    await this.#marks.commit(staged)
   }
 
   async #reported<T>(account: AccountRef | undefined, work: () => Promise<T>): Promise<T> {
