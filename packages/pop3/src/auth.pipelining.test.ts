@@ -76,8 +76,8 @@ describe('USER/PASS login on a server that lists PIPELINING after TLS', () => {
     expect(isSdkError(error, 'MUASTS_ERR_AUTH_FAILED'), String(error)).toBe(true)
     expect(error).toMatchObject({ step: 'USER' })
     expect((error as Error).message).not.toContain(FAKE_PASS)
-    // PASS left with USER, so the message claims only what is true: nothing was sent after the refusal.
-    expect((error as Error).message).toMatch(/; the SDK sent nothing after the refusal\.$/)
+    // PASS left with USER, so the message claims only what is true: no command was sent after the refusal.
+    expect((error as Error).message).toMatch(/; the SDK sent no command after the refusal\.$/)
     // Both replies were consumed, so a second attempt is in step.
     await client.login(USER_PASS)
     await client.quit()

@@ -167,7 +167,7 @@ describe('Pop3Client authentication', () => {
     const error = await client.login({ user: FAKE_USER, pass: 'hunter2-wrong' }).catch((e: unknown) => e)
     expect(error).toMatchObject({ code: Pop3ErrorCode.AuthFailed, step: 'PASS', responseCode: 'AUTH' })
     expect((error as Error).message).toMatch(
-      /^The POP3 server rejected the user name or password \(\[AUTH\] bad PASS \[redacted\]\)\. Check the credentials; the SDK sent nothing after the refusal\.$/,
+      /^The POP3 server rejected the user name or password \(\[AUTH\] bad PASS \[redacted\]\)\. Check the credentials; the SDK sent no command after the refusal\.$/,
     )
     expect((error as Error).message).not.toContain('hunter2-wrong')
     await client.login({ user: FAKE_USER, pass: FAKE_PASS })

@@ -119,7 +119,7 @@ describe('loginRefused (one code per meaning: AUTH_FAILED for rejected credentia
       const error = loginRefused('PASS', err(`[${rc}] later`), [])
       expect(error.code).toBe(Pop3ErrorCode.CommandFailed)
       expect(error.message).toBe(
-        `The POP3 server refused the login at PASS for a reason other than the credentials ([${rc}] later). Try again later; the SDK sent nothing after the refusal.`,
+        `The POP3 server refused the login at PASS for a reason other than the credentials ([${rc}] later). Try again later; the SDK sent no command after the refusal.`,
       )
     },
   )
@@ -127,12 +127,12 @@ describe('loginRefused (one code per meaning: AUTH_FAILED for rejected credentia
   it('says what happened and what to do, with sanitized text and the secrets redacted', () => {
     const error = loginRefused('PASS', err('bad s3cret \u001b[31m for alice'), ['s3cret', 'alice'])
     expect(error.message).toBe(
-      'The POP3 server rejected the user name or password (bad [redacted] \ufffd[31m for [redacted]). Check the credentials; the SDK sent nothing after the refusal.',
+      'The POP3 server rejected the user name or password (bad [redacted] \ufffd[31m for [redacted]). Check the credentials; the SDK sent no command after the refusal.',
     )
     expect(error.serverText).toBe('bad [redacted] \ufffd[31m for [redacted]')
     const bare = loginRefused('AUTH XOAUTH2', err(''), [])
     expect(bare.message).toBe(
-      'The POP3 server rejected the access token. Get a fresh token; the SDK sent nothing after the refusal.',
+      'The POP3 server rejected the access token. Get a fresh token; the SDK sent no command after the refusal.',
     )
   })
 })

@@ -226,10 +226,10 @@ function notAboutCredentials(responseCode: string | undefined): boolean {
   return rc === 'IN-USE' || rc === 'LOGIN-DELAY' || rc === 'SYS' || rc.startsWith('SYS/')
 }
 
-// What follows a refusal, said exactly: nothing is sent after it. Not "nothing else was sent": a
+// What follows a refusal, said exactly: no command is sent after it. Not "nothing else was sent": a
 // pipelined PASS (RFC 2449 §6.6) has already left with USER, to the same checked server, when USER's
 // refusal arrives.
-const SENT_NOTHING_AFTER = 'the SDK sent nothing after the refusal'
+const NO_COMMAND_AFTER = 'the SDK sent no command after the refusal'
 
 /**
  * Builds the error for a `-ERR` that ends a login step (USER, PASS, or an AUTH exchange after the
@@ -242,7 +242,7 @@ export function loginRefused(step: Pop3Step, status: StatusLine, secrets: readon
   if (notAboutCredentials(details.responseCode)) {
     return new Pop3Error(
       Pop3ErrorCode.CommandFailed,
-      `The POP3 server refused the login at ${step} for a reason other than the credentials${said}. Try again later; ${SENT_NOTHING_AFTER}.`,
+      `The POP3 server refused the login at ${step} for a reason other than the credentials${said}. Try again later; ${NO_COMMAND_AFTER}.`,
       details,
     )
   }
@@ -250,7 +250,7 @@ export function loginRefused(step: Pop3Step, status: StatusLine, secrets: readon
   const fix = step === 'AUTH XOAUTH2' ? 'Get a fresh token' : 'Check the credentials'
   return new Pop3Error(
     Pop3ErrorCode.AuthFailed,
-    `The POP3 server rejected ${what}${said}. ${fix}; ${SENT_NOTHING_AFTER}.`,
+    `The POP3 server rejected ${what}${said}. ${fix}; ${NO_COMMAND_AFTER}.`,
     details,
   )
 }
